@@ -1,0 +1,45 @@
+# The two commands a newcomer needs are `make run` and `make test`.
+BIN      := bin/disputes
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+# The race detector needs cgo; use it where a C compiler is present.
+RACE     := $(shell command -v gcc >/dev/null 2>&1 && echo -race)
+
+.PHONY: all build run test test-short lint fmt generate check-generated clean docker
+
+all: lint test
+
+build:
+	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/disputes
+
+## run: build and serve on the embedded SQLite database with demo data and tokens
+run: build
+	./$(BIN) serve --demo
+
+## test: every test, on SQLite and on PostgreSQL (see scripts/with-postgres.sh)
+test:
+	./scripts/with-postgres.sh go test $(RACE) -count=1 -timeout 20m ./...
+
+## test-short: the tests without PostgreSQL
+test-short:
+	go test -count=1 ./...
+
+## lint: gofmt, go vet and staticcheck
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	go tool staticcheck ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## generate: regenerate generated files (the state diagram)
+generate:
+	go run ./scripts/gen-diagram > docs/state-machine.md
+
+clean:
+	rm -rf bin data
+
+## docker: build the container image
+docker:
+	docker build -t disputes:$(VERSION) .

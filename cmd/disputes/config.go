@@ -1,0 +1,137 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/opendispute/disputes/pkg/auth"
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+// config is the service's configuration, read from flags and the
+// environment and validated before anything starts.
+type config struct {
+	Addr         string
+	DatabaseURL  string
+	JWTSecret    []byte
+	SecretIsTemp bool // generated at start: tokens die with the process
+	Demo         bool
+	LogLevel     slog.Level
+	LogFormat    string
+	BodyLimit    int64
+	DBMaxConns   int
+	Deadlines    dispute.Deadlines
+}
+
+// envOr returns the environment value of key, or def.
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// commonFlags registers the settings every database command shares.
+func commonFlags(fs *flag.FlagSet, cfg *config, getenv func(string) string) {
+	fs.StringVar(&cfg.DatabaseURL, "database-url", getenv("DATABASE_URL"), "postgres://... or sqlite:PATH (env DATABASE_URL; default sqlite:data/disputes.db)")
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("disputes "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// loadServeConfig reads serve's flags and environment.
+func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := newFlagSet("serve", stderr)
+	commonFlags(fs, &cfg, getenv)
+	fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), "listen address (env DISPUTES_ADDR)")
+	fs.BoolVar(&cfg.Demo, "demo", false, "seed a demo marketplace and print tokens and curl lines")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, usageError{fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
+	}
+	var problems []string
+	add := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+
+	if secret := getenv("DISPUTES_JWT_SECRET"); secret != "" {
+		cfg.JWTSecret = []byte(secret)
+		if len(cfg.JWTSecret) < auth.MinSecretLen {
+			add("DISPUTES_JWT_SECRET must be at least %d bytes", auth.MinSecretLen)
+		}
+	} else {
+		cfg.JWTSecret, cfg.SecretIsTemp = randomSecret(), true
+	}
+	switch lvl := strings.ToLower(envOr(getenv, "DISPUTES_LOG_LEVEL", "info")); lvl {
+	case "debug":
+		cfg.LogLevel = slog.LevelDebug
+	case "info":
+		cfg.LogLevel = slog.LevelInfo
+	case "warn":
+		cfg.LogLevel = slog.LevelWarn
+	case "error":
+		cfg.LogLevel = slog.LevelError
+	default:
+		add("DISPUTES_LOG_LEVEL must be debug, info, warn or error, not %q", lvl)
+	}
+	cfg.LogFormat = envOr(getenv, "DISPUTES_LOG_FORMAT", "text")
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		add("DISPUTES_LOG_FORMAT must be text or json, not %q", cfg.LogFormat)
+	}
+	cfg.BodyLimit = int64(intSetting(getenv, "DISPUTES_BODY_LIMIT", 1<<20, 1024, 64<<20, add))
+	cfg.DBMaxConns = intSetting(getenv, "DISPUTES_DB_MAX_CONNS", 32, 1, 1000, add)
+	cfg.Deadlines = dispute.Deadlines{
+		SellerResponse:                durationSetting(getenv, "DISPUTES_SELLER_RESPONSE_TIMEOUT", dispute.DefaultDeadlines.SellerResponse, add),
+		BuyerResponse:                 durationSetting(getenv, "DISPUTES_BUYER_RESPONSE_TIMEOUT", dispute.DefaultDeadlines.BuyerResponse, add),
+		InfoResponse:                  durationSetting(getenv, "DISPUTES_INFO_RESPONSE_TIMEOUT", dispute.DefaultDeadlines.InfoResponse, add),
+		AppealWindow:                  durationSetting(getenv, "DISPUTES_APPEAL_WINDOW", dispute.DefaultDeadlines.AppealWindow, add),
+		AppealWindowRestrictiveMonths: intSetting(getenv, "DISPUTES_APPEAL_WINDOW_RESTRICTIVE_MONTHS", 6, 6, 120, add),
+	}
+	if len(problems) > 0 {
+		return cfg, usageError{"invalid configuration:\n  " + strings.Join(problems, "\n  ")}
+	}
+	return cfg, nil
+}
+
+func intSetting(getenv func(string) string, key string, def, lo, hi int, add func(string, ...any)) int {
+	v := getenv(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		add("%s must be an integer from %d to %d, not %q", key, lo, hi, v)
+		return def
+	}
+	return n
+}
+
+func durationSetting(getenv func(string) string, key string, def time.Duration, add func(string, ...any)) time.Duration {
+	v := getenv(key)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		add("%s must be a positive duration such as 72h, not %q", key, v)
+		return def
+	}
+	return d
+}
+
+func randomSecret() []byte {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return []byte(base64.RawURLEncoding.EncodeToString(b[:]))
+}

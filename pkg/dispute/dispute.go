@@ -1,0 +1,256 @@
+// Package dispute is the domain of the service: disputes, their lifecycle as a
+// state machine, remedies, actors and the rules that say who may do what. It
+// knows nothing of HTTP or SQL; adapters depend on it, never the reverse.
+package dispute
+
+import (
+	"slices"
+	"time"
+)
+
+// State is where a dispute stands in its lifecycle. Values are API values.
+type State string
+
+// The states of lifecycle.md.
+const (
+	StateNew            State = "new" // pseudo-state before a dispute exists
+	StateAwaitingSeller State = "awaiting_seller"
+	StateAwaitingBuyer  State = "awaiting_buyer"
+	StateEscalated      State = "escalated"
+	StateUnderReview    State = "under_review"
+	StateAwaitingInfo   State = "awaiting_info"
+	StateResolved       State = "resolved"
+	StateAppealed       State = "appealed"
+	StateAppealReview   State = "appeal_review"
+	StateClosed         State = "closed"
+)
+
+// States lists every real state in lifecycle order.
+var States = []State{
+	StateAwaitingSeller, StateAwaitingBuyer, StateEscalated, StateUnderReview,
+	StateAwaitingInfo, StateResolved, StateAppealed, StateAppealReview, StateClosed,
+}
+
+// Valid reports whether s is a real state.
+func (s State) Valid() bool { return slices.Contains(States, s) }
+
+// Reason is the buyer's reason for a dispute; it routes the dispute to a team.
+type Reason string
+
+// The reasons of lifecycle.md.
+const (
+	ReasonItemNotReceived    Reason = "item_not_received"
+	ReasonItemDamaged        Reason = "item_damaged"
+	ReasonReturnIssue        Reason = "return_issue"
+	ReasonItemNotAsDescribed Reason = "item_not_as_described"
+	ReasonCounterfeit        Reason = "counterfeit"
+	ReasonFraud              Reason = "fraud"
+	ReasonPaymentIssue       Reason = "payment_issue"
+	ReasonOther              Reason = "other"
+)
+
+// Team is a Trust & Safety team that reviews escalated disputes.
+type Team string
+
+// The teams of lifecycle.md.
+const (
+	TeamLogistics       Team = "logistics"
+	TeamObjectExperts   Team = "object_experts"
+	TeamTrustSafety     Team = "trust_safety"
+	TeamPayments        Team = "payments"
+	TeamCustomerSupport Team = "customer_support"
+)
+
+// Routing maps every reason to its team.
+var Routing = map[Reason]Team{
+	ReasonItemNotReceived:    TeamLogistics,
+	ReasonItemDamaged:        TeamLogistics,
+	ReasonReturnIssue:        TeamLogistics,
+	ReasonItemNotAsDescribed: TeamObjectExperts,
+	ReasonCounterfeit:        TeamTrustSafety,
+	ReasonFraud:              TeamTrustSafety,
+	ReasonPaymentIssue:       TeamPayments,
+	ReasonOther:              TeamCustomerSupport,
+}
+
+// Safety reports whether r is a safety reason: such disputes skip buyer-seller
+// contact and open escalated.
+func (r Reason) Safety() bool { return r == ReasonCounterfeit || r == ReasonFraud }
+
+// Valid reports whether r is a known reason.
+func (r Reason) Valid() bool { _, ok := Routing[r]; return ok }
+
+// Languages are the languages a dispute may be conducted in (those the
+// marketplace's e-mail and chat support serve).
+var Languages = []string{"en", "es", "it", "fr", "nl", "de", "zh", "pt", "pl"}
+
+// Party is one side of a dispute.
+type Party string
+
+// The parties of a dispute.
+const (
+	PartyBuyer  Party = "buyer"
+	PartySeller Party = "seller"
+	PartySplit  Party = "split" // only as a decision's favoured side
+)
+
+// Order is the marketplace's order a dispute is about, synced in by the
+// marketplace's systems.
+type Order struct {
+	ID          string     `json:"id"`
+	BuyerID     string     `json:"buyer_id"`
+	SellerID    string     `json:"seller_id"`
+	ListingIDs  []string   `json:"listing_ids"`
+	ItemCount   int        `json:"item_count"`
+	Total       Money      `json:"total"`
+	DeliveredAt *time.Time `json:"delivered_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+// Offer is a seller's proposal to settle, open until the buyer answers.
+type Offer struct {
+	Remedies []Remedy `json:"remedies"`
+	MadeAt   time.Time `json:"made_at"`
+}
+
+// InfoRequest is a reviewer's question to one party.
+type InfoRequest struct {
+	Party    Party     `json:"party"`
+	Question string    `json:"question"`
+	DueAt    time.Time `json:"due_at"`
+}
+
+// OutcomeKind says how a dispute was resolved or closed.
+type OutcomeKind string
+
+// The outcome kinds.
+const (
+	OutcomeDecided   OutcomeKind = "decided"   // a reviewer decided
+	OutcomeSettled   OutcomeKind = "settled"   // the parties agreed (offer or claim accepted)
+	OutcomeWithdrawn OutcomeKind = "withdrawn" // the buyer withdrew
+	OutcomeLapsed    OutcomeKind = "lapsed"    // the buyer did not answer in time
+)
+
+// Outcome is the result of a dispute: for decisions, the statement of reasons.
+type Outcome struct {
+	Kind          OutcomeKind `json:"kind"`
+	Remedies      []Remedy    `json:"remedies,omitempty"`
+	Rationale     string      `json:"rationale,omitempty"`
+	PolicyRefs    []string    `json:"policy_refs,omitempty"`
+	FavouredParty Party       `json:"favoured_party,omitempty"`
+	DecidedBy     string      `json:"decided_by,omitempty"`
+	At            time.Time   `json:"at"`
+}
+
+// Verdict is the result of an appeal.
+type Verdict string
+
+// The verdicts of an appeal.
+const (
+	VerdictUpheld     Verdict = "upheld"
+	VerdictOverturned Verdict = "overturned"
+	VerdictModified   Verdict = "modified"
+)
+
+// Appeal is a party's appeal of a resolution and, once decided, its verdict.
+type Appeal struct {
+	Party      Party      `json:"party"`
+	Reason     string     `json:"reason"`
+	FiledAt    time.Time  `json:"filed_at"`
+	Verdict    Verdict    `json:"verdict,omitempty"`
+	Rationale  string     `json:"rationale,omitempty"`
+	Remedies   []Remedy   `json:"remedies,omitempty"`
+	DecidedBy  string     `json:"decided_by,omitempty"`
+	DecidedAt  *time.Time `json:"decided_at,omitempty"`
+}
+
+// Dispute is one case between a buyer and a seller about an order.
+type Dispute struct {
+	ID          string `json:"id"`
+	OrderID     string `json:"order_id"`
+	BuyerID     string `json:"buyer_id"`
+	SellerID    string `json:"seller_id"`
+	Reason      Reason `json:"reason"`
+	Team        Team   `json:"team"`
+	Description string `json:"description"`
+	Language    string `json:"language"`
+	ItemCount   int    `json:"item_count"`
+	State       State  `json:"state"`
+	Version     int64  `json:"version"`
+	AssigneeID  string `json:"assignee_id,omitempty"`
+	Priority    int    `json:"priority"`
+
+	// SellerAnswered records that the seller has replied at least once, which
+	// lets the buyer escalate before the seller's deadline.
+	SellerAnswered bool `json:"seller_answered"`
+
+	SellerResponseDueAt *time.Time   `json:"seller_response_due_at,omitempty"`
+	BuyerResponseDueAt  *time.Time   `json:"buyer_response_due_at,omitempty"`
+	InfoDueAt           *time.Time   `json:"info_due_at,omitempty"`
+	AppealDueAt         *time.Time   `json:"appeal_due_at,omitempty"`
+	InfoRequest         *InfoRequest `json:"info_request,omitempty"`
+	Offer               *Offer       `json:"offer,omitempty"`
+	Outcome             *Outcome     `json:"outcome,omitempty"`
+	Appeal              *Appeal      `json:"appeal,omitempty"`
+
+	// QueuedAt is when the dispute entered its current queue (escalated or
+	// appealed); the queue serves equal priorities oldest first.
+	QueuedAt  *time.Time `json:"queued_at,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+}
+
+// DecidedBy returns the reviewer who decided the dispute, or "".
+func (d *Dispute) DecidedBy() string {
+	if d.Outcome == nil {
+		return ""
+	}
+	return d.Outcome.DecidedBy
+}
+
+// PartyOf returns the side the user is on in this dispute, or "".
+func (d *Dispute) PartyOf(userID string) Party {
+	switch {
+	case userID == "":
+		return ""
+	case userID == d.BuyerID:
+		return PartyBuyer
+	case userID == d.SellerID:
+		return PartySeller
+	}
+	return ""
+}
+
+// Message is one message in a dispute's conversation. Internal notes are
+// written by staff and never shown to the parties.
+type Message struct {
+	ID         string    `json:"id"`
+	DisputeID  string    `json:"dispute_id"`
+	AuthorID   string    `json:"author_id,omitempty"`
+	AuthorRole Role      `json:"author_role"`
+	Body       string    `json:"body"`
+	Internal   bool      `json:"internal"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// Priority ranks a dispute in its queue: safety first, then by order value.
+// Higher is served first.
+func Priority(r Reason, total Money) int {
+	p := 100
+	if r.Safety() {
+		p = 300
+	} else if r == ReasonPaymentIssue {
+		p = 200
+	}
+	// Orders worth more are reviewed a little sooner: +1 per 100 units, capped.
+	if units, ok := total.Units(); ok {
+		bonus := units / 100
+		if bonus > 99 {
+			bonus = 99
+		}
+		p += int(bonus)
+	}
+	return p
+}

@@ -1,0 +1,112 @@
+package dispute
+
+import (
+	"strings"
+	"time"
+)
+
+// effects writes what an accepted event changes, beyond the state itself.
+func (m *Machine) effects(s *step) {
+	d, now, cmd := s.d, s.now, s.cmd
+	dl := m.deadlines
+	switch cmd.Event {
+	case EventOpen:
+		if d.State == StateAwaitingSeller {
+			d.SellerResponseDueAt = ptr(now.Add(dl.SellerResponse))
+		} else {
+			d.QueuedAt = ptr(now)
+		}
+	case EventSellerReply:
+		d.SellerAnswered = true
+		d.SellerResponseDueAt = nil
+		d.BuyerResponseDueAt = ptr(now.Add(dl.BuyerResponse))
+		d.Offer = nil
+		if cmd.Offer != nil {
+			d.Offer = &Offer{Remedies: cmd.Offer.Remedies, MadeAt: now}
+		}
+	case EventBuyerReply:
+		// Answering instead of accepting declines any open offer.
+		d.Offer = nil
+		d.BuyerResponseDueAt = nil
+		d.SellerResponseDueAt = ptr(now.Add(dl.SellerResponse))
+	case EventAcceptOffer:
+		m.resolve(d, &Outcome{Kind: OutcomeSettled, Remedies: d.Offer.Remedies, At: now}, now)
+	case EventAcceptClaim:
+		m.resolve(d, &Outcome{Kind: OutcomeSettled, Remedies: []Remedy{{Type: RemedyRefundFull}}, FavouredParty: PartyBuyer, At: now}, now)
+	case EventEscalate, EventAutoEscalate:
+		d.SellerResponseDueAt, d.BuyerResponseDueAt = nil, nil
+		d.QueuedAt = ptr(now)
+	case EventLapse:
+		d.Outcome = &Outcome{Kind: OutcomeLapsed, At: now}
+		m.closeCase(d, now)
+	case EventWithdraw:
+		d.Outcome = &Outcome{Kind: OutcomeWithdrawn, At: now}
+		m.closeCase(d, now)
+	case EventAssign, EventAssignAppeal:
+		d.AssigneeID = s.actor.ID
+		if cmd.AssigneeID != "" {
+			d.AssigneeID = cmd.AssigneeID
+		}
+		d.QueuedAt = nil
+	case EventRelease, EventReleaseAppeal:
+		d.AssigneeID = ""
+		d.QueuedAt = ptr(now)
+	case EventRequestInfo:
+		due := now.Add(dl.InfoResponse)
+		if cmd.DueAt != nil {
+			due = cmd.DueAt.UTC().Truncate(time.Microsecond)
+		}
+		d.InfoRequest = &InfoRequest{Party: cmd.Party, Question: strings.TrimSpace(cmd.Question), DueAt: due}
+		d.InfoDueAt = ptr(due)
+	case EventProvideInfo, EventInfoTimeout:
+		d.InfoRequest, d.InfoDueAt = nil, nil
+	case EventDecide:
+		m.resolve(d, &Outcome{
+			Kind: OutcomeDecided, Remedies: cmd.Remedies, Rationale: strings.TrimSpace(cmd.Rationale),
+			PolicyRefs: cmd.PolicyRefs, FavouredParty: cmd.FavouredParty, DecidedBy: s.actor.ID, At: now,
+		}, now)
+		d.AssigneeID = ""
+	case EventAppeal:
+		d.Appeal = &Appeal{Party: Party(s.role), Reason: strings.TrimSpace(cmd.Reason), FiledAt: now}
+		d.QueuedAt = ptr(now)
+	case EventDecideAppeal:
+		a := *d.Appeal
+		a.Verdict, a.Rationale, a.Remedies = cmd.Verdict, strings.TrimSpace(cmd.Rationale), cmd.Remedies
+		a.DecidedBy, a.DecidedAt = s.actor.ID, ptr(now)
+		d.Appeal = &a
+		d.AssigneeID = ""
+		m.closeCase(d, now)
+	case EventClose:
+		m.closeCase(d, now)
+	}
+}
+
+func (m *Machine) resolve(d *Dispute, o *Outcome, now time.Time) {
+	d.Outcome = o
+	d.SellerResponseDueAt, d.BuyerResponseDueAt, d.InfoDueAt, d.QueuedAt = nil, nil, nil, nil
+	d.AppealDueAt = ptr(m.appealDue(now, o.Remedies))
+}
+
+func (m *Machine) closeCase(d *Dispute, now time.Time) {
+	d.SellerResponseDueAt, d.BuyerResponseDueAt, d.InfoDueAt, d.QueuedAt = nil, nil, nil, nil
+	d.ClosedAt = ptr(now)
+}
+
+// message is the conversation message an event posts, if any.
+func (s *step) message() *Message {
+	var body string
+	internal := false
+	switch s.cmd.Event {
+	case EventSellerReply, EventBuyerReply, EventProvideInfo:
+		body = s.cmd.Message
+	case EventRequestInfo:
+		body = s.cmd.Question
+	default:
+		return nil
+	}
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return nil
+	}
+	return &Message{DisputeID: s.d.ID, AuthorID: s.actor.ID, AuthorRole: s.role, Body: body, Internal: internal, CreatedAt: s.now}
+}

@@ -1,0 +1,304 @@
+package dispute
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/looplab/fsm"
+)
+
+// Deadlines are the lifecycle's time limits. Zero values take the defaults.
+type Deadlines struct {
+	SellerResponse time.Duration // seller's time to answer an opened dispute
+	BuyerResponse  time.Duration // buyer's time to answer the seller
+	InfoResponse   time.Duration // a party's time to answer a reviewer, unless the reviewer says otherwise
+	AppealWindow   time.Duration // appeal window after settlements and non-restrictive outcomes
+	// AppealWindowRestrictiveMonths is the appeal window, in calendar months,
+	// after outcomes that restrict a user (the EU Digital Services Act asks
+	// for at least six).
+	AppealWindowRestrictiveMonths int
+}
+
+// DefaultDeadlines are the defaults of lifecycle.md.
+var DefaultDeadlines = Deadlines{
+	SellerResponse:                72 * time.Hour,
+	BuyerResponse:                 72 * time.Hour,
+	InfoResponse:                  72 * time.Hour,
+	AppealWindow:                  14 * 24 * time.Hour,
+	AppealWindowRestrictiveMonths: 6,
+}
+
+func (d Deadlines) withDefaults() Deadlines {
+	if d.SellerResponse <= 0 {
+		d.SellerResponse = DefaultDeadlines.SellerResponse
+	}
+	if d.BuyerResponse <= 0 {
+		d.BuyerResponse = DefaultDeadlines.BuyerResponse
+	}
+	if d.InfoResponse <= 0 {
+		d.InfoResponse = DefaultDeadlines.InfoResponse
+	}
+	if d.AppealWindow <= 0 {
+		d.AppealWindow = DefaultDeadlines.AppealWindow
+	}
+	if d.AppealWindowRestrictiveMonths <= 0 {
+		d.AppealWindowRestrictiveMonths = DefaultDeadlines.AppealWindowRestrictiveMonths
+	}
+	return d
+}
+
+// Transition is one row of the lifecycle: an event, the states it may fire
+// from and the state it leads to. Name is the state machine's own key (it
+// differs from Event only where one event has two destinations).
+type Transition struct {
+	Name  string
+	Event Event
+	From  []State
+	To    State
+	Label string // how the diagram labels the arrow
+}
+
+// preResolution are the states a buyer may withdraw from.
+var preResolution = []State{StateAwaitingSeller, StateAwaitingBuyer, StateEscalated, StateUnderReview, StateAwaitingInfo}
+
+// Transitions is the definition of the state machine, in lifecycle order. The
+// looplab/fsm machine and the diagram in docs/state-machine.md are both
+// built from it.
+var Transitions = []Transition{
+	{Name: "open", Event: EventOpen, From: []State{StateNew}, To: StateAwaitingSeller},
+	{Name: "open_safety", Event: EventOpen, From: []State{StateNew}, To: StateEscalated, Label: "open (safety reason)"},
+	{Name: "seller_reply", Event: EventSellerReply, From: []State{StateAwaitingSeller}, To: StateAwaitingBuyer},
+	{Name: "buyer_reply", Event: EventBuyerReply, From: []State{StateAwaitingBuyer}, To: StateAwaitingSeller},
+	{Name: "accept_offer", Event: EventAcceptOffer, From: []State{StateAwaitingBuyer}, To: StateResolved},
+	{Name: "accept_claim", Event: EventAcceptClaim, From: []State{StateAwaitingSeller, StateAwaitingBuyer}, To: StateResolved},
+	{Name: "escalate", Event: EventEscalate, From: []State{StateAwaitingSeller, StateAwaitingBuyer}, To: StateEscalated},
+	{Name: "auto_escalate", Event: EventAutoEscalate, From: []State{StateAwaitingSeller}, To: StateEscalated},
+	{Name: "lapse", Event: EventLapse, From: []State{StateAwaitingBuyer}, To: StateClosed},
+	{Name: "withdraw", Event: EventWithdraw, From: preResolution, To: StateClosed},
+	{Name: "assign", Event: EventAssign, From: []State{StateEscalated}, To: StateUnderReview},
+	{Name: "release", Event: EventRelease, From: []State{StateUnderReview}, To: StateEscalated},
+	{Name: "request_info", Event: EventRequestInfo, From: []State{StateUnderReview}, To: StateAwaitingInfo},
+	{Name: "provide_info", Event: EventProvideInfo, From: []State{StateAwaitingInfo}, To: StateUnderReview},
+	{Name: "info_timeout", Event: EventInfoTimeout, From: []State{StateAwaitingInfo}, To: StateUnderReview},
+	{Name: "decide", Event: EventDecide, From: []State{StateUnderReview}, To: StateResolved},
+	{Name: "appeal", Event: EventAppeal, From: []State{StateResolved}, To: StateAppealed},
+	{Name: "assign_appeal", Event: EventAssignAppeal, From: []State{StateAppealed}, To: StateAppealReview},
+	{Name: "release_appeal", Event: EventReleaseAppeal, From: []State{StateAppealReview}, To: StateAppealed},
+	{Name: "decide_appeal", Event: EventDecideAppeal, From: []State{StateAppealReview}, To: StateClosed},
+	{Name: "close", Event: EventClose, From: []State{StateResolved}, To: StateClosed},
+}
+
+var fsmEvents = func() fsm.Events {
+	evs := make(fsm.Events, 0, len(Transitions))
+	for _, t := range Transitions {
+		src := make([]string, len(t.From))
+		for i, s := range t.From {
+			src[i] = string(s)
+		}
+		evs = append(evs, fsm.EventDesc{Name: t.Name, Src: src, Dst: string(t.To)})
+	}
+	return evs
+}()
+
+// Machine applies events to disputes: it checks who may fire them, runs the
+// state machine and its guards, and computes the new dispute.
+type Machine struct {
+	deadlines Deadlines
+}
+
+// NewMachine returns a machine with the given deadlines (zero fields default).
+func NewMachine(d Deadlines) *Machine { return &Machine{deadlines: d.withDefaults()} }
+
+// Deadlines returns the machine's effective deadlines.
+func (m *Machine) Deadlines() Deadlines { return m.deadlines }
+
+// step is one event in flight: what the guards and effects see.
+type step struct {
+	d     *Dispute // a copy; effects write to it
+	order *Order
+	actor Actor
+	cmd   Command
+	now   time.Time
+	role  Role // the role the actor acts as
+	dry   bool // only check who and when, not the payload (allowed_actions)
+}
+
+// Change is the result of an accepted event.
+type Change struct {
+	Event   Event
+	From    State
+	To      State
+	Role    Role     // the role the actor acted as
+	Before  *Dispute // the dispute before the event (nil for open)
+	After   *Dispute
+	Message *Message // the message the event posted, if any
+}
+
+// Apply fires cmd at dispute d on behalf of actor. It returns the change
+// without modifying d, or an *Error saying why the event is refused. order is
+// the dispute's order; rules about amounts and listings need it.
+func (m *Machine) Apply(ctx context.Context, d *Dispute, order *Order, actor Actor, cmd Command, now time.Time) (*Change, error) {
+	now = now.UTC().Truncate(time.Microsecond)
+	cp := clone(d)
+	s := &step{d: cp, order: order, actor: actor, cmd: cmd, now: now}
+	if err := m.fire(ctx, s, string(cmd.Event)); err != nil {
+		return nil, err
+	}
+	cp.Version = d.Version + 1
+	cp.UpdatedAt = now
+	return &Change{Event: cmd.Event, From: d.State, To: cp.State, Role: s.role, Before: d, After: cp, Message: s.message()}, nil
+}
+
+// Open creates a dispute for order on behalf of the buyer. hasActive says
+// whether the order already has a dispute that is not closed.
+func (m *Machine) Open(ctx context.Context, id string, order *Order, actor Actor, in OpenInput, hasActive bool, now time.Time) (*Change, error) {
+	now = now.UTC().Truncate(time.Microsecond)
+	if order == nil {
+		return nil, Errorf(ENOTFOUND, ReasonOrderNotFound, "order %s not found", in.OrderID)
+	}
+	if actor.ID != order.BuyerID {
+		// Only the order's buyer may open; anyone else learns nothing about it.
+		return nil, Errorf(ENOTFOUND, ReasonOrderNotFound, "order %s not found", in.OrderID)
+	}
+	if err := validateOpen(in, order); err != nil {
+		return nil, err
+	}
+	if hasActive {
+		return nil, Errorf(ECONFLICT, ReasonActiveDisputeExists, "order %s already has an active dispute", order.ID)
+	}
+	team, _ := RouteFor(in.Reason)
+	items := in.ItemCount
+	if items == 0 {
+		items = order.ItemCount
+	}
+	d := &Dispute{
+		ID: id, OrderID: order.ID, BuyerID: order.BuyerID, SellerID: order.SellerID,
+		Reason: in.Reason, Team: team, Description: strings.TrimSpace(in.Description),
+		Language: in.Language, ItemCount: items, State: StateNew,
+		Priority: Priority(in.Reason, order.Total), CreatedAt: now, UpdatedAt: now,
+	}
+	name := "open"
+	if in.Reason.Safety() {
+		name = "open_safety"
+	}
+	s := &step{d: d, order: order, actor: actor, cmd: Command{Event: EventOpen}, now: now, role: RoleBuyer}
+	f := fsm.NewFSM(string(StateNew), fsmEvents, fsm.Callbacks{})
+	if err := f.Event(ctx, name); err != nil {
+		return nil, translate(err)
+	}
+	d.State = State(f.Current())
+	m.effects(s)
+	d.Version = 1
+	return &Change{Event: EventOpen, From: StateNew, To: d.State, Role: RoleBuyer, After: d}, nil
+}
+
+// RouteFor returns the team a reason routes to.
+func RouteFor(r Reason) (Team, bool) {
+	t, ok := Routing[r]
+	return t, ok
+}
+
+func validateOpen(in OpenInput, order *Order) error {
+	var fields []FieldError
+	if !in.Reason.Valid() {
+		fields = append(fields, FieldError{Field: "reason", Message: "unknown reason"})
+	}
+	if !slices.Contains(Languages, in.Language) {
+		fields = append(fields, FieldError{Field: "language", Message: "must be one of " + strings.Join(Languages, ", ")})
+	}
+	if strings.TrimSpace(in.Description) == "" {
+		fields = append(fields, FieldError{Field: "description", Message: "is required"})
+	}
+	if in.ItemCount < 0 || (order != nil && in.ItemCount > order.ItemCount) {
+		fields = append(fields, FieldError{Field: "item_count", Message: "must be between 1 and the order's item count"})
+	}
+	if len(fields) > 0 {
+		return &Error{Code: EINVALID, Reason: "validation_failed", Message: "the dispute cannot be opened as given", Fields: fields}
+	}
+	return nil
+}
+
+// Allowed returns the user events actor may fire at d now, judged on who the
+// actor is, the state, and the deadlines, not on any payload.
+func (m *Machine) Allowed(ctx context.Context, d *Dispute, actor Actor, now time.Time) []Event {
+	var out []Event
+	for _, e := range UserEvents {
+		s := &step{d: clone(d), actor: actor, cmd: Command{Event: e}, now: now.UTC(), dry: true}
+		if m.fire(ctx, s, string(e)) == nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// fire checks who may fire the event, then runs the looplab/fsm machine whose
+// before-event callback runs the guards; effects follow a successful
+// transition.
+func (m *Machine) fire(ctx context.Context, s *step, name string) error {
+	r, ok := rules[Event(name)]
+	if !ok || Event(name) == EventOpen {
+		return Errorf(EINVALID, ReasonUnknownEvent, "unknown event %q", name)
+	}
+	role, err := r.who(s)
+	if err != nil {
+		return err
+	}
+	s.role = role
+	var guardErr error
+	f := fsm.NewFSM(string(s.d.State), fsmEvents, fsm.Callbacks{
+		"before_event": func(_ context.Context, e *fsm.Event) {
+			if r.when != nil {
+				if guardErr = r.when(m, s); guardErr != nil {
+					e.Cancel(guardErr)
+					return
+				}
+			}
+			if !s.dry && r.input != nil {
+				if guardErr = r.input(m, s); guardErr != nil {
+					e.Cancel(guardErr)
+				}
+			}
+		},
+	})
+	if err := f.Event(ctx, name); err != nil {
+		if guardErr != nil {
+			return guardErr
+		}
+		return translate(err)
+	}
+	if s.dry {
+		return nil
+	}
+	s.d.State = State(f.Current())
+	m.effects(s)
+	return nil
+}
+
+func translate(err error) error {
+	var invalid fsm.InvalidEventError
+	if errors.As(err, &invalid) {
+		return Errorf(ECONFLICT, ReasonInvalidState, "%s is not possible in state %s", invalid.Event, invalid.State)
+	}
+	var unknown fsm.UnknownEventError
+	if errors.As(err, &unknown) {
+		return Errorf(EINVALID, ReasonUnknownEvent, "unknown event %q", unknown.Event)
+	}
+	return err
+}
+
+func clone(d *Dispute) *Dispute {
+	cp := *d
+	return &cp
+}
+
+func (m *Machine) appealDue(now time.Time, rs []Remedy) time.Time {
+	if restrictive(rs) {
+		return now.AddDate(0, m.deadlines.AppealWindowRestrictiveMonths, 0)
+	}
+	return now.Add(m.deadlines.AppealWindow)
+}
+
+func ptr[T any](v T) *T { return &v }

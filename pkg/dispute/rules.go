@@ -1,0 +1,244 @@
+package dispute
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// rule says who may fire an event (who), what must hold of the dispute and
+// the clock (when), and what the payload must hold (input).
+type rule struct {
+	who   func(s *step) (Role, error)
+	when  func(m *Machine, s *step) error
+	input func(m *Machine, s *step) error
+}
+
+var rules = map[Event]rule{
+	EventSellerReply: {who: party(PartySeller), input: func(_ *Machine, s *step) error {
+		if strings.TrimSpace(s.cmd.Message) == "" && s.cmd.Offer == nil {
+			return Invalid(ReasonMessageOrOfferRequired, "message", "a message or an offer is required")
+		}
+		if s.cmd.Offer != nil {
+			return ValidateRemedies("offer.remedies", s.cmd.Offer.Remedies, s.order, s.now)
+		}
+		return nil
+	}},
+	EventBuyerReply: {who: party(PartyBuyer), input: requireMessage},
+	EventAcceptOffer: {who: party(PartyBuyer), when: func(_ *Machine, s *step) error {
+		if s.d.Offer == nil {
+			return Errorf(ECONFLICT, ReasonNoOpenOffer, "there is no open offer to accept")
+		}
+		return nil
+	}},
+	EventAcceptClaim: {who: party(PartySeller)},
+	EventEscalate: {who: parties, when: func(_ *Machine, s *step) error {
+		if s.role == RoleBuyer && s.d.State == StateAwaitingSeller && !s.d.SellerAnswered && !passed(s.d.SellerResponseDueAt, s) {
+			return Errorf(ECONFLICT, ReasonSellerMustAnswerFirst, "the seller must be given the chance to answer first (until %s)", s.d.SellerResponseDueAt.Format("2006-01-02T15:04:05Z"))
+		}
+		return nil
+	}},
+	EventAutoEscalate: {who: system, when: deadline(func(d *Dispute) *timeRef { return d.SellerResponseDueAt })},
+	EventLapse:        {who: system, when: deadline(func(d *Dispute) *timeRef { return d.BuyerResponseDueAt })},
+	EventWithdraw:     {who: party(PartyBuyer)},
+	EventAssign: {who: func(s *step) (Role, error) {
+		target := s.cmd.AssigneeID
+		if s.actor.Supervises(s.d.Team) {
+			return s.actor.staffRole(), nil
+		}
+		if !s.actor.CanReview(s.d.Team) {
+			return "", staffOnly(s, ReasonNotTeamMember, "only reviewers of team %s or its leads may take this case", s.d.Team)
+		}
+		if target != "" && target != s.actor.ID {
+			return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only a lead may assign someone else")
+		}
+		return s.actor.staffRole(), nil
+	}},
+	EventRelease:       {who: assigneeOrSupervisor},
+	EventRequestInfo:   {who: assignee, input: requestInfoInput},
+	EventProvideInfo:   {who: targetedParty, input: requireMessage},
+	EventInfoTimeout:   {who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
+	EventDecide:        {who: assignee, input: decideInput},
+	EventAppeal:        {who: parties, when: appealWhen, input: requireReason},
+	EventAssignAppeal:  {who: appealReviewer, when: fourEyes},
+	EventReleaseAppeal: {who: assigneeOrSupervisor},
+	EventDecideAppeal:  {who: assignee, input: decideAppealInput},
+	EventClose:         {who: system, when: deadline(func(d *Dispute) *timeRef { return d.AppealDueAt })},
+}
+
+// party allows only one side of the dispute.
+func party(p Party) func(s *step) (Role, error) {
+	return func(s *step) (Role, error) {
+		if s.d.PartyOf(s.actor.ID) != p {
+			return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the %s may do this", p)
+		}
+		return Role(p), nil
+	}
+}
+
+func parties(s *step) (Role, error) {
+	p := s.d.PartyOf(s.actor.ID)
+	if p == "" {
+		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the buyer or the seller may do this")
+	}
+	return Role(p), nil
+}
+
+func system(s *step) (Role, error) {
+	if !s.actor.Has(RoleSystem) {
+		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the system fires this event")
+	}
+	return RoleSystem, nil
+}
+
+// staffOnly refuses a staff action: with the given reason for staff, and as
+// role_not_permitted for everyone else.
+func staffOnly(s *step, reason, format string, args ...any) error {
+	if !s.actor.Staff() {
+		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may do this")
+	}
+	return Errorf(EFORBIDDEN, reason, format, args...)
+}
+
+func assignee(s *step) (Role, error) {
+	if s.d.AssigneeID == "" || s.d.AssigneeID != s.actor.ID || !s.actor.Staff() {
+		return "", staffOnly(s, ReasonNotAssignee, "only the reviewer who owns the case may do this")
+	}
+	return s.actor.staffRole(), nil
+}
+
+func assigneeOrSupervisor(s *step) (Role, error) {
+	if s.actor.Supervises(s.d.Team) {
+		return s.actor.staffRole(), nil
+	}
+	return assignee(s)
+}
+
+func appealReviewer(s *step) (Role, error) {
+	if s.actor.Supervises(s.d.Team) {
+		return s.actor.staffRole(), nil
+	}
+	if !s.actor.Has(RoleSeniorReviewer) {
+		return "", staffOnly(s, ReasonRoleNotPermitted, "only a senior reviewer may take an appeal")
+	}
+	if s.cmd.AssigneeID != "" && s.cmd.AssigneeID != s.actor.ID {
+		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only a lead may assign someone else")
+	}
+	return RoleSeniorReviewer, nil
+}
+
+func targetedParty(s *step) (Role, error) {
+	p := s.d.PartyOf(s.actor.ID)
+	if p == "" {
+		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the party asked may answer")
+	}
+	if s.d.InfoRequest != nil && s.d.InfoRequest.Party != p {
+		return "", Errorf(EFORBIDDEN, ReasonNotTargetedParty, "the reviewer asked the %s, not the %s", s.d.InfoRequest.Party, p)
+	}
+	return Role(p), nil
+}
+
+type timeRef = time.Time
+
+// deadline allows a system event once the dispute's deadline has passed.
+func deadline(due func(d *Dispute) *timeRef) func(*Machine, *step) error {
+	return func(_ *Machine, s *step) error {
+		if !passed(due(s.d), s) {
+			return Errorf(ECONFLICT, ReasonDeadlineNotPassed, "the deadline has not passed")
+		}
+		return nil
+	}
+}
+
+func passed(t *timeRef, s *step) bool { return t != nil && !s.now.Before(*t) }
+
+func requireMessage(_ *Machine, s *step) error {
+	if strings.TrimSpace(s.cmd.Message) == "" {
+		return Invalid(ReasonMessageRequired, "message", "is required")
+	}
+	return nil
+}
+
+func requireReason(_ *Machine, s *step) error {
+	if strings.TrimSpace(s.cmd.Reason) == "" {
+		return Invalid(ReasonReasonRequired, "reason", "is required")
+	}
+	return nil
+}
+
+func appealWhen(_ *Machine, s *step) error {
+	if s.d.Appeal != nil {
+		return Errorf(ECONFLICT, ReasonAlreadyAppealed, "this case has already been appealed once")
+	}
+	if s.d.AppealDueAt == nil || !s.now.Before(*s.d.AppealDueAt) {
+		return Errorf(ECONFLICT, ReasonAppealWindowClosed, "the appeal window has closed")
+	}
+	return nil
+}
+
+func fourEyes(_ *Machine, s *step) error {
+	who := s.cmd.AssigneeID
+	if who == "" {
+		who = s.actor.ID
+	}
+	if who == s.d.DecidedBy() {
+		return Errorf(ECONFLICT, ReasonFourEyes, "an appeal must be reviewed by someone other than the reviewer who decided")
+	}
+	return nil
+}
+
+func requestInfoInput(m *Machine, s *step) error {
+	var fields []FieldError
+	if s.cmd.Party != PartyBuyer && s.cmd.Party != PartySeller {
+		fields = append(fields, FieldError{Field: "party", Message: "must be buyer or seller"})
+	}
+	if strings.TrimSpace(s.cmd.Question) == "" {
+		fields = append(fields, FieldError{Field: "question", Message: "is required"})
+	}
+	if s.cmd.DueAt != nil && !s.cmd.DueAt.After(s.now) {
+		fields = append(fields, FieldError{Field: "due_at", Message: "must be in the future"})
+	}
+	if len(fields) > 0 {
+		return &Error{Code: EINVALID, Reason: "validation_failed", Message: "the request for information is incomplete", Fields: fields}
+	}
+	return nil
+}
+
+func decideInput(_ *Machine, s *step) error {
+	if err := ValidateRemedies("remedies", s.cmd.Remedies, s.order, s.now); err != nil {
+		return err
+	}
+	if strings.TrimSpace(s.cmd.Rationale) == "" {
+		return Invalid(ReasonRationaleRequired, "rationale", "a statement of reasons is required")
+	}
+	if !slices.ContainsFunc(s.cmd.PolicyRefs, func(p string) bool { return strings.TrimSpace(p) != "" }) {
+		return Invalid(ReasonPolicyRefRequired, "policy_refs", "at least one policy reference is required")
+	}
+	switch s.cmd.FavouredParty {
+	case PartyBuyer, PartySeller, PartySplit:
+	default:
+		return Invalid(ReasonFavouredPartyRequired, "favoured_party", "must be buyer, seller or split")
+	}
+	return nil
+}
+
+func decideAppealInput(_ *Machine, s *step) error {
+	switch s.cmd.Verdict {
+	case VerdictUpheld:
+		if len(s.cmd.Remedies) > 0 {
+			return Invalid(ReasonInvalidVerdict, "remedies", "an upheld decision keeps its remedies; give none")
+		}
+	case VerdictOverturned, VerdictModified:
+		if s.cmd.Verdict == VerdictModified || len(s.cmd.Remedies) > 0 {
+			if err := ValidateRemedies("remedies", s.cmd.Remedies, s.order, s.now); err != nil {
+				return err
+			}
+		}
+	default:
+		return Invalid(ReasonInvalidVerdict, "verdict", "must be upheld, overturned or modified")
+	}
+	if strings.TrimSpace(s.cmd.Rationale) == "" {
+		return Invalid(ReasonRationaleRequired, "rationale", "a statement of reasons is required")
+	}
+	return nil
+}

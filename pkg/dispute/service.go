@@ -1,0 +1,416 @@
+package dispute
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/opendispute/disputes/pkg/audit"
+)
+
+// Service is the one way in for every change to a dispute: each method runs
+// the state machine and then writes the new state, its audit record and any
+// message in one transaction.
+type Service struct {
+	store   Store
+	machine *Machine
+	now     func() time.Time
+}
+
+// Options configure a Service.
+type Options struct {
+	Deadlines Deadlines
+	// Now is the clock; nil means time.Now. Tests inject their own.
+	Now func() time.Time
+}
+
+// NewService returns a service over store.
+func NewService(store Store, opts Options) *Service {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, machine: NewMachine(opts.Deadlines), now: now}
+}
+
+// Machine returns the service's state machine.
+func (s *Service) Machine() *Machine { return s.machine }
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// UpsertOrder creates or replaces an order as the marketplace's systems
+// report it. Only the system role may do this.
+func (s *Service) UpsertOrder(ctx context.Context, actor Actor, o Order) (*Order, bool, error) {
+	if !actor.Has(RoleSystem) {
+		return nil, false, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the marketplace's systems may write orders")
+	}
+	if err := ValidateOrder(&o); err != nil {
+		return nil, false, err
+	}
+	now := s.clock()
+	o.UpdatedAt = now
+	if o.DeliveredAt != nil {
+		o.DeliveredAt = ptr(o.DeliveredAt.UTC().Truncate(time.Microsecond))
+	}
+	var created bool
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		prev, err := tx.Order(ctx, o.ID)
+		switch {
+		case err == nil:
+			o.CreatedAt = prev.CreatedAt
+		case ErrorCode(err) == ENOTFOUND:
+			o.CreatedAt = now
+		default:
+			return err
+		}
+		created, err = tx.UpsertOrder(ctx, &o)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return &o, created, nil
+}
+
+// ValidateOrder checks an order's fields.
+func ValidateOrder(o *Order) error {
+	var fields []FieldError
+	if o.BuyerID == "" {
+		fields = append(fields, FieldError{Field: "buyer_id", Message: "is required"})
+	}
+	if o.SellerID == "" {
+		fields = append(fields, FieldError{Field: "seller_id", Message: "is required"})
+	}
+	if o.BuyerID != "" && o.BuyerID == o.SellerID {
+		fields = append(fields, FieldError{Field: "seller_id", Message: "must differ from buyer_id"})
+	}
+	if o.ItemCount < 1 {
+		fields = append(fields, FieldError{Field: "item_count", Message: "must be at least 1"})
+	}
+	if !o.Total.Valid() {
+		fields = append(fields, FieldError{Field: "total", Message: "must be a decimal amount and a three-letter currency"})
+	}
+	if len(fields) > 0 {
+		return &Error{Code: EINVALID, Reason: "validation_failed", Message: "the order is invalid", Fields: fields}
+	}
+	if o.ListingIDs == nil {
+		o.ListingIDs = []string{}
+	}
+	return nil
+}
+
+// Open opens a dispute on behalf of the order's buyer.
+func (s *Service) Open(ctx context.Context, actor Actor, in OpenInput) (*Dispute, error) {
+	now := s.clock()
+	var out *Dispute
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		order, err := tx.LockOrder(ctx, in.OrderID)
+		if err != nil && ErrorCode(err) != ENOTFOUND {
+			return err
+		}
+		active := false
+		if order != nil {
+			if active, err = tx.HasActiveDispute(ctx, order.ID); err != nil {
+				return err
+			}
+		}
+		ch, err := s.machine.Open(ctx, NewID("dsp", now), order, actor, in, active, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.CreateDispute(ctx, ch.After); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, actor, ch, in, now); err != nil {
+			return err
+		}
+		out = ch.After
+		return nil
+	})
+	return out, err
+}
+
+// Act fires a user event at a dispute. If expectVersion is not nil the
+// dispute must still be at that version (If-Match).
+func (s *Service) Act(ctx context.Context, actor Actor, id string, cmd Command, expectVersion *int64) (*Dispute, error) {
+	var out *Dispute
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		d, err := tx.LockDispute(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.CanSee(d) {
+			return NotFound("dispute")
+		}
+		if expectVersion != nil && *expectVersion != d.Version {
+			return Errorf(EPRECONDITION, ReasonVersionMismatch, "the dispute is at version %d, not %d", d.Version, *expectVersion)
+		}
+		out, err = s.apply(ctx, tx, d, actor, cmd)
+		return err
+	})
+	return out, err
+}
+
+// Fire fires a system event (a passed deadline) at a dispute.
+func (s *Service) Fire(ctx context.Context, id string, e Event) (*Dispute, error) {
+	if !slices.Contains(SystemEvents, e) {
+		return nil, Errorf(EINVALID, ReasonUnknownEvent, "%s is not a system event", e)
+	}
+	var out *Dispute
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		d, err := tx.LockDispute(ctx, id)
+		if err != nil {
+			return err
+		}
+		out, err = s.apply(ctx, tx, d, SystemActor, Command{Event: e})
+		return err
+	})
+	return out, err
+}
+
+// ClaimInput selects which queue a reviewer claims from.
+type ClaimInput struct {
+	Team    Team // empty: any of the reviewer's teams
+	Appeals bool // the appeal queue instead of the team queue
+}
+
+// Claim atomically assigns the caller the next waiting case of its teams:
+// two reviewers claiming at once never get the same case. It returns
+// ErrQueueEmpty when nothing waits.
+func (s *Service) Claim(ctx context.Context, actor Actor, in ClaimInput) (*Dispute, error) {
+	if !actor.Staff() {
+		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may claim cases")
+	}
+	teams := actor.Teams
+	if in.Team != "" {
+		if !actor.InTeam(in.Team) && !actor.Has(RoleAdmin) {
+			return nil, Errorf(EFORBIDDEN, ReasonNotTeamMember, "you are not a member of team %s", in.Team)
+		}
+		teams = []Team{in.Team}
+	}
+	if len(teams) == 0 {
+		return nil, Errorf(EFORBIDDEN, ReasonNotTeamMember, "you belong to no team")
+	}
+	f := QueueFilter{Teams: teams, States: []State{StateEscalated}, Limit: 1}
+	cmd := Command{Event: EventAssign}
+	if in.Appeals {
+		if !actor.Has(RoleSeniorReviewer) {
+			return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only senior reviewers take appeals")
+		}
+		f.States, f.ExcludeDecidedBy = []State{StateAppealed}, actor.ID
+		cmd = Command{Event: EventAssignAppeal}
+	}
+	var out *Dispute
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		d, err := tx.LockNextQueued(ctx, f)
+		if err != nil {
+			return err
+		}
+		out, err = s.apply(ctx, tx, d, actor, cmd)
+		return err
+	})
+	return out, err
+}
+
+// apply runs the machine on a locked dispute and writes the result, its audit
+// record and its message.
+func (s *Service) apply(ctx context.Context, tx Tx, d *Dispute, actor Actor, cmd Command) (*Dispute, error) {
+	now := s.clock()
+	order, err := tx.Order(ctx, d.OrderID)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := s.machine.Apply(ctx, d, order, actor, cmd, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.UpdateDispute(ctx, ch.After, d.Version); err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, tx, actor, ch, cmd, now); err != nil {
+		return nil, err
+	}
+	if ch.Message != nil {
+		ch.Message.ID = NewID("msg", now)
+		if err := tx.AddMessage(ctx, ch.Message); err != nil {
+			return nil, err
+		}
+	}
+	return ch.After, nil
+}
+
+func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, payload any, now time.Time) error {
+	raw, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	canon, err := audit.CanonicalPayload(raw)
+	if err != nil {
+		return err
+	}
+	_, err = tx.AppendAudit(ctx, audit.Entry{
+		DisputeID: ch.After.ID, Event: string(ch.Event), FromState: string(ch.From), ToState: string(ch.To),
+		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, OccurredAt: now, RequestID: RequestID(ctx),
+	})
+	return err
+}
+
+// Get returns a dispute the caller may see, as the caller may see it.
+func (s *Service) Get(ctx context.Context, actor Actor, id string) (*Dispute, error) {
+	d, err := s.store.Dispute(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.CanSee(d) {
+		return nil, NotFound("dispute")
+	}
+	return Redact(d, actor), nil
+}
+
+// Redact returns the dispute as the actor may see it: parties never learn
+// which reviewer handles or decided their case.
+func Redact(d *Dispute, actor Actor) *Dispute {
+	if actor.Staff() || actor.Has(RoleSystem) {
+		return d
+	}
+	cp := *d
+	cp.AssigneeID = ""
+	if cp.Outcome != nil {
+		o := *cp.Outcome
+		o.DecidedBy = ""
+		cp.Outcome = &o
+	}
+	if cp.Appeal != nil {
+		a := *cp.Appeal
+		a.DecidedBy = ""
+		cp.Appeal = &a
+	}
+	return &cp
+}
+
+// AllowedActions returns the events the actor may fire at d now.
+func (s *Service) AllowedActions(ctx context.Context, actor Actor, d *Dispute) []Event {
+	return s.machine.Allowed(ctx, d, actor, s.clock())
+}
+
+// List returns disputes the caller may see: staff and systems see all, the
+// parties their own.
+func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Dispute, error) {
+	if !actor.Staff() && !actor.Has(RoleSystem) {
+		f.PartyID = actor.ID
+	}
+	ds, err := s.store.Disputes(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for i, d := range ds {
+		ds[i] = Redact(d, actor)
+	}
+	return ds, nil
+}
+
+// Queue lists the cases waiting in a team's queues.
+func (s *Service) Queue(ctx context.Context, actor Actor, f QueueFilter) ([]*Dispute, error) {
+	if !actor.Staff() {
+		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff see queues")
+	}
+	if len(f.States) == 0 {
+		f.States = []State{StateEscalated, StateAppealed}
+	}
+	return s.store.Queue(ctx, f)
+}
+
+// Messages returns the conversation; internal notes only to staff.
+func (s *Service) Messages(ctx context.Context, actor Actor, id string, p Page) ([]*Message, error) {
+	d, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.store.Messages(ctx, d.ID, actor.Staff(), p)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.Staff() {
+		for i, m := range ms {
+			ms[i] = redactMessage(m, d)
+		}
+	}
+	return ms, nil
+}
+
+// redactMessage hides which member of staff wrote a message from the parties.
+func redactMessage(m *Message, d *Dispute) *Message {
+	if d.PartyOf(m.AuthorID) != "" {
+		return m
+	}
+	cp := *m
+	cp.AuthorID = ""
+	return &cp
+}
+
+// PostMessage adds a message to a dispute's conversation. Only staff may post
+// internal notes; nobody may post to a closed dispute.
+func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string, internal bool) (*Message, error) {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return nil, Invalid(ReasonMessageRequired, "body", "is required")
+	}
+	var out *Message
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		d, err := tx.LockDispute(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !actor.CanSee(d) {
+			return NotFound("dispute")
+		}
+		role := Role(d.PartyOf(actor.ID))
+		switch {
+		case actor.Staff():
+			role = actor.staffRole()
+		case role == "":
+			return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the parties and staff may write messages")
+		case internal:
+			return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only staff may write internal notes")
+		}
+		if d.State == StateClosed {
+			return Errorf(ECONFLICT, ReasonInvalidState, "the dispute is closed")
+		}
+		now := s.clock()
+		out = &Message{ID: NewID("msg", now), DisputeID: d.ID, AuthorID: actor.ID, AuthorRole: role, Body: body, Internal: internal, CreatedAt: now}
+		return tx.AddMessage(ctx, out)
+	})
+	return out, err
+}
+
+// Audit returns a dispute's audit chain; staff only.
+func (s *Service) Audit(ctx context.Context, actor Actor, id string) ([]audit.Record, error) {
+	d, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.Staff() {
+		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may read the audit log")
+	}
+	return s.store.AuditRecords(ctx, d.ID)
+}
+
+// VerifyAudit recomputes a dispute's chain and reports whether it is intact.
+func (s *Service) VerifyAudit(ctx context.Context, actor Actor, id string) (audit.Verification, error) {
+	rs, err := s.Audit(ctx, actor, id)
+	if err != nil {
+		return audit.Verification{}, err
+	}
+	return audit.Verify(rs), nil
+}
+
+// Order returns an order to the marketplace's systems and to staff; for
+// anyone else it does not exist.
+func (s *Service) Order(ctx context.Context, actor Actor, id string) (*Order, error) {
+	if !actor.Has(RoleSystem) && !actor.Staff() {
+		return nil, NotFound("order")
+	}
+	return s.store.Order(ctx, id)
+}

@@ -1,0 +1,80 @@
+package dispute
+
+import (
+	"context"
+	"time"
+
+	"github.com/opendispute/disputes/pkg/audit"
+)
+
+// Store is the persistence the service needs. Reads outside a transaction
+// return committed data; every change goes through Tx.
+type Store interface {
+	// Tx runs fn in one database transaction: everything fn writes commits
+	// together or not at all.
+	Tx(ctx context.Context, fn func(tx Tx) error) error
+
+	Order(ctx context.Context, id string) (*Order, error)
+	Dispute(ctx context.Context, id string) (*Dispute, error)
+	Disputes(ctx context.Context, f Filter) ([]*Dispute, error)
+	Queue(ctx context.Context, f QueueFilter) ([]*Dispute, error)
+	Messages(ctx context.Context, disputeID string, includeInternal bool, p Page) ([]*Message, error)
+	AuditRecords(ctx context.Context, disputeID string) ([]audit.Record, error)
+}
+
+// Tx is the store inside one transaction. Lock methods hold the row until
+// the transaction ends, so concurrent changes to one dispute serialise.
+type Tx interface {
+	Order(ctx context.Context, id string) (*Order, error)
+	UpsertOrder(ctx context.Context, o *Order) (created bool, err error)
+	// LockOrder locks the order so that concurrent opens on it serialise.
+	LockOrder(ctx context.Context, id string) (*Order, error)
+	HasActiveDispute(ctx context.Context, orderID string) (bool, error)
+	LockDispute(ctx context.Context, id string) (*Dispute, error)
+	// LockNextQueued locks the first dispute of the queue that no other
+	// transaction holds, or returns ErrQueueEmpty.
+	LockNextQueued(ctx context.Context, f QueueFilter) (*Dispute, error)
+	CreateDispute(ctx context.Context, d *Dispute) error
+	// UpdateDispute writes d if the stored version is still fromVersion.
+	UpdateDispute(ctx context.Context, d *Dispute, fromVersion int64) error
+	// AppendAudit seals e after the dispute's last record and stores it.
+	AppendAudit(ctx context.Context, e audit.Entry) (audit.Record, error)
+	AddMessage(ctx context.Context, m *Message) error
+}
+
+// Page selects a page of a list: at most Limit items after the opaque cursor.
+type Page struct {
+	Limit int
+	After string
+}
+
+// Filter selects disputes for a list, newest first.
+type Filter struct {
+	State      State
+	Team       Team
+	Reason     Reason
+	AssigneeID string
+	// PartyID restricts the list to disputes where the user is buyer or seller.
+	PartyID string
+	Page
+}
+
+// QueueFilter selects disputes waiting in queues, by priority then age.
+type QueueFilter struct {
+	Teams  []Team
+	States []State
+	// ExcludeDecidedBy leaves out cases the user decided (four-eyes).
+	ExcludeDecidedBy string
+	Limit            int
+	After            *QueueCursor
+}
+
+// QueueCursor is the position after which a queue page starts.
+type QueueCursor struct {
+	Priority int       `json:"p"`
+	QueuedAt time.Time `json:"q"`
+	ID       string    `json:"i"`
+}
+
+// ErrQueueEmpty says no case is waiting for the caller.
+var ErrQueueEmpty = &Error{Code: ENOTFOUND, Reason: ReasonQueueEmpty, Message: "no case is waiting in the queue"}

@@ -1,0 +1,79 @@
+package dispute
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// TimelineItem is one entry of a dispute's history as its parties may see it.
+type TimelineItem struct {
+	At      time.Time `json:"at"`
+	Kind    string    `json:"kind"` // "event" or "message"
+	Event   Event     `json:"event,omitempty"`
+	State   State     `json:"state,omitempty"` // the state the event led to
+	By      string    `json:"by"`              // "buyer", "seller" or "platform"
+	Summary string    `json:"summary"`
+	Message string    `json:"message,omitempty"`
+}
+
+var summaries = map[Event]string{
+	EventOpen:          "The buyer opened the dispute.",
+	EventSellerReply:   "The seller replied.",
+	EventBuyerReply:    "The buyer replied.",
+	EventAcceptOffer:   "The buyer accepted the seller's offer.",
+	EventAcceptClaim:   "The seller accepted the claim and agreed to a full refund.",
+	EventEscalate:      "The dispute was escalated to the platform.",
+	EventAutoEscalate:  "The seller did not answer in time; the dispute was escalated to the platform.",
+	EventLapse:         "The buyer did not answer in time; the dispute was closed.",
+	EventWithdraw:      "The buyer withdrew the dispute.",
+	EventAssign:        "A Trust & Safety reviewer took the case.",
+	EventRelease:       "The case went back to the review queue.",
+	EventRequestInfo:   "The reviewer asked for more information.",
+	EventProvideInfo:   "The requested information was provided.",
+	EventInfoTimeout:   "The requested information did not arrive in time; the review continues.",
+	EventDecide:        "The platform decided the case.",
+	EventAppeal:        "The decision was appealed.",
+	EventAssignAppeal:  "A second reviewer took the appeal.",
+	EventReleaseAppeal: "The appeal went back to the appeal queue.",
+	EventDecideAppeal:  "The appeal was decided; the case is closed.",
+	EventClose:         "The appeal window ended; the case is closed.",
+}
+
+func byline(r Role) string {
+	switch r {
+	case RoleBuyer, RoleSeller:
+		return string(r)
+	}
+	return "platform"
+}
+
+// Timeline returns what the parties may see of a dispute's history: its
+// events and the conversation without internal notes, oldest first. It never
+// names reviewers.
+func (s *Service) Timeline(ctx context.Context, actor Actor, id string) ([]TimelineItem, error) {
+	d, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	records, err := s.store.AuditRecords(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := s.store.Messages(ctx, d.ID, false, Page{Limit: 10000})
+	if err != nil {
+		return nil, err
+	}
+	items := make([]TimelineItem, 0, len(records)+len(msgs))
+	for _, r := range records {
+		items = append(items, TimelineItem{
+			At: r.OccurredAt, Kind: "event", Event: Event(r.Event), State: State(r.ToState),
+			By: byline(Role(r.ActorRole)), Summary: summaries[Event(r.Event)],
+		})
+	}
+	for _, m := range msgs {
+		items = append(items, TimelineItem{At: m.CreatedAt, Kind: "message", By: byline(m.AuthorRole), Summary: "Message", Message: m.Body})
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].At.Before(items[j].At) })
+	return items, nil
+}

@@ -1,0 +1,132 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+// disputeView is a dispute as the API shows it to one caller.
+type disputeView struct {
+	*dispute.Dispute
+	AllowedActions []string `json:"allowed_actions"`
+}
+
+func (s *Server) view(c echo.Context, d *dispute.Dispute) disputeView {
+	a := actorOf(c)
+	v := disputeView{Dispute: dispute.Redact(d, a), AllowedActions: []string{}}
+	for _, e := range s.svc.AllowedActions(c.Request().Context(), a, d) {
+		v.AllowedActions = append(v.AllowedActions, e.Action())
+	}
+	return v
+}
+
+func etag(d *dispute.Dispute) string { return `"` + strconv.FormatInt(d.Version, 10) + `"` }
+
+// respondDispute answers a dispute with its ETag.
+func (s *Server) respondDispute(c echo.Context, status int, d *dispute.Dispute) error {
+	c.Response().Header().Set("ETag", etag(d))
+	c.Response().Header().Set("Location", "/v1/disputes/"+d.ID)
+	return c.JSON(status, s.view(c, d))
+}
+
+type openBody struct {
+	OrderID     string `json:"order_id" validate:"required,ident"`
+	Reason      string `json:"reason" validate:"required,oneof=item_not_received item_damaged return_issue item_not_as_described counterfeit fraud payment_issue other"`
+	Description string `json:"description" validate:"required,max=10000"`
+	Language    string `json:"language" validate:"required,oneof=en es it fr nl de zh pt pl"`
+	ItemCount   int    `json:"item_count" validate:"omitempty,min=1,max=100000"`
+}
+
+func (s *Server) openDispute(c echo.Context) error {
+	var b openBody
+	if err := s.decode(c, &b, false); err != nil {
+		return err
+	}
+	d, err := s.svc.Open(c.Request().Context(), actorOf(c), dispute.OpenInput{
+		OrderID: b.OrderID, Reason: dispute.Reason(b.Reason), Description: b.Description,
+		Language: b.Language, ItemCount: b.ItemCount,
+	})
+	if err != nil {
+		return err
+	}
+	return s.respondDispute(c, http.StatusCreated, d)
+}
+
+func (s *Server) getDispute(c echo.Context) error {
+	d, err := s.svc.Get(c.Request().Context(), actorOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if match := c.Request().Header.Get("If-None-Match"); match != "" && match == etag(d) {
+		c.Response().Header().Set("ETag", etag(d))
+		return c.NoContent(http.StatusNotModified)
+	}
+	c.Response().Header().Set("ETag", etag(d))
+	return c.JSON(http.StatusOK, s.view(c, d))
+}
+
+func (s *Server) listDisputes(c echo.Context) error {
+	limit, cursor, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	f := dispute.Filter{
+		State: dispute.State(c.QueryParam("state")), Team: dispute.Team(c.QueryParam("team")),
+		Reason: dispute.Reason(c.QueryParam("reason")), AssigneeID: c.QueryParam("assignee"),
+		Page: dispute.Page{Limit: limit + 1, After: string(cursor)},
+	}
+	if f.State != "" && !f.State.Valid() {
+		return dispute.Invalid("invalid_filter", "state", "is not a state")
+	}
+	if f.Team != "" {
+		if _, ok := teamSet()[f.Team]; !ok {
+			return dispute.Invalid("invalid_filter", "team", "is not a team")
+		}
+	}
+	if f.Reason != "" && !f.Reason.Valid() {
+		return dispute.Invalid("invalid_filter", "reason", "is not a reason")
+	}
+	ds, err := s.svc.List(c.Request().Context(), actorOf(c), f)
+	if err != nil {
+		return err
+	}
+	views := make([]disputeView, len(ds))
+	for i, d := range ds {
+		views[i] = s.view(c, d)
+	}
+	return page(c, views, limit, func(v disputeView) []byte { return []byte(v.ID) })
+}
+
+func teamSet() map[dispute.Team]struct{} {
+	m := map[dispute.Team]struct{}{}
+	for _, t := range dispute.Routing {
+		m[t] = struct{}{}
+	}
+	return m
+}
+
+// ifMatch reads the If-Match header: nil when absent or "*".
+func ifMatch(c echo.Context) (*int64, error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return nil, nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
+	if err != nil {
+		return nil, dispute.Errorf(dispute.EPRECONDITION, dispute.ReasonVersionMismatch, "If-Match does not name a version of this dispute")
+	}
+	return &v, nil
+}
+
+func (s *Server) timeline(c echo.Context) error {
+	items, err := s.svc.Timeline(c.Request().Context(), actorOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"data": items})
+}

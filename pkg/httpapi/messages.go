@@ -1,0 +1,38 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+type postMessageBody struct {
+	Body     string `json:"body" validate:"required,max=10000"`
+	Internal bool   `json:"internal"`
+}
+
+func (s *Server) listMessages(c echo.Context) error {
+	limit, cursor, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	ms, err := s.svc.Messages(c.Request().Context(), actorOf(c), c.Param("id"), dispute.Page{Limit: limit + 1, After: string(cursor)})
+	if err != nil {
+		return err
+	}
+	return page(c, ms, limit, func(m *dispute.Message) []byte { return []byte(m.ID) })
+}
+
+func (s *Server) postMessage(c echo.Context) error {
+	var b postMessageBody
+	if err := s.decode(c, &b, false); err != nil {
+		return err
+	}
+	m, err := s.svc.PostMessage(c.Request().Context(), actorOf(c), c.Param("id"), b.Body, b.Internal)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, m)
+}

@@ -1,0 +1,76 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+// queueStates maps the ?kind= of a queue to the states waiting in it.
+var queueStates = map[string][]dispute.State{
+	"":        {dispute.StateEscalated, dispute.StateAppealed},
+	"cases":   {dispute.StateEscalated},
+	"appeals": {dispute.StateAppealed},
+}
+
+func (s *Server) queue(c echo.Context) error {
+	limit, cursor, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	after, err := queueCursor(cursor)
+	if err != nil {
+		return err
+	}
+	states, ok := queueStates[c.QueryParam("kind")]
+	if !ok {
+		return dispute.Invalid("invalid_filter", "kind", "must be cases or appeals")
+	}
+	a := actorOf(c)
+	teams := a.Teams
+	if t := dispute.Team(c.QueryParam("team")); t != "" {
+		if _, ok := teamSet()[t]; !ok {
+			return dispute.Invalid("invalid_filter", "team", "is not a team")
+		}
+		teams = []dispute.Team{t}
+	}
+	if len(teams) == 0 && a.Staff() {
+		return dispute.Invalid("team_required", "team", "is required for callers who belong to no team")
+	}
+	ds, err := s.svc.Queue(c.Request().Context(), a, dispute.QueueFilter{Teams: teams, States: states, Limit: limit + 1, After: after})
+	if err != nil {
+		return err
+	}
+	views := make([]disputeView, len(ds))
+	for i, d := range ds {
+		views[i] = s.view(c, d)
+	}
+	return page(c, views, limit, func(v disputeView) []byte {
+		b, _ := json.Marshal(dispute.QueueCursor{Priority: v.Priority, QueuedAt: *v.QueuedAt, ID: v.ID})
+		return b
+	})
+}
+
+type claimBody struct {
+	Team string `json:"team" validate:"omitempty,oneof=logistics object_experts trust_safety payments customer_support"`
+	Kind string `json:"kind" validate:"omitempty,oneof=cases appeals"`
+}
+
+// claim assigns the caller the next waiting case: 200 with it, 204 if none.
+func (s *Server) claim(c echo.Context) error {
+	var b claimBody
+	if err := s.decode(c, &b, true); err != nil {
+		return err
+	}
+	d, err := s.svc.Claim(c.Request().Context(), actorOf(c), dispute.ClaimInput{Team: dispute.Team(b.Team), Appeals: b.Kind == "appeals"})
+	if dispute.ErrorReason(err) == dispute.ReasonQueueEmpty {
+		return c.NoContent(http.StatusNoContent)
+	}
+	if err != nil {
+		return err
+	}
+	return s.respondDispute(c, http.StatusOK, d)
+}

@@ -1,0 +1,163 @@
+// Package httpapi is the REST API: an echo server whose handlers decode and
+// validate requests, call dispute.Service and answer JSON or problem+json.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/idempotency"
+)
+
+// Authenticator turns a bearer credential into an actor.
+type Authenticator interface {
+	Verify(token string) (dispute.Actor, error)
+}
+
+// Pinger reports whether a dependency (the database) is reachable.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config wires the server.
+type Config struct {
+	Service     *dispute.Service
+	Auth        Authenticator
+	Idempotency idempotency.Store
+	DB          Pinger
+	OpenAPI     []byte // the OpenAPI document served at /openapi.yaml
+	Logger      *slog.Logger
+	// BodyLimit caps request bodies in bytes; 0 means 1 MiB.
+	BodyLimit int64
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the HTTP API.
+type Server struct {
+	echo      *echo.Echo
+	svc       *dispute.Service
+	auth      Authenticator
+	idem      idempotency.Store
+	db        Pinger
+	openapi   []byte
+	log       *slog.Logger
+	validator *validator.Validate
+	bodyLimit int64
+	now       func() time.Time
+}
+
+// New returns a server with every route registered.
+func New(cfg Config) *Server {
+	s := &Server{
+		echo: echo.New(), svc: cfg.Service, auth: cfg.Auth, idem: cfg.Idempotency, db: cfg.DB,
+		openapi: cfg.OpenAPI, log: cfg.Logger, validator: newValidator(), bodyLimit: cfg.BodyLimit, now: cfg.Now,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.bodyLimit <= 0 {
+		s.bodyLimit = 1 << 20
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+		// A client-supplied id is kept only if it is short and plain.
+		Generator: func() string { return dispute.NewID("req", time.Now()) },
+	}))
+	e.Use(s.sanitizeRequestID, s.logRequests, middleware.Recover(), s.limitBody)
+	s.routes()
+	return s
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Echo returns the echo instance (for route listings in tests).
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// sanitizeRequestID replaces client-supplied request ids that are too long
+// or contain anything but plain characters, and carries the id into the
+// context so audit records name it.
+func (s *Server) sanitizeRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Response().Header().Get(echo.HeaderXRequestID)
+		if len(id) > 64 || !identPattern.MatchString(id) {
+			id = dispute.NewID("req", time.Now())
+			c.Response().Header().Set(echo.HeaderXRequestID, id)
+		}
+		c.SetRequest(c.Request().WithContext(dispute.WithRequestID(c.Request().Context(), id)))
+		return next(c)
+	}
+}
+
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		status := c.Response().Status
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		attrs := []any{"method", c.Request().Method, "path", c.Request().URL.Path, "status", status,
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", c.Response().Header().Get(echo.HeaderXRequestID)}
+		if a, ok := c.Get(actorKey).(dispute.Actor); ok {
+			attrs = append(attrs, "actor", a.ID)
+		}
+		s.log.Log(c.Request().Context(), level, "request", attrs...)
+		return nil
+	}
+}
+
+// limitBody caps the request body; reading past the cap fails with a
+// *http.MaxBytesError that decode turns into 413.
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.ContentLength > s.bodyLimit {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the request body is too large")
+		}
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, s.bodyLimit)
+		return next(c)
+	}
+}
+
+const actorKey = "actor"
+
+// authenticate requires a valid bearer token on every /v1 route.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: "missing_token", Message: "an Authorization: Bearer token is required"}
+		}
+		a, err := s.auth.Verify(strings.TrimSpace(token))
+		if err != nil {
+			return &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: "invalid_token", Message: "the bearer token is malformed, expired or not signed by this service"}
+		}
+		c.Set(actorKey, a)
+		return next(c)
+	}
+}
+
+func actorOf(c echo.Context) dispute.Actor {
+	a, _ := c.Get(actorKey).(dispute.Actor)
+	return a
+}

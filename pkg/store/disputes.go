@@ -1,0 +1,290 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/opendispute/disputes/pkg/audit"
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+var _ dispute.Store = (*DB)(nil)
+
+// Tx runs fn in one transaction.
+func (db *DB) Tx(ctx context.Context, fn func(dispute.Tx) error) error {
+	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		return fn(&tx{g: g, dialect: db.dialect})
+	})
+}
+
+type tx struct {
+	g       *gorm.DB
+	dialect Dialect
+}
+
+var _ dispute.Tx = (*tx)(nil)
+
+// forUpdate locks the selected rows on PostgreSQL. SQLite needs no row
+// locks: its single connection serialises every transaction.
+func (t *tx) forUpdate(q *gorm.DB, options string) *gorm.DB {
+	if t.dialect != Postgres {
+		return q
+	}
+	return q.Clauses(clause.Locking{Strength: "UPDATE", Options: options})
+}
+
+func (t *tx) Order(ctx context.Context, id string) (*dispute.Order, error) {
+	return findOrder(t.g.WithContext(ctx), id)
+}
+
+func (t *tx) LockOrder(ctx context.Context, id string) (*dispute.Order, error) {
+	return findOrder(t.forUpdate(t.g.WithContext(ctx), ""), id)
+}
+
+func (t *tx) UpsertOrder(ctx context.Context, o *dispute.Order) (bool, error) {
+	row, err := toOrderRow(o)
+	if err != nil {
+		return false, err
+	}
+	var n int64
+	if err := t.g.WithContext(ctx).Model(&orderRow{}).Where("id = ?", o.ID).Count(&n).Error; err != nil {
+		return false, wrap(err)
+	}
+	err = t.g.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"buyer_id", "seller_id", "listing_ids", "item_count", "total_amount", "total_currency", "delivered_at", "updated_at"}),
+	}).Create(row).Error
+	return n == 0, wrap(err)
+}
+
+func (t *tx) HasActiveDispute(ctx context.Context, orderID string) (bool, error) {
+	var n int64
+	err := t.g.WithContext(ctx).Model(&disputeRow{}).Where("order_id = ? AND state <> ?", orderID, dispute.StateClosed).Count(&n).Error
+	return n > 0, wrap(err)
+}
+
+func (t *tx) LockDispute(ctx context.Context, id string) (*dispute.Dispute, error) {
+	return findDispute(t.forUpdate(t.g.WithContext(ctx), ""), id)
+}
+
+func (t *tx) LockNextQueued(ctx context.Context, f dispute.QueueFilter) (*dispute.Dispute, error) {
+	f.Limit = 1
+	q := t.forUpdate(queueQuery(t.g.WithContext(ctx), f), "SKIP LOCKED")
+	var rows []disputeRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	if len(rows) == 0 {
+		return nil, dispute.ErrQueueEmpty
+	}
+	return rows[0].dispute()
+}
+
+func (t *tx) CreateDispute(ctx context.Context, d *dispute.Dispute) error {
+	row, err := toDisputeRow(d)
+	if err != nil {
+		return err
+	}
+	err = t.g.WithContext(ctx).Create(row).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return dispute.Errorf(dispute.ECONFLICT, dispute.ReasonActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
+	}
+	return wrap(err)
+}
+
+func (t *tx) UpdateDispute(ctx context.Context, d *dispute.Dispute, fromVersion int64) error {
+	row, err := toDisputeRow(d)
+	if err != nil {
+		return err
+	}
+	res := t.g.WithContext(ctx).Model(&disputeRow{}).Where("id = ? AND version = ?", d.ID, fromVersion).Select("*").Omit("id", "created_at").Updates(row)
+	if res.Error != nil {
+		if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
+			return dispute.Errorf(dispute.ECONFLICT, dispute.ReasonActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
+		}
+		return wrap(res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return dispute.Errorf(dispute.ECONFLICT, dispute.ReasonConcurrentUpdate, "the dispute changed concurrently; retry")
+	}
+	return nil
+}
+
+func (t *tx) AppendAudit(ctx context.Context, e audit.Entry) (audit.Record, error) {
+	var last []auditRow
+	err := t.g.WithContext(ctx).Where("dispute_id = ?", e.DisputeID).Order("seq DESC").Limit(1).Find(&last).Error
+	if err != nil {
+		return audit.Record{}, wrap(err)
+	}
+	var prev *audit.Record
+	if len(last) == 1 {
+		r := last[0].record()
+		prev = &r
+	}
+	rec := audit.Next(prev, e)
+	if err := t.g.WithContext(ctx).Create(toAuditRow(rec)).Error; err != nil {
+		return audit.Record{}, wrap(err)
+	}
+	return rec, nil
+}
+
+func (t *tx) AddMessage(ctx context.Context, m *dispute.Message) error {
+	row := &messageRow{
+		ID: m.ID, DisputeID: m.DisputeID, AuthorID: m.AuthorID, AuthorRole: string(m.AuthorRole),
+		Body: m.Body, Internal: m.Internal, CreatedAt: m.CreatedAt,
+	}
+	return wrap(t.g.WithContext(ctx).Create(row).Error)
+}
+
+func findOrder(g *gorm.DB, id string) (*dispute.Order, error) {
+	var row orderRow
+	if err := g.Where("id = ?", id).Take(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, dispute.NotFound("order")
+		}
+		return nil, wrap(err)
+	}
+	return row.order()
+}
+
+func findDispute(g *gorm.DB, id string) (*dispute.Dispute, error) {
+	var row disputeRow
+	if err := g.Where("id = ?", id).Take(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, dispute.NotFound("dispute")
+		}
+		return nil, wrap(err)
+	}
+	return row.dispute()
+}
+
+func queueQuery(g *gorm.DB, f dispute.QueueFilter) *gorm.DB {
+	q := g.Model(&disputeRow{}).Where("team IN ? AND state IN ?", f.Teams, f.States)
+	if f.ExcludeDecidedBy != "" {
+		q = q.Where("decided_by <> ?", f.ExcludeDecidedBy)
+	}
+	if c := f.After; c != nil {
+		q = q.Where("(priority < ? OR (priority = ? AND (queued_at > ? OR (queued_at = ? AND id > ?))))",
+			c.Priority, c.Priority, c.QueuedAt, c.QueuedAt, c.ID)
+	}
+	return q.Order("priority DESC, queued_at, id").Limit(f.Limit)
+}
+
+// wrap marks database failures; they reach clients only as internal errors.
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *dispute.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	return fmt.Errorf("store: %w", err)
+}
+
+// Order returns an order.
+func (db *DB) Order(ctx context.Context, id string) (*dispute.Order, error) {
+	return findOrder(db.gorm.WithContext(ctx), id)
+}
+
+// Dispute returns a dispute.
+func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) {
+	return findDispute(db.gorm.WithContext(ctx), id)
+}
+
+// Disputes lists disputes, newest first.
+func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Dispute, error) {
+	q := db.gorm.WithContext(ctx).Model(&disputeRow{})
+	if f.State != "" {
+		q = q.Where("state = ?", f.State)
+	}
+	if f.Team != "" {
+		q = q.Where("team = ?", f.Team)
+	}
+	if f.Reason != "" {
+		q = q.Where("reason = ?", f.Reason)
+	}
+	if f.AssigneeID != "" {
+		q = q.Where("assignee_id = ?", f.AssigneeID)
+	}
+	if f.PartyID != "" {
+		q = q.Where("(buyer_id = ? OR seller_id = ?)", f.PartyID, f.PartyID)
+	}
+	if f.After != "" {
+		q = q.Where("id < ?", f.After)
+	}
+	var rows []disputeRow
+	if err := q.Order("id DESC").Limit(limit(f.Limit)).Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	return toDisputes(rows)
+}
+
+// Queue lists waiting disputes by priority, then age.
+func (db *DB) Queue(ctx context.Context, f dispute.QueueFilter) ([]*dispute.Dispute, error) {
+	f.Limit = limit(f.Limit)
+	var rows []disputeRow
+	if err := queueQuery(db.gorm.WithContext(ctx), f).Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	return toDisputes(rows)
+}
+
+// Messages lists a dispute's messages, oldest first.
+func (db *DB) Messages(ctx context.Context, disputeID string, includeInternal bool, p dispute.Page) ([]*dispute.Message, error) {
+	q := db.gorm.WithContext(ctx).Where("dispute_id = ?", disputeID)
+	if !includeInternal {
+		q = q.Where("internal = ?", false)
+	}
+	if p.After != "" {
+		q = q.Where("id > ?", p.After)
+	}
+	var rows []messageRow
+	if err := q.Order("id").Limit(limit(p.Limit)).Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]*dispute.Message, len(rows))
+	for i := range rows {
+		out[i] = rows[i].message()
+	}
+	return out, nil
+}
+
+// AuditRecords returns a dispute's audit chain in order.
+func (db *DB) AuditRecords(ctx context.Context, disputeID string) ([]audit.Record, error) {
+	var rows []auditRow
+	if err := db.gorm.WithContext(ctx).Where("dispute_id = ?", disputeID).Order("seq").Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]audit.Record, len(rows))
+	for i := range rows {
+		out[i] = rows[i].record()
+	}
+	return out, nil
+}
+
+func toDisputes(rows []disputeRow) ([]*dispute.Dispute, error) {
+	out := make([]*dispute.Dispute, len(rows))
+	for i := range rows {
+		d, err := rows[i].dispute()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// maxLimit bounds every list query.
+const maxLimit = 10000
+
+func limit(n int) int {
+	if n <= 0 || n > maxLimit {
+		return maxLimit
+	}
+	return n
+}

@@ -1,0 +1,132 @@
+// Package store persists disputes with gorm on PostgreSQL (production) and
+// SQLite (the embedded default). It implements dispute.Store: every change
+// runs in one transaction that writes the dispute, its audit record and its
+// messages together.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names a supported database.
+type Dialect string
+
+// The supported databases.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// DefaultSQLitePath is where the embedded database lives when no URL is given.
+const DefaultSQLitePath = "data/disputes.db"
+
+// DB is the store. It is safe for concurrent use.
+type DB struct {
+	gorm    *gorm.DB
+	sql     *sql.DB
+	dialect Dialect
+}
+
+// Options tune the connection pool.
+type Options struct {
+	MaxOpenConns int // PostgreSQL only; SQLite always uses one connection
+	Logger       *slog.Logger
+}
+
+// Open connects to the database named by url: "" for the embedded SQLite file
+// at DefaultSQLitePath, "sqlite:PATH" for another file, or a postgres:// URL.
+// It does not migrate; call Migrate.
+func Open(ctx context.Context, url string, opts Options) (*DB, error) {
+	dialect, dsn, err := parseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
+	var g *gorm.DB
+	switch dialect {
+	case Postgres:
+		g, err = gorm.Open(postgres.New(postgres.Config{DSN: dsn}), cfg)
+	case SQLite:
+		if dir := filepath.Dir(dsn); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("store: create %s: %w", dir, err)
+			}
+		}
+		g, err = gorm.Open(sqlite.Open("file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	switch dialect {
+	case SQLite:
+		// One connection serialises every transaction: SQLite allows one
+		// writer at a time, and waiting in the pool is kinder than SQLITE_BUSY.
+		sqlDB.SetMaxOpenConns(1)
+	case Postgres:
+		n := opts.MaxOpenConns
+		if n <= 0 {
+			n = 32
+		}
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	db := &DB{gorm: g, sql: sqlDB, dialect: dialect}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.Ping(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", dialect, err)
+	}
+	return db, nil
+}
+
+func parseURL(url string) (Dialect, string, error) {
+	switch {
+	case url == "":
+		return SQLite, DefaultSQLitePath, nil
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//")
+		if path == "" {
+			return "", "", errors.New("store: sqlite: URL needs a file path")
+		}
+		return SQLite, path, nil
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return Postgres, url, nil
+	}
+	return "", "", errors.New("store: database URL must be empty, sqlite:PATH or a postgres:// URL")
+}
+
+// Dialect returns which database the store runs on.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Gorm returns the underlying gorm handle, for tests and tools.
+func (db *DB) Gorm() *gorm.DB { return db.gorm }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sql.Close() }
