@@ -110,7 +110,7 @@ type Order struct {
 
 // Offer is a seller's proposal to settle, open until the buyer answers.
 type Offer struct {
-	Remedies []Remedy `json:"remedies"`
+	Remedies []Remedy  `json:"remedies"`
 	MadeAt   time.Time `json:"made_at"`
 }
 
@@ -155,14 +155,14 @@ const (
 
 // Appeal is a party's appeal of a resolution and, once decided, its verdict.
 type Appeal struct {
-	Party      Party      `json:"party"`
-	Reason     string     `json:"reason"`
-	FiledAt    time.Time  `json:"filed_at"`
-	Verdict    Verdict    `json:"verdict,omitempty"`
-	Rationale  string     `json:"rationale,omitempty"`
-	Remedies   []Remedy   `json:"remedies,omitempty"`
-	DecidedBy  string     `json:"decided_by,omitempty"`
-	DecidedAt  *time.Time `json:"decided_at,omitempty"`
+	Party     Party      `json:"party"`
+	Reason    string     `json:"reason"`
+	FiledAt   time.Time  `json:"filed_at"`
+	Verdict   Verdict    `json:"verdict,omitempty"`
+	Rationale string     `json:"rationale,omitempty"`
+	Remedies  []Remedy   `json:"remedies,omitempty"`
+	DecidedBy string     `json:"decided_by,omitempty"`
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
 }
 
 // Dispute is one case between a buyer and a seller about an order.

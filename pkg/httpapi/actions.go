@@ -9,7 +9,6 @@ import (
 	"github.com/opendispute/disputes/pkg/dispute"
 )
 
-
 type remedyBody struct {
 	Type      string     `json:"type" validate:"required,oneof=refund_full refund_partial order_cancellation listing_removal account_suspension account_restriction law_enforcement_referral no_action"`
 	Amount    *moneyBody `json:"amount"`

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opendispute/disputes/pkg/store/storetest"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+const testSecret = "a-test-secret-that-is-long-enough-0123456789"
+
+var listening = regexp.MustCompile(`listening on (http://\S+)`)
+
+// startServe runs `disputes serve --demo` on a free port and returns its base
+// URL and output; the server stops when the test ends.
+func startServe(t *testing.T, dbURL string) (string, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--demo"},
+			env(map[string]string{"DATABASE_URL": dbURL, "DISPUTES_JWT_SECRET": testSecret}), stdout, stderr)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve returned %v\nstderr: %s", err, stderr.String())
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1], stdout
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped early: %v\nstderr: %s", err, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("serve did not start\nstdout: %s\nstderr: %s", stdout.String(), stderr.String())
+	return "", nil
+}
+
+func TestServeDemoWalkThrough(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			base, out := startServe(t, storetest.URL(t, d))
+			tokens := map[string]string{}
+			for _, m := range regexp.MustCompile(`export (\w+)=(\S+)`).FindAllStringSubmatch(out.String(), -1) {
+				tokens[m[1]] = m[2]
+			}
+			order := regexp.MustCompile(`ORDER=(\S+)`).FindStringSubmatch(out.String())
+			if tokens["BUYER"] == "" || tokens["REVIEWER"] == "" || order == nil {
+				t.Fatalf("demo output lacks tokens or an order:\n%s", out.String())
+			}
+			call := func(method, path, token, body string) (int, map[string]any) {
+				t.Helper()
+				req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				var v map[string]any
+				b, _ := io.ReadAll(res.Body)
+				_ = json.Unmarshal(b, &v)
+				return res.StatusCode, v
+			}
+			status, d := call("POST", "/v1/disputes", tokens["BUYER"], `{"order_id":"`+order[1]+`","reason":"item_damaged","description":"cracked","language":"en"}`)
+			if status != http.StatusCreated || d["state"] != "awaiting_seller" {
+				t.Fatalf("open: %d %v", status, d)
+			}
+			id := d["id"].(string)
+			if status, d = call("POST", "/v1/disputes/"+id+"/accept-claim", tokens["SELLER"], ""); status != 200 || d["state"] != "resolved" {
+				t.Fatalf("accept-claim: %d %v", status, d)
+			}
+			if status, d = call("GET", "/v1/disputes/"+id+"/audit/verify", tokens["LEAD"], ""); status != 200 || d["valid"] != true || d["records"] != float64(2) {
+				t.Fatalf("verify: %d %v", status, d)
+			}
+			res, err := http.Get(base + "/readyz")
+			if err != nil || res.StatusCode != http.StatusOK {
+				t.Fatalf("readyz: %v %v", err, res)
+			}
+			res.Body.Close()
+		})
+	}
+}
+
+func TestMigrateCommands(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			e := env(map[string]string{"DATABASE_URL": storetest.URL(t, d)})
+			steps := []struct {
+				args []string
+				want string
+			}{
+				{[]string{"migrate", "status"}, "pending"},
+				{[]string{"migrate", "up"}, "applied 1 migration(s)"},
+				{[]string{"migrate", "up"}, "applied 0 migration(s)"},
+				{[]string{"migrate", "status"}, "init  2"},
+				{[]string{"migrate", "down"}, "rolled back 0001_init"},
+				{[]string{"migrate", "down"}, "no migration to roll back"},
+			}
+			for _, s := range steps {
+				var out bytes.Buffer
+				if err := run(context.Background(), s.args, e, &out, io.Discard); err != nil {
+					t.Fatalf("%v: %v", s.args, err)
+				}
+				if !strings.Contains(out.String(), s.want) {
+					t.Fatalf("%v printed %q, want it to contain %q", s.args, out.String(), s.want)
+				}
+			}
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "d.db")
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"NoCommand", nil, nil, "a command is required"},
+		{"UnknownCommand", []string{"frobnicate"}, nil, "unknown command"},
+		{"TokenWithoutSub", []string{"token"}, map[string]string{"DISPUTES_JWT_SECRET": testSecret}, "--sub"},
+		{"TokenWithoutSecret", []string{"token", "--sub", "u1"}, nil, "DISPUTES_JWT_SECRET"},
+		{"TokenUnknownRole", []string{"token", "--sub", "u1", "--role", "buyer"}, map[string]string{"DISPUTES_JWT_SECRET": testSecret}, "unknown role"},
+		{"ShortSecret", []string{"serve"}, map[string]string{"DISPUTES_JWT_SECRET": "short", "DATABASE_URL": dbURL}, "at least 32 bytes"},
+		{"BadDeadline", []string{"serve"}, map[string]string{"DISPUTES_SELLER_RESPONSE_TIMEOUT": "soon", "DATABASE_URL": dbURL}, "DISPUTES_SELLER_RESPONSE_TIMEOUT"},
+		{"BadLogLevel", []string{"serve"}, map[string]string{"DISPUTES_LOG_LEVEL": "loud", "DATABASE_URL": dbURL}, "DISPUTES_LOG_LEVEL"},
+		{"MigrateWithoutAction", []string{"migrate"}, nil, "up, down or status"},
+		{"MigrateBadAction", []string{"migrate", "sideways"}, nil, "up, down or status"},
+		{"BadDatabaseURL", []string{"migrate", "up", "--database-url", "mysql://x"}, nil, "database URL"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := run(context.Background(), c.args, env(c.env), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v, want an error containing %q", err, c.want)
+			}
+			var u usageError
+			if c.name != "BadDatabaseURL" && !errors.As(err, &u) {
+				t.Fatalf("got %T, want a usage error (exit code 2)", err)
+			}
+		})
+	}
+}
+
+func TestTokenAndVersion(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"token", "--sub", "rev1", "--role", "reviewer", "--team", "logistics"},
+		env(map[string]string{"DISPUTES_JWT_SECRET": testSecret}), &out, io.Discard)
+	if err != nil || strings.Count(strings.TrimSpace(out.String()), ".") != 2 {
+		t.Fatalf("token: %v %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"version"}, env(nil), &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "disputes ") {
+		t.Fatalf("version: %v %q", err, out.String())
+	}
+}
