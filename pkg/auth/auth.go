@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -60,8 +62,8 @@ func (v *Verifier) Verify(token string) (dispute.Actor, error) {
 	if err != nil {
 		return dispute.Actor{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
-	if c.Subject == "" || len(c.Subject) > 128 {
-		return dispute.Actor{}, fmt.Errorf("%w: sub claim missing or too long", ErrUnauthenticated)
+	if c.Subject == "" || len(c.Subject) > 128 || strings.ContainsFunc(c.Subject, unicode.IsControl) {
+		return dispute.Actor{}, fmt.Errorf("%w: sub claim missing, too long or not plain text", ErrUnauthenticated)
 	}
 	return ActorFromClaims(c), nil
 }
@@ -99,8 +101,8 @@ func Mint(secret []byte, sub string, roles, teams []string, ttl time.Duration, n
 	if len(secret) < MinSecretLen {
 		return "", fmt.Errorf("auth: the JWT secret must be at least %d bytes", MinSecretLen)
 	}
-	if sub == "" {
-		return "", errors.New("auth: sub is required")
+	if sub == "" || len(sub) > 128 || strings.ContainsFunc(sub, unicode.IsControl) {
+		return "", errors.New("auth: sub is required: at most 128 characters of plain text")
 	}
 	if ttl <= 0 {
 		return "", errors.New("auth: ttl must be positive")

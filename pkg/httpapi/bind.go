@@ -71,7 +71,34 @@ func (s *Server) decode(c echo.Context, dst any, allowEmpty bool) error {
 	if dec.More() {
 		return dispute.Errorf(dispute.EINVALID, "malformed_json", "the request body has data after the JSON value")
 	}
+	if hasNUL(reflect.ValueOf(dst)) {
+		// Text columns cannot hold NUL, and no legitimate text needs it.
+		return dispute.Errorf(dispute.EINVALID, "invalid_character", "text must not contain the NUL character (\\u0000)")
+	}
 	return s.validate(dst)
+}
+
+// hasNUL reports whether any string reachable from v contains a NUL byte.
+func hasNUL(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String:
+		return strings.ContainsRune(v.String(), 0)
+	case reflect.Pointer, reflect.Interface:
+		return !v.IsNil() && hasNUL(v.Elem())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() && hasNUL(v.Field(i)) {
+				return true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if hasNUL(v.Index(i)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func decodeError(err error) error {

@@ -75,10 +75,17 @@ func (s *Server) listDisputes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	after, err := idCursor(cursor)
+	if err != nil {
+		return err
+	}
 	f := dispute.Filter{
 		State: dispute.State(c.QueryParam("state")), Team: dispute.Team(c.QueryParam("team")),
 		Reason: dispute.Reason(c.QueryParam("reason")), AssigneeID: c.QueryParam("assignee"),
-		Page: dispute.Page{Limit: limit + 1, After: string(cursor)},
+		Page: dispute.Page{Limit: limit + 1, After: after},
+	}
+	if f.AssigneeID != "" && !identPattern.MatchString(f.AssigneeID) {
+		return dispute.Invalid("invalid_filter", "assignee", "is not a user id")
 	}
 	if f.State != "" && !f.State.Valid() {
 		return dispute.Invalid("invalid_filter", "state", "is not a state")

@@ -18,7 +18,11 @@ func (s *Server) listMessages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.svc.Messages(c.Request().Context(), actorOf(c), c.Param("id"), dispute.Page{Limit: limit + 1, After: string(cursor)})
+	after, err := idCursor(cursor)
+	if err != nil {
+		return err
+	}
+	ms, err := s.svc.Messages(c.Request().Context(), actorOf(c), c.Param("id"), dispute.Page{Limit: limit + 1, After: after})
 	if err != nil {
 		return err
 	}

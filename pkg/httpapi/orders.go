@@ -33,9 +33,6 @@ type orderBody struct {
 // putOrder upserts an order (system role): 201 when created, 200 when replaced.
 func (s *Server) putOrder(c echo.Context) error {
 	id := c.Param("order_id")
-	if !identPattern.MatchString(id) {
-		return dispute.Invalid("invalid_order_id", "order_id", "must be 1-128 letters, digits, '_', '-', '.' or ':'")
-	}
 	var b orderBody
 	if err := s.decode(c, &b, false); err != nil {
 		return err

@@ -34,7 +34,7 @@ func pageParams(c echo.Context) (limit int, cursor []byte, err error) {
 	}
 	if v := c.QueryParam("cursor"); v != "" {
 		cursor, err = base64.RawURLEncoding.DecodeString(v)
-		if err != nil || len(cursor) == 0 {
+		if err != nil || len(cursor) == 0 || len(cursor) > 512 {
 			return 0, nil, dispute.Invalid("invalid_cursor", "cursor", "is not a cursor this API returned")
 		}
 	}
@@ -65,8 +65,19 @@ func queueCursor(b []byte) (*dispute.QueueCursor, error) {
 		return nil, nil
 	}
 	var qc dispute.QueueCursor
-	if err := json.Unmarshal(b, &qc); err != nil || qc.ID == "" {
+	if err := json.Unmarshal(b, &qc); err != nil || !identPattern.MatchString(qc.ID) {
 		return nil, dispute.Invalid("invalid_cursor", "cursor", "is not a cursor this API returned")
 	}
 	return &qc, nil
+}
+
+// idCursor checks a cursor that is the id of the last item of a page.
+func idCursor(b []byte) (string, error) {
+	if b == nil {
+		return "", nil
+	}
+	if !identPattern.Match(b) {
+		return "", dispute.Invalid("invalid_cursor", "cursor", "is not a cursor this API returned")
+	}
+	return string(b), nil
 }

@@ -11,7 +11,7 @@ func (s *Server) routes() {
 	e.GET("/openapi.yaml", s.openAPI)
 	e.GET("/docs", s.docs)
 
-	v1 := e.Group("/v1", s.authenticate, s.idempotent)
+	v1 := e.Group("/v1", validParams, s.authenticate, s.idempotent)
 	v1.PUT("/orders/:order_id", s.putOrder)
 	v1.GET("/orders/:order_id", s.getOrder)
 

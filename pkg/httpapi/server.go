@@ -157,6 +157,24 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// validParams answers 404 for a path parameter that cannot be an id, before
+// any handler sees it.
+func validParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for _, v := range c.ParamValues() {
+			if identPattern.MatchString(v) {
+				continue
+			}
+			if c.Request().Method == http.MethodPut {
+				// PUT names the resource it creates: a bad name is bad input.
+				return dispute.Invalid("invalid_id", c.ParamNames()[0], "must be 1-128 letters, digits, '_', '-', '.' or ':'")
+			}
+			return &dispute.Error{Code: dispute.ENOTFOUND, Reason: "not_found", Message: "no such resource"}
+		}
+		return next(c)
+	}
+}
+
 func actorOf(c echo.Context) dispute.Actor {
 	a, _ := c.Get(actorKey).(dispute.Actor)
 	return a
