@@ -49,20 +49,20 @@ func byline(r Role) string {
 }
 
 // Timeline returns what the parties may see of a dispute's history: its
-// events and the conversation without internal notes, oldest first. It never
-// names reviewers.
-func (s *Service) Timeline(ctx context.Context, actor Actor, id string) ([]TimelineItem, error) {
+// events and the conversation without internal notes, oldest first, and the
+// dispute as the caller may see it. It never names reviewers.
+func (s *Service) Timeline(ctx context.Context, actor Actor, id string) (*Dispute, []TimelineItem, error) {
 	d, err := s.Get(ctx, actor, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	records, err := s.store.AuditRecords(ctx, d.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	msgs, err := s.store.Messages(ctx, d.ID, false, Page{Limit: 10000})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	items := make([]TimelineItem, 0, len(records)+len(msgs))
 	for _, r := range records {
@@ -75,5 +75,5 @@ func (s *Service) Timeline(ctx context.Context, actor Actor, id string) ([]Timel
 		items = append(items, TimelineItem{At: m.CreatedAt, Kind: "message", By: byline(m.AuthorRole), Summary: "Message", Message: m.Body})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].At.Before(items[j].At) })
-	return items, nil
+	return d, items, nil
 }

@@ -13,12 +13,13 @@ import (
 // disputeView is a dispute as the API shows it to one caller.
 type disputeView struct {
 	*dispute.Dispute
-	AllowedActions []string `json:"allowed_actions"`
+	AllowedActions []string       `json:"allowed_actions"`
+	Status         dispute.Status `json:"status"`
 }
 
 func (s *Server) view(c echo.Context, d *dispute.Dispute) disputeView {
 	a := actorOf(c)
-	v := disputeView{Dispute: dispute.Redact(d, a), AllowedActions: []string{}}
+	v := disputeView{Dispute: dispute.Redact(d, a), AllowedActions: []string{}, Status: dispute.Explain(d, a)}
 	for _, e := range s.svc.AllowedActions(c.Request().Context(), a, d) {
 		v.AllowedActions = append(v.AllowedActions, e.Action())
 	}
@@ -131,9 +132,10 @@ func ifMatch(c echo.Context) (*int64, error) {
 }
 
 func (s *Server) timeline(c echo.Context) error {
-	items, err := s.svc.Timeline(c.Request().Context(), actorOf(c), c.Param("id"))
+	a := actorOf(c)
+	d, items, err := s.svc.Timeline(c.Request().Context(), a, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": items})
+	return c.JSON(http.StatusOK, map[string]any{"data": items, "status": dispute.Explain(d, a)})
 }
