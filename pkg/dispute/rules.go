@@ -32,7 +32,7 @@ var rules = map[Event]rule{
 		return nil
 	}},
 	EventAcceptClaim: {who: party(PartySeller)},
-	EventEscalate: {who: parties, when: func(_ *Machine, s *step) error {
+	EventEscalate: {who: parties, input: requireReason, when: func(_ *Machine, s *step) error {
 		if s.role == RoleBuyer && s.d.State == StateAwaitingSeller && !s.d.SellerAnswered && !passed(s.d.SellerResponseDueAt, s) {
 			return Errorf(ECONFLICT, ReasonSellerMustAnswerFirst, "the seller must be given the chance to answer first (until %s)", s.d.SellerResponseDueAt.Format("2006-01-02T15:04:05Z"))
 		}

@@ -98,8 +98,8 @@ var commands = map[dispute.Event]func(s *Server, c echo.Context) (dispute.Comman
 	dispute.EventRelease:       decodeEmpty,
 	dispute.EventReleaseAppeal: decodeEmpty,
 	dispute.EventEscalate: func(s *Server, c echo.Context) (dispute.Command, error) {
-		var b reasonBody
-		err := s.decode(c, &b, true)
+		var b requiredReasonBody
+		err := s.decode(c, &b, false)
 		return dispute.Command{Reason: b.Reason}, err
 	},
 	dispute.EventWithdraw: func(s *Server, c echo.Context) (dispute.Command, error) {
