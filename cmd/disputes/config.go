@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/opendispute/disputes/pkg/auth"
+	"github.com/opendispute/disputes/pkg/contact"
 	"github.com/opendispute/disputes/pkg/dispute"
 )
 
@@ -28,6 +29,7 @@ type config struct {
 	BodyLimit    int64
 	DBMaxConns   int
 	Deadlines    dispute.Deadlines
+	Contact      contact.Config
 }
 
 // envOr returns the environment value of key, or def.
@@ -97,6 +99,19 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		InfoResponse:                  durationSetting(getenv, "DISPUTES_INFO_RESPONSE_TIMEOUT", dispute.DefaultDeadlines.InfoResponse, add),
 		AppealWindow:                  durationSetting(getenv, "DISPUTES_APPEAL_WINDOW", dispute.DefaultDeadlines.AppealWindow, add),
 		AppealWindowRestrictiveMonths: intSetting(getenv, "DISPUTES_APPEAL_WINDOW_RESTRICTIVE_MONTHS", 6, 6, 120, add),
+	}
+	var phoneReasons []string
+	if v := getenv("DISPUTES_PHONE_REASONS"); v != "" {
+		phoneReasons = strings.Split(v, ",")
+	}
+	var err error
+	cfg.Contact, err = contact.Load(getenv("DISPUTES_CONTACT_TIMEZONE"), map[contact.Channel]string{
+		contact.Chat:  getenv("DISPUTES_CONTACT_HOURS_CHAT"),
+		contact.Email: getenv("DISPUTES_CONTACT_HOURS_EMAIL"),
+		contact.Phone: getenv("DISPUTES_CONTACT_HOURS_PHONE"),
+	}, phoneReasons)
+	if err != nil {
+		add("%v", err)
 	}
 	if len(problems) > 0 {
 		return cfg, usageError{"invalid configuration:\n  " + strings.Join(problems, "\n  ")}

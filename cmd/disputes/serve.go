@@ -54,7 +54,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv := httpapi.New(httpapi.Config{
 		Service: svc, Auth: verifier, Idempotency: db, DB: db, OpenAPI: api.OpenAPI,
-		Logger: log, BodyLimit: cfg.BodyLimit,
+		Logger: log, BodyLimit: cfg.BodyLimit, Contact: cfg.Contact,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -27,6 +27,8 @@ func (s *Server) routes() {
 	v1.GET("/disputes/:id/audit", s.auditLog)
 	v1.GET("/disputes/:id/audit/verify", s.verifyAudit)
 
+	v1.GET("/contact-options", s.contactOptions)
+
 	v1.GET("/queue", s.queue)
 	v1.POST("/queue/claim", s.claim)
 }

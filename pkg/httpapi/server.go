@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/opendispute/disputes/pkg/contact"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/idempotency"
 )
@@ -39,6 +40,8 @@ type Config struct {
 	BodyLimit int64
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Contact configures contact-option suggestions; zero means the defaults.
+	Contact contact.Config
 }
 
 // Server is the HTTP API.
@@ -53,6 +56,7 @@ type Server struct {
 	validator *validator.Validate
 	bodyLimit int64
 	now       func() time.Time
+	contact   contact.Config
 }
 
 // New returns a server with every route registered.
@@ -69,6 +73,12 @@ func New(cfg Config) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.contact = cfg.Contact
+	if s.contact.Location == nil {
+		// The defaults parse by construction; the time zone database is
+		// embedded in the binary (cmd/disputes imports time/tzdata).
+		s.contact, _ = contact.DefaultConfig()
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true

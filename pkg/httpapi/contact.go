@@ -1,0 +1,48 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opendispute/disputes/pkg/contact"
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+// contactOptions answers which channels fit a problem, best first, and
+// whether each is open at that moment (now, or ?at=).
+func (s *Server) contactOptions(c echo.Context) error {
+	q := contact.Query{Reason: dispute.Reason(c.QueryParam("reason")), Language: c.QueryParam("language"), At: s.now().UTC()}
+	var fields []dispute.FieldError
+	if v := c.QueryParam("item_count"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			fields = append(fields, dispute.FieldError{Field: "item_count", Message: "must be an integer of at least 1"})
+		} else {
+			q.ItemCount = n
+		}
+	}
+	if v := c.QueryParam("at"); v != "" {
+		at, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			fields = append(fields, dispute.FieldError{Field: "at", Message: "must be an RFC 3339 time such as 2026-11-24T15:04:05Z"})
+		} else {
+			q.At = at.UTC()
+		}
+	}
+	var invalid *dispute.Error
+	if errors.As(q.Validate(), &invalid) {
+		fields = append(fields, invalid.Fields...)
+	}
+	if len(fields) > 0 {
+		return &dispute.Error{Code: dispute.EINVALID, Reason: "validation_failed", Message: "the query is invalid", Fields: fields}
+	}
+	opts, err := s.contact.Suggest(q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"data": opts, "at": q.At, "time_zone": s.contact.Location.String()})
+}
