@@ -20,6 +20,7 @@ type Store interface {
 	Queue(ctx context.Context, f QueueFilter) ([]*Dispute, error)
 	Messages(ctx context.Context, disputeID string, includeInternal bool, p Page) ([]*Message, error)
 	AuditRecords(ctx context.Context, disputeID string) ([]audit.Record, error)
+	FeedbackFigures(ctx context.Context) ([]FeedbackFigure, error)
 }
 
 // Tx is the store inside one transaction. Lock methods hold the row until
@@ -40,6 +41,9 @@ type Tx interface {
 	// AppendAudit seals e after the dispute's last record and stores it.
 	AppendAudit(ctx context.Context, e audit.Entry) (audit.Record, error)
 	AddMessage(ctx context.Context, m *Message) error
+	// AddFeedback stores a party's feedback, or refuses a second one from the
+	// same party with ReasonFeedbackGiven.
+	AddFeedback(ctx context.Context, f *Feedback) error
 }
 
 // Page selects a page of a list: at most Limit items after the opaque cursor.

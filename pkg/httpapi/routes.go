@@ -26,6 +26,8 @@ func (s *Server) routes() {
 	v1.POST("/disputes/:id/messages", s.postMessage)
 	v1.GET("/disputes/:id/audit", s.auditLog)
 	v1.GET("/disputes/:id/audit/verify", s.verifyAudit)
+	v1.POST("/disputes/:id/feedback", s.giveFeedback)
+	v1.GET("/feedback/figures", s.feedbackFigures)
 
 	v1.GET("/contact-options", s.contactOptions)
 

@@ -1,0 +1,34 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+type feedbackBody struct {
+	Rating  int    `json:"rating" validate:"required,min=1,max=5"`
+	Comment string `json:"comment" validate:"max=2000"`
+}
+
+// giveFeedback records a party's "was this helpful?" answer on a closed dispute.
+func (s *Server) giveFeedback(c echo.Context) error {
+	var b feedbackBody
+	if err := s.decode(c, &b, false); err != nil {
+		return err
+	}
+	f, err := s.svc.GiveFeedback(c.Request().Context(), actorOf(c), c.Param("id"), b.Rating, b.Comment)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, f)
+}
+
+// feedbackFigures answers satisfaction per team and reason to staff.
+func (s *Server) feedbackFigures(c echo.Context) error {
+	figs, err := s.svc.FeedbackFigures(c.Request().Context(), actorOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"data": figs})
+}
