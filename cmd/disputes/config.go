@@ -30,6 +30,8 @@ type config struct {
 	DBMaxConns   int
 	Deadlines    dispute.Deadlines
 	Contact      contact.Config
+	NoWorkers    bool
+	WorkerTick   time.Duration
 }
 
 // envOr returns the environment value of key, or def.
@@ -51,18 +53,26 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// loadServeConfig reads serve's flags and environment.
-func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+// loadServeConfig reads the flags and environment of serve (and, with
+// worker set, of the worker command, which takes no HTTP settings).
+func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer, worker bool) (config, error) {
 	var cfg config
-	fs := newFlagSet("serve", stderr)
+	name := "serve"
+	if worker {
+		name = "worker"
+	}
+	fs := newFlagSet(name, stderr)
 	commonFlags(fs, &cfg, getenv)
-	fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), "listen address (env DISPUTES_ADDR)")
-	fs.BoolVar(&cfg.Demo, "demo", false, "seed a demo marketplace and print tokens and curl lines")
+	if !worker {
+		fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), "listen address (env DISPUTES_ADDR)")
+		fs.BoolVar(&cfg.Demo, "demo", false, "seed a demo marketplace and print tokens and curl lines")
+		fs.BoolVar(&cfg.NoWorkers, "no-workers", false, "do not run the deadline worker in this process")
+	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
-		return cfg, usageError{fmt.Sprintf("serve takes no arguments, got %q", fs.Args())}
+		return cfg, usageError{fmt.Sprintf("%s takes no arguments, got %q", name, fs.Args())}
 	}
 	var problems []string
 	add := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
@@ -93,6 +103,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	}
 	cfg.BodyLimit = int64(intSetting(getenv, "DISPUTES_BODY_LIMIT", 1<<20, 1024, 64<<20, add))
 	cfg.DBMaxConns = intSetting(getenv, "DISPUTES_DB_MAX_CONNS", 32, 1, 1000, add)
+	cfg.WorkerTick = durationSetting(getenv, "DISPUTES_WORKER_TICK", 5*time.Second, add)
 	cfg.Deadlines = dispute.Deadlines{
 		SellerResponse:                durationSetting(getenv, "DISPUTES_SELLER_RESPONSE_TIMEOUT", dispute.DefaultDeadlines.SellerResponse, add),
 		BuyerResponse:                 durationSetting(getenv, "DISPUTES_BUYER_RESPONSE_TIMEOUT", dispute.DefaultDeadlines.BuyerResponse, add),

@@ -41,7 +41,8 @@ func exitCode(err error) int {
 const usage = `disputes: dispute-resolution case management
 
 Usage:
-  disputes serve [--addr ADDR] [--database-url URL] [--demo]
+  disputes serve [--addr ADDR] [--database-url URL] [--demo] [--no-workers]
+  disputes worker [--database-url URL]
   disputes migrate up|down|status [--database-url URL]
   disputes token --sub ID [--role R]... [--team T]... [--ttl D]
   disputes seed --demo [--database-url URL]
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "worker":
+		return runWorker(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "token":

@@ -15,6 +15,7 @@ import (
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi"
 	"github.com/opendispute/disputes/pkg/store"
+	"github.com/opendispute/disputes/pkg/worker"
 )
 
 func newLogger(cfg config, w io.Writer) *slog.Logger {
@@ -25,9 +26,46 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// openService connects to the database, applies pending migrations and
+// returns the domain service over it.
+func openService(ctx context.Context, cfg config, log *slog.Logger) (*store.DB, *dispute.Service, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: cfg.DBMaxConns, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := db.Migrate(ctx)
+	if err != nil {
+		_ = db.Close()
+		return nil, nil, err
+	}
+	log.Info("database ready", "dialect", db.Dialect(), "migrations_applied", n)
+	return db, dispute.NewService(db, dispute.Options{Deadlines: cfg.Deadlines}), nil
+}
+
+func newWorker(cfg config, svc *dispute.Service, db *store.DB, log *slog.Logger) *worker.Worker {
+	return worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker")})
+}
+
+// runWorker runs only the deadline worker, until ctx ends.
+func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadServeConfig(args, getenv, stderr, true)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, svc, err := openService(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(stdout, "disputes %s worker running every %s (database: %s)\n", version, cfg.WorkerTick, db.Dialect())
+	newWorker(cfg, svc, db, log).Run(ctx)
+	return nil
+}
+
 // runServe serves the API until ctx ends, then drains in-flight requests.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadServeConfig(args, getenv, stderr)
+	cfg, err := loadServeConfig(args, getenv, stderr, false)
 	if err != nil {
 		return err
 	}
@@ -35,19 +73,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.SecretIsTemp {
 		log.Warn("DISPUTES_JWT_SECRET is not set: using a random secret for this run only (development use); tokens stop working at restart")
 	}
-
-	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: cfg.DBMaxConns, Logger: log})
+	db, svc, err := openService(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	n, err := db.Migrate(ctx)
-	if err != nil {
-		return err
-	}
-	log.Info("database ready", "dialect", db.Dialect(), "migrations_applied", n)
 
-	svc := dispute.NewService(db, dispute.Options{Deadlines: cfg.Deadlines})
 	verifier, err := auth.NewVerifier(cfg.JWTSecret, nil)
 	if err != nil {
 		return err
@@ -80,16 +111,31 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	workerDone := make(chan struct{})
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	if cfg.NoWorkers {
+		close(workerDone)
+	} else {
+		go func() {
+			defer close(workerDone)
+			newWorker(cfg, svc, db, log).Run(workerCtx)
+		}()
+	}
 	fmt.Fprintf(stdout, "disputes %s listening on %s (database: %s)\n", version, base, db.Dialect())
 
 	select {
 	case err := <-errc:
+		stopWorker()
+		<-workerDone
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	stopWorker()
+	<-workerDone
 	if err := hs.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -35,6 +35,10 @@ type Tx interface {
 	// LockNextQueued locks the first dispute of the queue that no other
 	// transaction holds, or returns ErrQueueEmpty.
 	LockNextQueued(ctx context.Context, f QueueFilter) (*Dispute, error)
+	// LockNextDue locks the dispute whose running deadline (Dispute.Due)
+	// passed longest ago at now and that no other transaction holds, or
+	// returns ErrNothingDue.
+	LockNextDue(ctx context.Context, now time.Time) (*Dispute, error)
 	CreateDispute(ctx context.Context, d *Dispute) error
 	// UpdateDispute writes d if the stored version is still fromVersion.
 	UpdateDispute(ctx context.Context, d *Dispute, fromVersion int64) error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -80,6 +81,18 @@ func (t *tx) LockNextQueued(ctx context.Context, f dispute.QueueFilter) (*disput
 	}
 	if len(rows) == 0 {
 		return nil, dispute.ErrQueueEmpty
+	}
+	return rows[0].dispute()
+}
+
+func (t *tx) LockNextDue(ctx context.Context, now time.Time) (*dispute.Dispute, error) {
+	q := t.g.WithContext(ctx).Where("deadline_at IS NOT NULL AND deadline_at <= ?", now.UTC()).Order("deadline_at, id").Limit(1)
+	var rows []disputeRow
+	if err := t.forUpdate(q, "SKIP LOCKED").Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	if len(rows) == 0 {
+		return nil, dispute.ErrNothingDue
 	}
 	return rows[0].dispute()
 }
@@ -169,7 +182,7 @@ func queueQuery(g *gorm.DB, f dispute.QueueFilter) *gorm.DB {
 	}
 	if c := f.After; c != nil {
 		q = q.Where("(priority < ? OR (priority = ? AND (queued_at > ? OR (queued_at = ? AND id > ?))))",
-			c.Priority, c.Priority, c.QueuedAt, c.QueuedAt, c.ID)
+			c.Priority, c.Priority, c.QueuedAt.UTC(), c.QueuedAt.UTC(), c.ID)
 	}
 	return q.Order("priority DESC, queued_at, id").Limit(f.Limit)
 }

@@ -1,0 +1,2 @@
+DROP INDEX disputes_deadline;
+ALTER TABLE disputes DROP COLUMN deadline_at;

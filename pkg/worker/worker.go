@@ -1,0 +1,96 @@
+// Package worker runs the service's background duties on a tick: it fires
+// the system events of deadlines that have passed (auto_escalate, lapse,
+// info_timeout, close) and forgets old idempotency records. Several workers
+// may run at once, in one process or many: each deadline still fires once.
+package worker
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+// Purger forgets idempotency records created before a cutoff.
+type Purger interface {
+	Purge(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Config configures a Worker.
+type Config struct {
+	Service *dispute.Service
+	// Tick is the time between runs; 0 means 5 seconds.
+	Tick time.Duration
+	// Batch bounds the events fired in one run; 0 means 500.
+	Batch int
+	// Purger and KeepIdempotency drop idempotency records older than
+	// KeepIdempotency (default 24 hours); nil Purger disables it.
+	Purger          Purger
+	KeepIdempotency time.Duration
+	Logger          *slog.Logger
+	// Now is the clock used for purging; nil means time.Now.
+	Now func() time.Time
+}
+
+// Worker fires due deadlines.
+type Worker struct{ cfg Config }
+
+// New returns a worker.
+func New(cfg Config) *Worker {
+	if cfg.Tick <= 0 {
+		cfg.Tick = 5 * time.Second
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 500
+	}
+	if cfg.KeepIdempotency <= 0 {
+		cfg.KeepIdempotency = 24 * time.Hour
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Worker{cfg: cfg}
+}
+
+// RunOnce fires every deadline that has passed (up to the batch size) and
+// purges old idempotency records. It returns how many events it fired.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	n, err := w.cfg.Service.FireDue(ctx, w.cfg.Batch)
+	if n > 0 {
+		w.cfg.Logger.Info("deadlines fired", "events", n)
+	}
+	if err != nil {
+		return n, err
+	}
+	if w.cfg.Purger != nil {
+		if _, err := w.cfg.Purger.Purge(ctx, w.cfg.Now().Add(-w.cfg.KeepIdempotency)); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Run runs until ctx ends. Errors (a database away for a while, say) are
+// logged and retried on the next tick; a full batch runs again at once.
+func (w *Worker) Run(ctx context.Context) {
+	t := time.NewTicker(w.cfg.Tick)
+	defer t.Stop()
+	for {
+		n, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.cfg.Logger.Warn("deadline worker run failed; retrying", "err", err)
+		}
+		if err == nil && n >= w.cfg.Batch {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
