@@ -10,7 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"io"
 	"time"
 )
 
@@ -55,7 +55,7 @@ func CanonicalPayload(p []byte) (json.RawMessage, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("audit: payload is not JSON: %w", err)
 	}
-	if dec.More() {
+	if err := dec.Decode(new(any)); err != io.EOF {
 		return nil, fmt.Errorf("audit: payload has trailing data")
 	}
 	var buf bytes.Buffer
@@ -124,6 +124,10 @@ func Verify(records []Record) Verification {
 	for i, r := range records {
 		bad := func(problem string) Verification {
 			seq := r.Seq
+			if r.Seq != int64(i+1) && r.PrevHash == prev {
+				// Only its number was changed: name the place it holds.
+				seq = int64(i + 1)
+			}
 			v.Valid, v.FirstBadSeq, v.Problem = false, &seq, problem
 			return v
 		}
@@ -132,7 +136,7 @@ func Verify(records []Record) Verification {
 			return bad(fmt.Sprintf("expected sequence number %d, found %d", i+1, r.Seq))
 		case r.PrevHash != prev:
 			return bad("previous hash does not match the preceding record")
-		case !strings.EqualFold(HashOf(r), r.Hash):
+		case HashOf(r) != r.Hash:
 			return bad("hash does not match the record's content")
 		}
 		prev = r.Hash

@@ -1,24 +1,47 @@
 package dispute
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/binary"
+	"sync"
 	"time"
 )
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
 
+// ids keeps the last id issued so that ids made in the same millisecond still
+// sort in the order they were made.
+var ids struct {
+	sync.Mutex
+	last [16]byte
+}
+
 // NewID returns a public id such as "dsp_01jd...": the prefix names the kind,
-// then 48 bits of milliseconds (so ids sort by creation) and 80 random bits
-// (so ids cannot be guessed).
+// then 48 bits of milliseconds and 80 random bits, so ids cannot be guessed.
+// Within a process ids sort in the order they were made: in the same
+// millisecond the random part of the previous id is incremented instead.
 func NewID(prefix string, now time.Time) string {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic("dispute: crypto/rand failed: " + err.Error()) // rand.Read never fails on supported platforms
 	}
+	ids.Lock()
+	if bytes.Compare(b[:6], ids.last[:6]) <= 0 {
+		// Same millisecond (or a clock step back): continue after the last id.
+		b = ids.last
+		for i := 15; i >= 6; i-- {
+			b[i]++
+			if b[i] != 0 {
+				break
+			}
+		}
+	}
+	ids.last = b
+	ids.Unlock()
 	return prefix + "_" + idEncoding.EncodeToString(b[:])
 }
 

@@ -238,6 +238,9 @@ func (s *Service) apply(ctx context.Context, tx Tx, d *Dispute, actor Actor, cmd
 			return nil, err
 		}
 	}
+	if err := s.issueInstructions(ctx, tx, ch, now); err != nil {
+		return nil, err
+	}
 	return ch.After, nil
 }
 

@@ -21,6 +21,7 @@ type Store interface {
 	Messages(ctx context.Context, disputeID string, includeInternal bool, p Page) ([]*Message, error)
 	AuditRecords(ctx context.Context, disputeID string) ([]audit.Record, error)
 	FeedbackFigures(ctx context.Context) ([]FeedbackFigure, error)
+	Instructions(ctx context.Context, f InstructionFilter) ([]*Instruction, error)
 }
 
 // Tx is the store inside one transaction. Lock methods hold the row until
@@ -48,12 +49,23 @@ type Tx interface {
 	// AddFeedback stores a party's feedback, or refuses a second one from the
 	// same party with ReasonFeedbackGiven.
 	AddFeedback(ctx context.Context, f *Feedback) error
+	Instructions(ctx context.Context, disputeID string) ([]*Instruction, error)
+	AddInstructions(ctx context.Context, ins []*Instruction) error
+	Instruction(ctx context.Context, id string) (*Instruction, error)
+	UpdateInstruction(ctx context.Context, in *Instruction) error
 }
 
 // Page selects a page of a list: at most Limit items after the opaque cursor.
 type Page struct {
 	Limit int
 	After string
+}
+
+// InstructionFilter selects remedy instructions, oldest first.
+type InstructionFilter struct {
+	DisputeID string
+	Status    InstructionStatus
+	Page
 }
 
 // Filter selects disputes for a list, newest first.

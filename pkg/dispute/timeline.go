@@ -66,6 +66,10 @@ func (s *Service) Timeline(ctx context.Context, actor Actor, id string) (*Disput
 	}
 	items := make([]TimelineItem, 0, len(records)+len(msgs))
 	for _, r := range records {
+		if _, lifecycle := summaries[Event(r.Event)]; !lifecycle {
+			// Remedy reports: parties follow them on the dispute's remedies.
+			continue
+		}
 		items = append(items, TimelineItem{
 			At: r.OccurredAt, Kind: "event", Event: Event(r.Event), State: State(r.ToState),
 			By: byline(Role(r.ActorRole)), Summary: summaries[Event(r.Event)],

@@ -27,6 +27,10 @@ func (s *Server) routes() {
 	v1.GET("/disputes/:id/audit", s.auditLog)
 	v1.GET("/disputes/:id/audit/verify", s.verifyAudit)
 	v1.POST("/disputes/:id/feedback", s.giveFeedback)
+	v1.GET("/disputes/:id/remedies", s.disputeRemedies)
+	v1.GET("/remedies", s.listRemedies)
+	v1.POST("/remedies/:id/executed", s.reportRemedy(dispute.InstructionExecuted))
+	v1.POST("/remedies/:id/failed", s.reportRemedy(dispute.InstructionFailed))
 	v1.GET("/feedback/figures", s.feedbackFigures)
 
 	v1.GET("/contact-options", s.contactOptions)

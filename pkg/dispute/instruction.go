@@ -1,0 +1,219 @@
+package dispute
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/opendispute/disputes/pkg/audit"
+)
+
+// InstructionStatus is where a remedy instruction stands with the
+// marketplace's systems.
+type InstructionStatus string
+
+// The instruction statuses.
+const (
+	InstructionPending  InstructionStatus = "pending"
+	InstructionExecuted InstructionStatus = "executed"
+	InstructionFailed   InstructionStatus = "failed"
+)
+
+// InstructionAction says whether an instruction carries a remedy out or
+// undoes an earlier one (after an appeal overturned or changed it).
+type InstructionAction string
+
+// The instruction actions.
+const (
+	ActionApply  InstructionAction = "apply"
+	ActionRevert InstructionAction = "revert"
+)
+
+// Instruction is one remedy for the marketplace's systems to carry out. The
+// service moves no money and edits no listing itself: it emits instructions,
+// in the same transaction as the decision, and records what the marketplace
+// reports back.
+type Instruction struct {
+	ID        string            `json:"id"`
+	DisputeID string            `json:"dispute_id"`
+	Event     Event             `json:"event"` // the event that issued it
+	Action    InstructionAction `json:"action"`
+	Remedy    Remedy            `json:"remedy"`
+	// Reverts names the instruction this one undoes.
+	Reverts   string            `json:"reverts,omitempty"`
+	Status    InstructionStatus `json:"status"`
+	Detail    string            `json:"detail,omitempty"` // the marketplace's note on execution or failure
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+// Concerns reports whether the instruction concerns the party: money and the
+// order concern both sides, a listing its seller, an account its holder. A
+// referral to the authorities is shown to staff only.
+func (in *Instruction) Concerns(p Party) bool {
+	switch in.Remedy.Type {
+	case RemedyRefundFull, RemedyRefundPartial, RemedyOrderCancellation:
+		return p == PartyBuyer || p == PartySeller
+	case RemedyListingRemoval:
+		return p == PartySeller
+	case RemedyAccountSuspension, RemedyAccountRestriction:
+		return in.Remedy.Party == p
+	}
+	return false
+}
+
+// instructions returns the instructions an accepted change issues. earlier are
+// the dispute's instructions so far; an appeal that overturns or modifies a
+// decision reverts those no longer wanted and applies the new remedies.
+func instructions(ch *Change, earlier []*Instruction, now time.Time) []*Instruction {
+	d := ch.After
+	var apply []Remedy
+	var revert []*Instruction
+	switch ch.Event {
+	case EventAcceptOffer, EventAcceptClaim, EventDecide:
+		apply = d.Outcome.Remedies
+	case EventDecideAppeal:
+		if d.Appeal.Verdict == VerdictUpheld {
+			return nil
+		}
+		// In force: applied and not yet reverted.
+		reverted := map[string]bool{}
+		for _, in := range earlier {
+			if in.Action == ActionRevert {
+				reverted[in.Reverts] = true
+			}
+		}
+		var inForce []*Instruction
+		for _, in := range earlier {
+			if in.Action == ActionApply && !reverted[in.ID] {
+				inForce = append(inForce, in)
+			}
+		}
+		wanted := d.Appeal.Remedies
+		for _, in := range inForce {
+			i := slices.IndexFunc(wanted, func(r Remedy) bool { return reflect.DeepEqual(r, in.Remedy) })
+			if i >= 0 {
+				// Unchanged remedies stay as they are.
+				wanted = slices.Delete(slices.Clone(wanted), i, i+1)
+				continue
+			}
+			revert = append(revert, in)
+		}
+		apply = wanted
+	default:
+		return nil
+	}
+	var out []*Instruction
+	for _, in := range revert {
+		out = append(out, &Instruction{
+			ID: NewID("rem", now), DisputeID: d.ID, Event: ch.Event, Action: ActionRevert, Remedy: in.Remedy,
+			Reverts: in.ID, Status: InstructionPending, CreatedAt: now, UpdatedAt: now,
+		})
+	}
+	for _, r := range apply {
+		if r.Type == RemedyNoAction {
+			continue
+		}
+		out = append(out, &Instruction{
+			ID: NewID("rem", now), DisputeID: d.ID, Event: ch.Event, Action: ActionApply, Remedy: r,
+			Status: InstructionPending, CreatedAt: now, UpdatedAt: now,
+		})
+	}
+	return out
+}
+
+// issueInstructions writes the remedy instructions of an accepted change, in
+// its transaction: the outbox the marketplace's systems read.
+func (s *Service) issueInstructions(ctx context.Context, tx Tx, ch *Change, now time.Time) error {
+	var earlier []*Instruction
+	switch ch.Event {
+	case EventAcceptOffer, EventAcceptClaim, EventDecide:
+	case EventDecideAppeal:
+		var err error
+		if earlier, err = tx.Instructions(ctx, ch.After.ID); err != nil {
+			return err
+		}
+	default:
+		return nil
+	}
+	return tx.AddInstructions(ctx, instructions(ch, earlier, now))
+}
+
+// ReportInstruction records what the marketplace's systems did with an
+// instruction: executed, or failed with a reason. Only the system role
+// reports. A failed instruction may later be reported executed (a retry
+// succeeded); an executed one is final. The report is audited in the
+// dispute's chain as remedy_executed or remedy_failed.
+func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string, status InstructionStatus, detail string) (*Instruction, error) {
+	if !actor.Has(RoleSystem) {
+		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the marketplace's systems report on remedies")
+	}
+	if status != InstructionExecuted && status != InstructionFailed {
+		return nil, Invalid("validation_failed", "status", "must be executed or failed")
+	}
+	var out *Instruction
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		in, err := tx.Instruction(ctx, id)
+		if err != nil {
+			return err
+		}
+		// Lock the dispute: its audit chain grows by one record.
+		d, err := tx.LockDispute(ctx, in.DisputeID)
+		if err != nil {
+			return err
+		}
+		if in.Status == InstructionExecuted {
+			return Errorf(ECONFLICT, "remedy_already_executed", "the instruction was already reported executed")
+		}
+		now := s.clock()
+		in.Status, in.Detail, in.UpdatedAt = status, strings.TrimSpace(detail), now
+		if err := tx.UpdateInstruction(ctx, in); err != nil {
+			return err
+		}
+		payload, err := json.Marshal(map[string]any{"instruction_id": in.ID, "status": status, "detail": in.Detail})
+		if err != nil {
+			return err
+		}
+		ev := "remedy_executed"
+		if status == InstructionFailed {
+			ev = "remedy_failed"
+		}
+		_, err = tx.AppendAudit(ctx, audit.Entry{
+			DisputeID: d.ID, Event: ev, FromState: string(d.State), ToState: string(d.State),
+			ActorID: actor.ID, ActorRole: string(RoleSystem), Payload: payload, OccurredAt: now, RequestID: RequestID(ctx),
+		})
+		out = in
+		return err
+	})
+	return out, err
+}
+
+// Instructions lists remedy instructions. Staff and the marketplace's systems
+// see all; a party sees those of its own dispute that concern it.
+func (s *Service) Instructions(ctx context.Context, actor Actor, f InstructionFilter) ([]*Instruction, error) {
+	staff := actor.Staff() || actor.Has(RoleSystem)
+	var d *Dispute
+	if f.DisputeID != "" {
+		var err error
+		if d, err = s.Get(ctx, actor, f.DisputeID); err != nil {
+			return nil, err
+		}
+	} else if !staff {
+		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only staff and the marketplace's systems list all remedies")
+	}
+	ins, err := s.store.Instructions(ctx, f)
+	if err != nil || staff {
+		return ins, err
+	}
+	p := d.PartyOf(actor.ID)
+	out := ins[:0]
+	for _, in := range ins {
+		if in.Concerns(p) {
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}

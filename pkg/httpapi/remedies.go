@@ -1,0 +1,84 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+// listRemedies lists remedy instructions for the marketplace's systems and
+// staff: ?status=pending is the queue of work to carry out.
+func (s *Server) listRemedies(c echo.Context) error {
+	limit, cursor, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	after, err := idCursor(cursor)
+	if err != nil {
+		return err
+	}
+	f := dispute.InstructionFilter{Status: dispute.InstructionStatus(c.QueryParam("status")), Page: dispute.Page{Limit: limit + 1, After: after}}
+	switch f.Status {
+	case "", dispute.InstructionPending, dispute.InstructionExecuted, dispute.InstructionFailed:
+	default:
+		return dispute.Invalid("invalid_filter", "status", "must be pending, executed or failed")
+	}
+	if id := c.QueryParam("dispute_id"); id != "" {
+		if !identPattern.MatchString(id) {
+			return dispute.Invalid("invalid_filter", "dispute_id", "is not a dispute id")
+		}
+		f.DisputeID = id
+	}
+	ins, err := s.svc.Instructions(c.Request().Context(), actorOf(c), f)
+	if err != nil {
+		return err
+	}
+	return page(c, ins, limit, func(in *dispute.Instruction) []byte { return []byte(in.ID) })
+}
+
+// disputeRemedies lists a dispute's remedy instructions as the caller may see them.
+func (s *Server) disputeRemedies(c echo.Context) error {
+	ins, err := s.svc.Instructions(c.Request().Context(), actorOf(c), dispute.InstructionFilter{DisputeID: c.Param("id")})
+	if err != nil {
+		return err
+	}
+	if ins == nil {
+		ins = []*dispute.Instruction{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"data": ins})
+}
+
+type executedBody struct {
+	Detail string `json:"detail" validate:"max=2000"`
+}
+
+type failedBody struct {
+	Detail string `json:"detail" validate:"required,max=2000"`
+}
+
+// reportRemedy returns the handler that records an instruction's result.
+func (s *Server) reportRemedy(status dispute.InstructionStatus) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var detail string
+		if status == dispute.InstructionFailed {
+			var b failedBody
+			if err := s.decode(c, &b, false); err != nil {
+				return err
+			}
+			detail = b.Detail
+		} else {
+			var b executedBody
+			if err := s.decode(c, &b, true); err != nil {
+				return err
+			}
+			detail = b.Detail
+		}
+		in, err := s.svc.ReportInstruction(c.Request().Context(), actorOf(c), c.Param("id"), status, detail)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, in)
+	}
+}

@@ -1,0 +1,1 @@
+DROP TABLE remedy_instructions;
