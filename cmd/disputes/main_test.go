@@ -133,9 +133,10 @@ func TestMigrateCommands(t *testing.T) {
 				want string
 			}{
 				{[]string{"migrate", "status"}, "pending"},
-				{[]string{"migrate", "up"}, "applied 3 migration(s)"},
+				{[]string{"migrate", "up"}, "applied 4 migration(s)"},
 				{[]string{"migrate", "up"}, "applied 0 migration(s)"},
-				{[]string{"migrate", "status"}, "deadlines  2"},
+				{[]string{"migrate", "status"}, "remedies   2"},
+				{[]string{"migrate", "down"}, "rolled back 0004_remedies"},
 				{[]string{"migrate", "down"}, "rolled back 0003_deadlines"},
 				{[]string{"migrate", "down"}, "rolled back 0002_feedback"},
 				{[]string{"migrate", "down"}, "rolled back 0001_init"},
