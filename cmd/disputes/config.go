@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ type config struct {
 	Contact      contact.Config
 	NoWorkers    bool
 	WorkerTick   time.Duration
+	Routing      dispute.RoutingTable
 }
 
 // envOr returns the environment value of key, or def.
@@ -110,6 +112,25 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		InfoResponse:                  durationSetting(getenv, "DISPUTES_INFO_RESPONSE_TIMEOUT", dispute.DefaultDeadlines.InfoResponse, add),
 		AppealWindow:                  durationSetting(getenv, "DISPUTES_APPEAL_WINDOW", dispute.DefaultDeadlines.AppealWindow, add),
 		AppealWindowRestrictiveMonths: intSetting(getenv, "DISPUTES_APPEAL_WINDOW_RESTRICTIVE_MONTHS", 6, 6, 120, add),
+	}
+	routing := getenv("DISPUTES_ROUTING")
+	if file := getenv("DISPUTES_ROUTING_FILE"); file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			add("DISPUTES_ROUTING_FILE: %v", err)
+		}
+		// The file holds reason=team lines; '#' starts a comment. The
+		// environment's overrides apply after it.
+		var lines []string
+		for _, line := range strings.Split(string(b), "\n") {
+			line, _, _ = strings.Cut(line, "#")
+			lines = append(lines, strings.TrimSpace(line))
+		}
+		routing = strings.Join(lines, ",") + "," + routing
+	}
+	var rerr error
+	if cfg.Routing, rerr = dispute.ParseRouting(routing); rerr != nil {
+		add("DISPUTES_ROUTING: %v", rerr)
 	}
 	var phoneReasons []string
 	if v := getenv("DISPUTES_PHONE_REASONS"); v != "" {

@@ -39,7 +39,8 @@ func openService(ctx context.Context, cfg config, log *slog.Logger) (*store.DB, 
 		return nil, nil, err
 	}
 	log.Info("database ready", "dialect", db.Dialect(), "migrations_applied", n)
-	return db, dispute.NewService(db, dispute.Options{Deadlines: cfg.Deadlines}), nil
+	log.Info("routing", "table", cfg.Routing.String())
+	return db, dispute.NewService(db, dispute.Options{Deadlines: cfg.Deadlines, Routing: cfg.Routing}), nil
 }
 
 func newWorker(cfg config, svc *dispute.Service, db *store.DB, log *slog.Logger) *worker.Worker {

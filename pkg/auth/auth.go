@@ -79,21 +79,11 @@ func ActorFromClaims(c Claims) dispute.Actor {
 	}
 	for _, t := range c.Teams {
 		team := dispute.Team(t)
-		if slices.Contains(knownTeams(), team) && !a.InTeam(team) {
+		if team.Valid() && !a.InTeam(team) {
 			a.Teams = append(a.Teams, team)
 		}
 	}
 	return a
-}
-
-func knownTeams() []dispute.Team {
-	var ts []dispute.Team
-	for _, t := range dispute.Routing {
-		if !slices.Contains(ts, t) {
-			ts = append(ts, t)
-		}
-	}
-	return ts
 }
 
 // Mint signs a token for sub with the given roles and teams, valid for ttl.
@@ -113,7 +103,7 @@ func Mint(secret []byte, sub string, roles, teams []string, ttl time.Duration, n
 		}
 	}
 	for _, t := range teams {
-		if !slices.Contains(knownTeams(), dispute.Team(t)) {
+		if !dispute.Team(t).Valid() {
 			return "", fmt.Errorf("auth: unknown team %q", t)
 		}
 	}

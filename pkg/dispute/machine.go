@@ -3,6 +3,7 @@ package dispute
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -107,10 +108,23 @@ var fsmEvents = func() fsm.Events {
 // state machine and its guards, and computes the new dispute.
 type Machine struct {
 	deadlines Deadlines
+	routing   RoutingTable
 }
 
-// NewMachine returns a machine with the given deadlines (zero fields default).
-func NewMachine(d Deadlines) *Machine { return &Machine{deadlines: d.withDefaults()} }
+// NewMachine returns a machine with the given deadlines (zero fields default)
+// and the default routing.
+func NewMachine(d Deadlines) *Machine {
+	return &Machine{deadlines: d.withDefaults(), routing: DefaultRouting()}
+}
+
+// WithRouting returns the machine routing reasons by rt; reasons rt lacks
+// keep their default team.
+func (m *Machine) WithRouting(rt RoutingTable) *Machine {
+	cp := *m
+	cp.routing = DefaultRouting()
+	maps.Copy(cp.routing, rt)
+	return &cp
+}
 
 // Deadlines returns the machine's effective deadlines.
 func (m *Machine) Deadlines() Deadlines { return m.deadlines }
@@ -169,7 +183,7 @@ func (m *Machine) Open(ctx context.Context, id string, order *Order, actor Actor
 	if hasActive {
 		return nil, Errorf(ECONFLICT, ReasonActiveDisputeExists, "order %s already has an active dispute", order.ID)
 	}
-	team, _ := RouteFor(in.Reason)
+	team := m.routing[in.Reason]
 	items := in.ItemCount
 	if items == 0 {
 		items = order.ItemCount
@@ -193,12 +207,6 @@ func (m *Machine) Open(ctx context.Context, id string, order *Order, actor Actor
 	m.effects(s)
 	d.Version = 1
 	return &Change{Event: EventOpen, From: StateNew, To: d.State, Role: RoleBuyer, After: d}, nil
-}
-
-// RouteFor returns the team a reason routes to.
-func RouteFor(r Reason) (Team, bool) {
-	t, ok := Routing[r]
-	return t, ok
 }
 
 func validateOpen(in OpenInput, order *Order) error {

@@ -22,6 +22,8 @@ type Service struct {
 // Options configure a Service.
 type Options struct {
 	Deadlines Deadlines
+	// Routing sends reasons to teams; nil means the default of lifecycle.md.
+	Routing RoutingTable
 	// Now is the clock; nil means time.Now. Tests inject their own.
 	Now func() time.Time
 }
@@ -32,7 +34,11 @@ func NewService(store Store, opts Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: store, machine: NewMachine(opts.Deadlines), now: now}
+	m := NewMachine(opts.Deadlines)
+	if opts.Routing != nil {
+		m = m.WithRouting(opts.Routing)
+	}
+	return &Service{store: store, machine: m, now: now}
 }
 
 // Machine returns the service's state machine.

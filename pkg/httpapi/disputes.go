@@ -92,7 +92,7 @@ func (s *Server) listDisputes(c echo.Context) error {
 		return dispute.Invalid("invalid_filter", "state", "is not a state")
 	}
 	if f.Team != "" {
-		if _, ok := teamSet()[f.Team]; !ok {
+		if !f.Team.Valid() {
 			return dispute.Invalid("invalid_filter", "team", "is not a team")
 		}
 	}
@@ -108,14 +108,6 @@ func (s *Server) listDisputes(c echo.Context) error {
 		views[i] = s.view(c, d)
 	}
 	return page(c, views, limit, func(v disputeView) []byte { return []byte(v.ID) })
-}
-
-func teamSet() map[dispute.Team]struct{} {
-	m := map[dispute.Team]struct{}{}
-	for _, t := range dispute.Routing {
-		m[t] = struct{}{}
-	}
-	return m
 }
 
 // ifMatch reads the If-Match header: nil when absent or "*".

@@ -32,7 +32,7 @@ func (s *Server) queue(c echo.Context) error {
 	a := actorOf(c)
 	teams := a.Teams
 	if t := dispute.Team(c.QueryParam("team")); t != "" {
-		if _, ok := teamSet()[t]; !ok {
+		if !t.Valid() {
 			return dispute.Invalid("invalid_filter", "team", "is not a team")
 		}
 		teams = []dispute.Team{t}
