@@ -335,6 +335,26 @@ func (s *Service) Queue(ctx context.Context, actor Actor, f QueueFilter) ([]*Dis
 	return s.store.Queue(ctx, f)
 }
 
+// QueueCounts returns, per team and state, how many cases wait and how long
+// the oldest has waited.
+func (s *Service) QueueCounts(ctx context.Context, actor Actor, teams []Team, states []State) ([]QueueCount, error) {
+	if !actor.Staff() {
+		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff see queues")
+	}
+	if len(states) == 0 {
+		states = []State{StateEscalated, StateAppealed}
+	}
+	counts, err := s.store.QueueCounts(ctx, teams, states)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	for i := range counts {
+		counts[i].OldestWaitSeconds = int64(now.Sub(counts[i].Oldest) / time.Second)
+	}
+	return counts, nil
+}
+
 // Messages returns the conversation; internal notes only to staff.
 func (s *Service) Messages(ctx context.Context, actor Actor, id string, p Page) ([]*Message, error) {
 	d, err := s.Get(ctx, actor, id)

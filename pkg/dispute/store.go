@@ -18,6 +18,8 @@ type Store interface {
 	Dispute(ctx context.Context, id string) (*Dispute, error)
 	Disputes(ctx context.Context, f Filter) ([]*Dispute, error)
 	Queue(ctx context.Context, f QueueFilter) ([]*Dispute, error)
+	// QueueCounts counts the waiting cases of the teams per team and state.
+	QueueCounts(ctx context.Context, teams []Team, states []State) ([]QueueCount, error)
 	Messages(ctx context.Context, disputeID string, includeInternal bool, p Page) ([]*Message, error)
 	AuditRecords(ctx context.Context, disputeID string) ([]audit.Record, error)
 	FeedbackFigures(ctx context.Context) ([]FeedbackFigure, error)
@@ -98,3 +100,15 @@ type QueueCursor struct {
 
 // ErrQueueEmpty says no case is waiting for the caller.
 var ErrQueueEmpty = &Error{Code: ENOTFOUND, Reason: ReasonQueueEmpty, Message: "no case is waiting in the queue"}
+
+// QueueCount is how many cases wait in one team's queue in one state, and
+// since when the oldest waits.
+type QueueCount struct {
+	Team   Team      `json:"team"`
+	State  State     `json:"state"`
+	Count  int       `json:"count"`
+	Oldest time.Time `json:"oldest_queued_at"`
+	// OldestWaitSeconds is how long the oldest case has waited, at the time
+	// of the answer.
+	OldestWaitSeconds int64 `json:"oldest_wait_seconds"`
+}

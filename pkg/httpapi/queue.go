@@ -44,14 +44,32 @@ func (s *Server) queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	counts, err := s.svc.QueueCounts(c.Request().Context(), a, teams, states)
+	if err != nil {
+		return err
+	}
 	views := make([]disputeView, len(ds))
 	for i, d := range ds {
 		views[i] = s.view(c, d)
 	}
-	return page(c, views, limit, func(v disputeView) []byte {
-		b, _ := json.Marshal(dispute.QueueCursor{Priority: v.Priority, QueuedAt: *v.QueuedAt, ID: v.ID})
-		return b
-	})
+	out := queuePage{Data: views, Summary: counts}
+	if out.Summary == nil {
+		out.Summary = []dispute.QueueCount{}
+	}
+	if len(views) > limit {
+		out.Data = views[:limit]
+		last := views[limit-1]
+		b, _ := json.Marshal(dispute.QueueCursor{Priority: last.Priority, QueuedAt: *last.QueuedAt, ID: last.ID})
+		out.NextCursor = encodeCursor(b)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// queuePage is a page of a queue with the counts of the queues it covers.
+type queuePage struct {
+	Data       []disputeView        `json:"data"`
+	NextCursor *string              `json:"next_cursor"`
+	Summary    []dispute.QueueCount `json:"summary"`
 }
 
 type claimBody struct {

@@ -247,6 +247,50 @@ func (db *DB) Queue(ctx context.Context, f dispute.QueueFilter) ([]*dispute.Disp
 	return toDisputes(rows)
 }
 
+// QueueCounts counts waiting cases per team and state. It reads only the
+// queue index.
+func (db *DB) QueueCounts(ctx context.Context, teams []dispute.Team, states []dispute.State) ([]dispute.QueueCount, error) {
+	q := db.gorm.WithContext(ctx).Model(&disputeRow{}).
+		Select("team, state, COUNT(*), MIN(queued_at)").
+		Where("state IN ?", states)
+	if len(teams) > 0 {
+		q = q.Where("team IN ?", teams)
+	}
+	rows, err := q.Group("team, state").Order("team, state").Rows()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	out := []dispute.QueueCount{}
+	for rows.Next() {
+		var c dispute.QueueCount
+		var oldest any // SQLite returns aggregates of times as text
+		if err := rows.Scan(&c.Team, &c.State, &c.Count, &oldest); err != nil {
+			return nil, wrap(err)
+		}
+		if c.Oldest, err = asTime(oldest); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, wrap(rows.Err())
+}
+
+// asTime reads a time a query computed: PostgreSQL returns time.Time, SQLite
+// the text its driver wrote.
+func asTime(v any) (time.Time, error) {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC(), nil
+	case string:
+		p, err := time.Parse("2006-01-02 15:04:05.999999999-07:00", t)
+		return p.UTC(), err
+	case []byte:
+		return asTime(string(t))
+	}
+	return time.Time{}, fmt.Errorf("store: cannot read %T as a time", v)
+}
+
 // Messages lists a dispute's messages, oldest first.
 func (db *DB) Messages(ctx context.Context, disputeID string, includeInternal bool, p dispute.Page) ([]*dispute.Message, error) {
 	q := db.gorm.WithContext(ctx).Where("dispute_id = ?", disputeID)
