@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -237,14 +238,51 @@ func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Disput
 	return toDisputes(rows)
 }
 
-// Queue lists waiting disputes by priority, then age.
+// Queue lists waiting disputes by priority, then age. It first reads the
+// page's ids from the queue index alone (an index-only scan on PostgreSQL,
+// however many disputes there are), then loads those rows by primary key.
 func (db *DB) Queue(ctx context.Context, f dispute.QueueFilter) ([]*dispute.Dispute, error) {
 	f.Limit = limit(f.Limit)
-	var rows []disputeRow
-	if err := queueQuery(db.gorm.WithContext(ctx), f).Find(&rows).Error; err != nil {
+	var ids []string
+	if err := queueQuery(db.gorm.WithContext(ctx), f).Pluck("id", &ids).Error; err != nil {
 		return nil, wrap(err)
 	}
-	return toDisputes(rows)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var rows []disputeRow
+	if err := db.gorm.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	byID := make(map[string]disputeRow, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	ordered := make([]disputeRow, 0, len(ids))
+	for _, id := range ids {
+		if r, ok := byID[id]; ok { // a case closed in between is simply gone
+			ordered = append(ordered, r)
+		}
+	}
+	return toDisputes(ordered)
+}
+
+// ExplainQueue returns PostgreSQL's plan, as run, of the query that reads a
+// queue page's ids: the evidence that it stays an index-only scan.
+func (db *DB) ExplainQueue(ctx context.Context, f dispute.QueueFilter) (string, error) {
+	if db.dialect != Postgres {
+		return "", errors.New("store: EXPLAIN of the queue is for PostgreSQL")
+	}
+	f.Limit = limit(f.Limit)
+	query := db.gorm.ToSQL(func(g *gorm.DB) *gorm.DB {
+		var ids []string
+		return queueQuery(g, f).Pluck("id", &ids)
+	})
+	var lines []string
+	if err := db.gorm.WithContext(ctx).Raw("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + query).Scan(&lines).Error; err != nil {
+		return "", wrap(err)
+	}
+	return query + "\n" + strings.Join(lines, "\n"), nil
 }
 
 // QueueCounts counts waiting cases per team and state. It reads only the

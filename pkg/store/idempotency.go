@@ -34,7 +34,7 @@ func (db *DB) Claim(ctx context.Context, rec *idempotency.Record) (*idempotency.
 	err := db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		row := &idempotencyRow{
 			Principal: rec.Principal, Key: rec.Key, Method: rec.Method, Path: rec.Path,
-			RequestHash: rec.RequestHash, CreatedAt: rec.CreatedAt, LockedUntil: rec.LockedUntil,
+			RequestHash: rec.RequestHash, CreatedAt: rec.CreatedAt.UTC(), LockedUntil: rec.LockedUntil.UTC(),
 		}
 		res := g.Clauses(clause.OnConflict{DoNothing: true}).Create(row)
 		if res.Error != nil {
@@ -60,7 +60,7 @@ func (db *DB) Claim(ctx context.Context, rec *idempotency.Record) (*idempotency.
 			// this retry takes the key over.
 			claimed = true
 			return g.Model(&idempotencyRow{}).Where("principal = ? AND key = ?", rec.Principal, rec.Key).
-				Update("locked_until", rec.LockedUntil).Error
+				Update("locked_until", rec.LockedUntil.UTC()).Error
 		}
 		existing = &idempotency.Record{
 			Principal: cur.Principal, Key: cur.Key, Method: cur.Method, Path: cur.Path,
@@ -88,6 +88,6 @@ func (db *DB) Release(ctx context.Context, principal, key string) error {
 
 // Purge implements idempotency.Store.
 func (db *DB) Purge(ctx context.Context, before time.Time) (int64, error) {
-	res := db.gorm.WithContext(ctx).Where("created_at < ?", before).Delete(&idempotencyRow{})
+	res := db.gorm.WithContext(ctx).Where("created_at < ?", before.UTC()).Delete(&idempotencyRow{})
 	return res.RowsAffected, wrap(res.Error)
 }
