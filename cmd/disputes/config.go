@@ -112,6 +112,8 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		InfoResponse:                  durationSetting(getenv, "DISPUTES_INFO_RESPONSE_TIMEOUT", dispute.DefaultDeadlines.InfoResponse, add),
 		AppealWindow:                  durationSetting(getenv, "DISPUTES_APPEAL_WINDOW", dispute.DefaultDeadlines.AppealWindow, add),
 		AppealWindowRestrictiveMonths: intSetting(getenv, "DISPUTES_APPEAL_WINDOW_RESTRICTIVE_MONTHS", 6, 6, 120, add),
+		Review:                        durationSetting(getenv, "DISPUTES_REVIEW_TIME", dispute.DefaultDeadlines.Review, add),
+		ReviewSafety:                  durationSetting(getenv, "DISPUTES_REVIEW_TIME_SAFETY", dispute.DefaultDeadlines.ReviewSafety, add),
 	}
 	routing := getenv("DISPUTES_ROUTING")
 	if file := getenv("DISPUTES_ROUTING_FILE"); file != "" {

@@ -195,11 +195,15 @@ type Dispute struct {
 	Appeal              *Appeal      `json:"appeal,omitempty"`
 
 	// QueuedAt is when the dispute entered its current queue (escalated or
-	// appealed); the queue serves equal priorities oldest first.
-	QueuedAt  *time.Time `json:"queued_at,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
-	ClosedAt  *time.Time `json:"closed_at,omitempty"`
+	// appealed).
+	QueuedAt *time.Time `json:"queued_at,omitempty"`
+	// ReviewDueAt is when the platform aims to have decided the case (or the
+	// appeal); the queues serve each priority class by this deadline. A case
+	// released back to its queue keeps it.
+	ReviewDueAt *time.Time `json:"review_due_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	ClosedAt    *time.Time `json:"closed_at,omitempty"`
 }
 
 // DecidedBy returns the reviewer who decided the dispute, or "".
@@ -235,22 +239,34 @@ type Message struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-// Priority ranks a dispute in its queue: safety first, then by order value.
-// Higher is served first.
-func Priority(r Reason, total Money) int {
-	p := 100
-	if r.Safety() {
-		p = 300
-	} else if r == ReasonPaymentIssue {
-		p = 200
+// Priority is a dispute's class in the review queues, from the severity of
+// its reason: safety cases first (300), then payment problems (200), then
+// everything else (100). Within a class the review deadline (ReviewDueAt)
+// orders the cases.
+func Priority(r Reason) int {
+	switch {
+	case r.Safety():
+		return 300
+	case r == ReasonPaymentIssue:
+		return 200
 	}
-	// Orders worth more are reviewed a little sooner: +1 per 100 units, capped.
+	return 100
+}
+
+// reviewDue is when a case entering a review queue should be decided: the
+// class's review time after now, minus a credit for the order's value (one
+// hour per 100 units, at most a quarter of the review time). A case that has
+// waited longer therefore comes before a newer one of similar value, and a
+// valuable order before a cheap one that arrived at the same time.
+func (dl Deadlines) reviewDue(now time.Time, priority int, total Money) time.Time {
+	sla := dl.Review
+	if priority >= 300 {
+		sla = dl.ReviewSafety
+	}
+	var credit time.Duration
 	if units, ok := total.Units(); ok {
-		bonus := units / 100
-		if bonus > 99 {
-			bonus = 99
-		}
-		p += int(bonus)
+		credit = time.Duration(units) * 36 * time.Second
 	}
-	return p
+	credit = min(credit, sla/4)
+	return now.Add(sla - credit)
 }

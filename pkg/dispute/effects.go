@@ -14,7 +14,7 @@ func (m *Machine) effects(s *step) {
 		if d.State == StateAwaitingSeller {
 			d.SellerResponseDueAt = ptr(now.Add(dl.SellerResponse))
 		} else {
-			d.QueuedAt = ptr(now)
+			m.enqueue(s)
 		}
 	case EventSellerReply:
 		d.SellerAnswered = true
@@ -35,7 +35,7 @@ func (m *Machine) effects(s *step) {
 		m.resolve(d, &Outcome{Kind: OutcomeSettled, Remedies: []Remedy{{Type: RemedyRefundFull}}, FavouredParty: PartyBuyer, At: now}, now)
 	case EventEscalate, EventAutoEscalate:
 		d.SellerResponseDueAt, d.BuyerResponseDueAt = nil, nil
-		d.QueuedAt = ptr(now)
+		m.enqueue(s)
 	case EventLapse:
 		d.Outcome = &Outcome{Kind: OutcomeLapsed, At: now}
 		m.closeCase(d, now)
@@ -68,7 +68,7 @@ func (m *Machine) effects(s *step) {
 		d.AssigneeID = ""
 	case EventAppeal:
 		d.Appeal = &Appeal{Party: Party(s.role), Reason: strings.TrimSpace(cmd.Reason), FiledAt: now}
-		d.QueuedAt = ptr(now)
+		m.enqueue(s)
 	case EventDecideAppeal:
 		a := *d.Appeal
 		a.Verdict, a.Rationale, a.Remedies = cmd.Verdict, strings.TrimSpace(cmd.Rationale), cmd.Remedies
@@ -81,14 +81,24 @@ func (m *Machine) effects(s *step) {
 	}
 }
 
+// enqueue puts the dispute in its queue with a fresh review deadline.
+func (m *Machine) enqueue(s *step) {
+	var total Money
+	if s.order != nil {
+		total = s.order.Total
+	}
+	s.d.QueuedAt = ptr(s.now)
+	s.d.ReviewDueAt = ptr(m.deadlines.reviewDue(s.now, s.d.Priority, total))
+}
+
 func (m *Machine) resolve(d *Dispute, o *Outcome, now time.Time) {
 	d.Outcome = o
-	d.SellerResponseDueAt, d.BuyerResponseDueAt, d.InfoDueAt, d.QueuedAt = nil, nil, nil, nil
+	d.SellerResponseDueAt, d.BuyerResponseDueAt, d.InfoDueAt, d.QueuedAt, d.ReviewDueAt = nil, nil, nil, nil, nil
 	d.AppealDueAt = ptr(m.appealDue(now, o.Remedies))
 }
 
 func (m *Machine) closeCase(d *Dispute, now time.Time) {
-	d.SellerResponseDueAt, d.BuyerResponseDueAt, d.InfoDueAt, d.QueuedAt = nil, nil, nil, nil
+	d.SellerResponseDueAt, d.BuyerResponseDueAt, d.InfoDueAt, d.QueuedAt, d.ReviewDueAt = nil, nil, nil, nil, nil
 	d.ClosedAt = ptr(now)
 }
 

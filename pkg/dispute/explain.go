@@ -50,9 +50,9 @@ func Explain(d *Dispute, actor Actor) Status {
 		}
 	case StateEscalated:
 		s = Status{Summary: "The platform's Trust & Safety team has the case and will pick it up for review.", Waiting: "platform",
-			NextStep: "No action is needed from you; you may add messages."}
+			NextStep: "No action is needed from you; you may add messages. The platform aims to decide by the date given.", DueAt: d.ReviewDueAt}
 	case StateUnderReview:
-		s = Status{Summary: "A Trust & Safety reviewer is examining the case.", Waiting: "platform",
+		s = Status{Summary: "A Trust & Safety reviewer is examining the case.", Waiting: "platform", DueAt: d.ReviewDueAt,
 			NextStep: "No action is needed from you unless the reviewer asks for information."}
 	case StateAwaitingInfo:
 		target := ""
@@ -69,9 +69,9 @@ func Explain(d *Dispute, actor Actor) Status {
 			s.NextStep = "If you disagree you may appeal once, before the appeal deadline."
 		}
 	case StateAppealed:
-		s = Status{Summary: "The decision has been appealed; a second reviewer will examine it.", Waiting: "platform"}
+		s = Status{Summary: "The decision has been appealed; a second reviewer will examine it.", Waiting: "platform", DueAt: d.ReviewDueAt}
 	case StateAppealReview:
-		s = Status{Summary: "A second reviewer, not the one who decided, is examining the appeal.", Waiting: "platform"}
+		s = Status{Summary: "A second reviewer, not the one who decided, is examining the appeal.", Waiting: "platform", DueAt: d.ReviewDueAt}
 	case StateClosed:
 		s = Status{Summary: "The dispute is closed.", Waiting: "nobody"}
 	}

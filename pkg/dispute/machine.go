@@ -21,6 +21,10 @@ type Deadlines struct {
 	// after outcomes that restrict a user (the EU Digital Services Act asks
 	// for at least six).
 	AppealWindowRestrictiveMonths int
+	// Review and ReviewSafety are the platform's target times to decide a
+	// queued case (or appeal), for safety cases and for the others.
+	Review       time.Duration
+	ReviewSafety time.Duration
 }
 
 // DefaultDeadlines are the defaults of lifecycle.md.
@@ -30,6 +34,8 @@ var DefaultDeadlines = Deadlines{
 	InfoResponse:                  72 * time.Hour,
 	AppealWindow:                  14 * 24 * time.Hour,
 	AppealWindowRestrictiveMonths: 6,
+	Review:                        72 * time.Hour,
+	ReviewSafety:                  24 * time.Hour,
 }
 
 func (d Deadlines) withDefaults() Deadlines {
@@ -47,6 +53,12 @@ func (d Deadlines) withDefaults() Deadlines {
 	}
 	if d.AppealWindowRestrictiveMonths <= 0 {
 		d.AppealWindowRestrictiveMonths = DefaultDeadlines.AppealWindowRestrictiveMonths
+	}
+	if d.Review <= 0 {
+		d.Review = DefaultDeadlines.Review
+	}
+	if d.ReviewSafety <= 0 {
+		d.ReviewSafety = DefaultDeadlines.ReviewSafety
 	}
 	return d
 }
@@ -192,7 +204,7 @@ func (m *Machine) Open(ctx context.Context, id string, order *Order, actor Actor
 		ID: id, OrderID: order.ID, BuyerID: order.BuyerID, SellerID: order.SellerID,
 		Reason: in.Reason, Team: team, Description: strings.TrimSpace(in.Description),
 		Language: in.Language, ItemCount: items, State: StateNew,
-		Priority: Priority(in.Reason, order.Total), CreatedAt: now, UpdatedAt: now,
+		Priority: Priority(in.Reason), CreatedAt: now, UpdatedAt: now,
 	}
 	name := "open"
 	if in.Reason.Safety() {

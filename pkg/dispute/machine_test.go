@@ -1322,6 +1322,7 @@ func TestDefaultDeadlines(t *testing.T) {
 	want := dispute.Deadlines{
 		SellerResponse: 72 * time.Hour, BuyerResponse: 72 * time.Hour, InfoResponse: 72 * time.Hour,
 		AppealWindow: 14 * day, AppealWindowRestrictiveMonths: 6,
+		Review: 72 * time.Hour, ReviewSafety: 24 * time.Hour,
 	}
 	if got := newMachine().Deadlines(); got != want {
 		t.Errorf("default deadlines = %+v, want %+v", got, want)

@@ -94,7 +94,7 @@ type QueueFilter struct {
 // QueueCursor is the position after which a queue page starts.
 type QueueCursor struct {
 	Priority int       `json:"p"`
-	QueuedAt time.Time `json:"q"`
+	DueAt    time.Time `json:"d"`
 	ID       string    `json:"i"`
 }
 

@@ -38,8 +38,8 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.Request().Method != http.MethodPost || key == "" || s.idem == nil {
 			return next(c)
 		}
-		if len(key) > maxKeyLen {
-			return dispute.Invalid("invalid_idempotency_key", HeaderIdempotencyKey, "must be at most 255 characters")
+		if len(key) > maxKeyLen || !printableASCII(key) {
+			return dispute.Invalid("invalid_idempotency_key", HeaderIdempotencyKey, "must be at most 255 printable ASCII characters")
 		}
 		body, err := io.ReadAll(c.Request().Body)
 		if err != nil {
@@ -97,6 +97,18 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		logErr(s.log, "store idempotent response", s.idem.Complete(context.WithoutCancel(c.Request().Context()), rec.Principal, key, status, rw.buf.Bytes()))
 		return nil
 	}
+}
+
+// printableASCII reports whether a key holds only printable ASCII, as an
+// Idempotency-Key (a structured-field string) must; other bytes are not even
+// valid text for PostgreSQL.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func replay(c echo.Context, r *idempotency.Record) error {

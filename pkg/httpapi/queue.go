@@ -59,7 +59,7 @@ func (s *Server) queue(c echo.Context) error {
 	if len(views) > limit {
 		out.Data = views[:limit]
 		last := views[limit-1]
-		b, _ := json.Marshal(dispute.QueueCursor{Priority: last.Priority, QueuedAt: *last.QueuedAt, ID: last.ID})
+		b, _ := json.Marshal(dispute.QueueCursor{Priority: last.Priority, DueAt: *last.ReviewDueAt, ID: last.ID})
 		out.NextCursor = encodeCursor(b)
 	}
 	return c.JSON(http.StatusOK, out)

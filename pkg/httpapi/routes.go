@@ -1,6 +1,10 @@
 package httpapi
 
-import "github.com/opendispute/disputes/pkg/dispute"
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/opendispute/disputes/pkg/dispute"
+)
 
 // routes registers every route. The OpenAPI document in api/ lists the same
 // set; a test keeps the two equal.
@@ -11,7 +15,7 @@ func (s *Server) routes() {
 	e.GET("/openapi.yaml", s.openAPI)
 	e.GET("/docs", s.docs)
 
-	v1 := e.Group("/v1", validParams, s.authenticate, s.idempotent)
+	v1 := v1Group{g: e.Group("/v1"), mw: []echo.MiddlewareFunc{validParams, s.authenticate, s.idempotent}}
 	v1.PUT("/orders/:order_id", s.putOrder)
 	v1.GET("/orders/:order_id", s.getOrder)
 
@@ -37,4 +41,26 @@ func (s *Server) routes() {
 
 	v1.GET("/queue", s.queue)
 	v1.POST("/queue/claim", s.claim)
+}
+
+// v1Group puts the /v1 middleware on each route rather than on the group:
+// group middleware makes echo add catch-all routes under /v1, and those
+// answer 404 where the path exists with other methods (which is a 405).
+type v1Group struct {
+	g  *echo.Group
+	mw []echo.MiddlewareFunc
+}
+
+func (v v1Group) GET(path string, h echo.HandlerFunc) *echo.Route { return v.g.GET(path, h, v.mw...) }
+
+func (v v1Group) POST(path string, h echo.HandlerFunc) *echo.Route { return v.g.POST(path, h, v.mw...) }
+
+func (v v1Group) PUT(path string, h echo.HandlerFunc) *echo.Route { return v.g.PUT(path, h, v.mw...) }
+
+func (v v1Group) PATCH(path string, h echo.HandlerFunc) *echo.Route {
+	return v.g.PATCH(path, h, v.mw...)
+}
+
+func (v v1Group) DELETE(path string, h echo.HandlerFunc) *echo.Route {
+	return v.g.DELETE(path, h, v.mw...)
 }

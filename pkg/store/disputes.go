@@ -206,10 +206,10 @@ func queueQuery(g *gorm.DB, f dispute.QueueFilter) *gorm.DB {
 		q = q.Where("decided_by <> ?", f.ExcludeDecidedBy)
 	}
 	if c := f.After; c != nil {
-		q = q.Where("(priority < ? OR (priority = ? AND (queued_at > ? OR (queued_at = ? AND id > ?))))",
-			c.Priority, c.Priority, c.QueuedAt.UTC(), c.QueuedAt.UTC(), c.ID)
+		q = q.Where("(priority < ? OR (priority = ? AND (review_due_at > ? OR (review_due_at = ? AND id > ?))))",
+			c.Priority, c.Priority, c.DueAt.UTC(), c.DueAt.UTC(), c.ID)
 	}
-	return q.Order("priority DESC, queued_at, id").Limit(f.Limit)
+	return q.Order("priority DESC, review_due_at, id").Limit(f.Limit)
 }
 
 // queueIDs selects the ids of a queue page in order. Each (team, state)
@@ -227,11 +227,11 @@ func queueIDs(g *gorm.DB, f dispute.QueueFilter) *gorm.DB {
 			one := f
 			one.Teams, one.States = []dispute.Team{team}, []dispute.State{state}
 			parts = append(parts, "SELECT * FROM (?) AS q")
-			args = append(args, queueQuery(g.Session(&gorm.Session{NewDB: true}), one).Select("id, priority, queued_at"))
+			args = append(args, queueQuery(g.Session(&gorm.Session{NewDB: true}), one).Select("id, priority, review_due_at"))
 		}
 	}
 	args = append(args, f.Limit)
-	return g.Raw("SELECT id FROM ("+strings.Join(parts, " UNION ALL ")+") AS page ORDER BY priority DESC, queued_at, id LIMIT ?", args...)
+	return g.Raw("SELECT id FROM ("+strings.Join(parts, " UNION ALL ")+") AS page ORDER BY priority DESC, review_due_at, id LIMIT ?", args...)
 }
 
 // wrap marks database failures; they reach clients only as internal errors.

@@ -46,8 +46,8 @@ func TestQueueQueryIsIndexOnly(t *testing.T) {
 			}
 			for i := 1; i < len(ds); i++ {
 				a, b := ds[i-1], ds[i]
-				if a.Priority < b.Priority || (a.Priority == b.Priority && a.QueuedAt.After(*b.QueuedAt)) {
-					t.Fatalf("queue out of order at %d: %d/%v before %d/%v", i, a.Priority, a.QueuedAt, b.Priority, b.QueuedAt)
+				if a.Priority < b.Priority || (a.Priority == b.Priority && a.ReviewDueAt.After(*b.ReviewDueAt)) {
+					t.Fatalf("queue out of order at %d: %d/%v before %d/%v", i, a.Priority, a.ReviewDueAt, b.Priority, b.ReviewDueAt)
 				}
 			}
 		})

@@ -33,10 +33,10 @@ func queueIDs(t *testing.T, e *env, f dispute.QueueFilter, limit int) []string {
 		}
 		out = append(out, ids(page)...)
 		last := page[len(page)-1]
-		if last.QueuedAt == nil {
-			t.Fatalf("queued case %s has no queued_at", last.ID)
+		if last.ReviewDueAt == nil {
+			t.Fatalf("queued case %s has no review_due_at", last.ID)
 		}
-		f.After = &dispute.QueueCursor{Priority: last.Priority, QueuedAt: *last.QueuedAt, ID: last.ID}
+		f.After = &dispute.QueueCursor{Priority: last.Priority, DueAt: *last.ReviewDueAt, ID: last.ID}
 	}
 }
 
@@ -45,23 +45,23 @@ func TestQueueOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(db)
 		ctx := t.Context()
-		// Safety cases open escalated in trust_safety with priority 300 plus
-		// one per 100 EUR of the order.
+		// Safety cases open escalated in trust_safety with priority 300 and a
+		// review deadline 24 h on, an hour sooner per 100 EUR of the order.
 		byName := map[string]*dispute.Dispute{}
 		counterfeit := func(name, total string) {
 			e.order(t, "ord_"+name, buyer, seller, total)
 			byName[name] = e.open(t, "ord_"+name, buyer, dispute.ReasonCounterfeit)
 		}
-		counterfeit("a", "100") // 301
-		counterfeit("b", "500") // 305
-		counterfeit("c", "100") // 301
-		counterfeit("d", "500") // 305
-		counterfeit("e", "0")   // 300
-		// Two cases of equal priority queued at the same instant: the id
-		// decides.
+		counterfeit("a", "100") // due in 23 h
+		counterfeit("b", "500") // due in 19 h
+		counterfeit("c", "100") // due in 23 h
+		counterfeit("d", "500") // due in 19 h
+		counterfeit("e", "0")   // due in 24 h
+		// Two cases of equal deadline, queued at the same instant a minute
+		// later: the id decides.
 		e.clock.Advance(time.Minute)
 		for _, name := range []string{"f", "g"} {
-			e.order(t, "ord_"+name, buyer, seller, "250") // 302
+			e.order(t, "ord_"+name, buyer, seller, "250") // due in 21.5 h
 			d, err := e.svc.Open(ctx, buyer, dispute.OpenInput{OrderID: "ord_" + name, Reason: dispute.ReasonFraud, Description: "fake", Language: "en"})
 			if err != nil {
 				t.Fatalf("open %s: %v", name, err)
@@ -71,13 +71,13 @@ func TestQueueOrder(t *testing.T) {
 		tie := []string{byName["f"].ID, byName["g"].ID}
 		slices.Sort(tie)
 		// Cases that do not wait: one under review, one still with the seller.
-		counterfeit("h", "900") // 309, then claimed
+		counterfeit("h", "900") // due in 15 h, then claimed
 		e.act(t, reviewer("usr_rev", dispute.TeamTrustSafety), byName["h"].ID, dispute.Command{Event: dispute.EventAssign})
 		e.order(t, "ord_i", buyer, seller, "900")
 		e.open(t, "ord_i", buyer, dispute.ReasonItemNotReceived)
 		// A logistics case escalated by the buyer.
 		e.order(t, "ord_j", buyer, seller, "120")
-		byName["j"] = e.open(t, "ord_j", buyer, dispute.ReasonItemDamaged) // 101
+		byName["j"] = e.open(t, "ord_j", buyer, dispute.ReasonItemDamaged) // priority 100
 		e.act(t, seller, byName["j"].ID, dispute.Command{Event: dispute.EventSellerReply, Message: "No."})
 		e.act(t, buyer, byName["j"].ID, dispute.Command{Event: dispute.EventEscalate, Reason: "We cannot agree."})
 
@@ -123,7 +123,7 @@ func TestQueueOrder(t *testing.T) {
 			last := first[1]
 			for _, zone := range []*time.Location{time.FixedZone("UTC+5", 5*3600), time.FixedZone("UTC-7", -7*3600)} {
 				f.Limit = 100
-				f.After = &dispute.QueueCursor{Priority: last.Priority, QueuedAt: last.QueuedAt.In(zone), ID: last.ID}
+				f.After = &dispute.QueueCursor{Priority: last.Priority, DueAt: last.ReviewDueAt.In(zone), ID: last.ID}
 				rest, err := e.svc.Queue(ctx, staff, f)
 				if err != nil {
 					t.Fatalf("queue: %v", err)
@@ -134,7 +134,7 @@ func TestQueueOrder(t *testing.T) {
 			}
 		})
 
-		t.Run("ReleaseQueuesBehindOlderCases", func(t *testing.T) {
+		t.Run("ReleaseKeepsItsPlace", func(t *testing.T) {
 			rev := reviewer("usr_rev2", dispute.TeamTrustSafety)
 			claimed, err := e.svc.Claim(ctx, rev, dispute.ClaimInput{})
 			if err != nil {
@@ -144,7 +144,8 @@ func TestQueueOrder(t *testing.T) {
 				t.Fatalf("claimed %s, want the head of the queue %s", claimed.ID, byName["b"].ID)
 			}
 			e.act(t, rev, claimed.ID, dispute.Command{Event: dispute.EventRelease})
-			want := names("d", "b", "tie", "a", "c", "e")
+			// The released case keeps its review deadline: the time it waited counts.
+			want := names("b", "d", "tie", "a", "c", "e")
 			if got := queueIDs(t, e, dispute.QueueFilter{Teams: []dispute.Team{dispute.TeamTrustSafety}}, 2); !slices.Equal(got, want) {
 				t.Errorf("queue = %v, want %v", got, want)
 			}

@@ -73,6 +73,7 @@ type disputeRow struct {
 	// DeadlineAt is the deadline running in the current state (Dispute.Due),
 	// kept in one indexed column so the deadline worker finds due disputes fast.
 	DeadlineAt  *time.Time
+	ReviewDueAt *time.Time
 	InfoRequest *string
 	Offer       *string
 	Outcome     *string
@@ -91,7 +92,7 @@ func toDisputeRow(d *dispute.Dispute) (*disputeRow, error) {
 		ItemCount: d.ItemCount, State: string(d.State), Version: d.Version, AssigneeID: d.AssigneeID,
 		DecidedBy: d.DecidedBy(), Priority: d.Priority, SellerAnswered: d.SellerAnswered,
 		SellerResponseDueAt: d.SellerResponseDueAt, BuyerResponseDueAt: d.BuyerResponseDueAt,
-		InfoDueAt: d.InfoDueAt, AppealDueAt: d.AppealDueAt, QueuedAt: d.QueuedAt,
+		InfoDueAt: d.InfoDueAt, AppealDueAt: d.AppealDueAt, QueuedAt: d.QueuedAt, ReviewDueAt: d.ReviewDueAt,
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, ClosedAt: d.ClosedAt,
 	}
 	r.DeadlineAt, _ = d.Due()
@@ -119,7 +120,8 @@ func (r *disputeRow) dispute() (*dispute.Dispute, error) {
 		AssigneeID: r.AssigneeID, Priority: r.Priority, SellerAnswered: r.SellerAnswered,
 		SellerResponseDueAt: utcPtr(r.SellerResponseDueAt), BuyerResponseDueAt: utcPtr(r.BuyerResponseDueAt),
 		InfoDueAt: utcPtr(r.InfoDueAt), AppealDueAt: utcPtr(r.AppealDueAt), QueuedAt: utcPtr(r.QueuedAt),
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt),
+		ReviewDueAt: utcPtr(r.ReviewDueAt),
+		CreatedAt:   r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt),
 	}
 	for _, c := range []struct {
 		src *string

@@ -300,7 +300,7 @@ func TestOpen(t *testing.T) {
 		sameValue(t, "opened dispute", got, &dispute.Dispute{
 			ID: opened.ID, OrderID: "ord_1", BuyerID: buyer.ID, SellerID: seller.ID,
 			Reason: dispute.ReasonItemDamaged, Team: dispute.TeamLogistics, Description: "Broken screen.",
-			Language: "de", ItemCount: 1, State: dispute.StateAwaitingSeller, Version: 1, Priority: 102,
+			Language: "de", ItemCount: 1, State: dispute.StateAwaitingSeller, Version: 1, Priority: 100,
 			SellerResponseDueAt: ptr(at.Add(72 * time.Hour)), CreatedAt: at, UpdatedAt: at,
 		})
 		sameValue(t, "dispute as returned by Open", opened, got)
@@ -331,8 +331,13 @@ func TestOpenSafetyReasonGoesStraightToTheQueue(t *testing.T) {
 		e := newEnv(db)
 		d := e.orderAndOpen(t, "ord_1", dispute.ReasonCounterfeit)
 		got := e.dispute(t, d.ID)
-		if got.State != dispute.StateEscalated || got.Team != dispute.TeamTrustSafety || got.Priority != 301 {
-			t.Errorf("safety dispute: state %s team %s priority %d, want escalated trust_safety 301", got.State, got.Team, got.Priority)
+		if got.State != dispute.StateEscalated || got.Team != dispute.TeamTrustSafety || got.Priority != 300 {
+			t.Errorf("safety dispute: state %s team %s priority %d, want escalated trust_safety 300", got.State, got.Team, got.Priority)
+		}
+		// A safety case is to be decided within 24 h, 72 minutes sooner for
+		// an order of 120 EUR.
+		if want := e.clock.at().Add(24*time.Hour - 72*time.Minute); got.ReviewDueAt == nil || !got.ReviewDueAt.Equal(want) {
+			t.Errorf("safety dispute: review_due_at %v, want %v", got.ReviewDueAt, want)
 		}
 		if got.QueuedAt == nil || !got.QueuedAt.Equal(e.clock.at()) || got.SellerResponseDueAt != nil {
 			t.Errorf("safety dispute: queued_at %v seller due %v, want queued now with no seller deadline", got.QueuedAt, got.SellerResponseDueAt)

@@ -21,7 +21,7 @@ func (db *DB) LoadSynthetic(ctx context.Context, n int) error {
 		return fmt.Errorf("store: load synthetic orders: %w", err)
 	}
 	err := g.Exec(`INSERT INTO disputes (id, order_id, buyer_id, seller_id, reason, team, description, language, item_count,
-			state, version, priority, queued_at, created_at, updated_at)
+			state, version, priority, queued_at, review_due_at, created_at, updated_at)
 		SELECT 'dsp_syn_' || lpad(i::text, 12, '0'), 'ord_syn_' || i, 'usr_b' || (i % 50000), 'usr_s' || (i % 5000),
 			reason,
 			CASE reason WHEN 'item_not_received' THEN 'logistics' WHEN 'item_damaged' THEN 'logistics'
@@ -29,8 +29,9 @@ func (db *DB) LoadSynthetic(ctx context.Context, n int) error {
 				WHEN 'counterfeit' THEN 'trust_safety' WHEN 'fraud' THEN 'trust_safety'
 				WHEN 'payment_issue' THEN 'payments' ELSE 'customer_support' END,
 			'synthetic', 'en', 1, state, 1,
-			CASE WHEN reason IN ('counterfeit', 'fraud') THEN 300 WHEN reason = 'payment_issue' THEN 200 ELSE 100 END + (i % 20),
+			CASE WHEN reason IN ('counterfeit', 'fraud') THEN 300 WHEN reason = 'payment_issue' THEN 200 ELSE 100 END,
 			CASE WHEN state IN ('escalated', 'appealed') THEN now() - (i % 604800) * interval '1 second' END,
+			CASE WHEN state IN ('escalated', 'appealed') THEN now() - (i % 604800) * interval '1 second' + interval '72 hours' - (i % 24) * interval '1 hour' END,
 			now(), now()
 		FROM (SELECT i,
 				(ARRAY['item_not_received','item_damaged','return_issue','item_not_as_described','counterfeit','fraud','payment_issue','other'])[1 + i % 8] AS reason,
