@@ -13,11 +13,29 @@ import (
 )
 
 // contactOptions answers which channels fit a problem, best first, and
-// whether each is open at that moment (now, or ?at=).
+// whether each is open at that moment (now, or ?at=). With ?dispute_id= the
+// dispute's reason, language and number of objects are the defaults.
 func (s *Server) contactOptions(c echo.Context) error {
-	q := contact.Query{Reason: dispute.Reason(c.QueryParam("reason")), Language: c.QueryParam("language"), At: s.now().UTC()}
+	q := contact.Query{At: s.now().UTC()}
+	if id := c.QueryParam("dispute_id"); id != "" {
+		if !identPattern.MatchString(id) {
+			return dispute.NotFound("dispute")
+		}
+		d, err := s.svc.Get(c.Request().Context(), actorOf(c), id)
+		if err != nil {
+			return err
+		}
+		q.Reason, q.Language, q.ItemCount = d.Reason, d.Language, d.ItemCount
+	}
+	if v := c.QueryParam("reason"); v != "" || q.Reason == "" {
+		q.Reason = dispute.Reason(v)
+	}
+	if v := c.QueryParam("language"); v != "" || q.Language == "" {
+		q.Language = v
+	}
 	var fields []dispute.FieldError
-	if v := c.QueryParam("item_count"); v != "" {
+	if v := c.QueryParam("item_count"); v != "" || q.ItemCount == 0 {
+		q.ItemCount = 0
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			fields = append(fields, dispute.FieldError{Field: "item_count", Message: "must be an integer of at least 1"})
