@@ -226,3 +226,59 @@ func TestRunStopsWithItsContext(t *testing.T) {
 		t.Fatal("Run did not return after its context ended")
 	}
 }
+
+// TestCrashMidRunLosesNothing stops a run in the middle of firing a
+// deadline, inside its transaction, as a crash would: that event rolls back,
+// nothing is half-applied, and the next run fires every remaining deadline
+// exactly once.
+func TestCrashMidRunLosesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ids := make([]string, 6)
+		for i := range ids {
+			ids[i] = f.open().ID
+		}
+		f.clock.Advance(73 * time.Hour)
+		ctx, cancel := context.WithCancel(context.Background())
+		// The service reads the clock once per event before its
+		// transaction and once inside it, after locking the dispute: the
+		// eighth read is inside the fourth event's transaction.
+		var reads atomic.Int64
+		crashing := dispute.NewService(db, dispute.Options{Now: func() time.Time {
+			if reads.Add(1) == 8 {
+				cancel()
+			}
+			return f.clock.Now()
+		}})
+		n, err := worker.New(worker.Config{Service: crashing}).RunOnce(ctx)
+		if err == nil || n != 3 {
+			t.Fatalf("crashed run: fired %d, err %v; want 3 and an error", n, err)
+		}
+		escalated := 0
+		for _, id := range ids {
+			recs, err := db.AuditRecords(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch st := f.state(id); {
+			case st == dispute.StateEscalated && len(recs) == 2:
+				escalated++
+			case st == dispute.StateAwaitingSeller && len(recs) == 1:
+			default:
+				t.Fatalf("%s half-applied: state %s with %d audit records", id, st, len(recs))
+			}
+		}
+		if escalated != 3 {
+			t.Fatalf("%d escalated after the crash, want 3", escalated)
+		}
+		n, err = worker.New(worker.Config{Service: f.svc}).RunOnce(context.Background())
+		if err != nil || n != 3 {
+			t.Fatalf("restart: fired %d, %v; want the 3 left", n, err)
+		}
+		for _, id := range ids {
+			if st := f.state(id); st != dispute.StateEscalated {
+				t.Fatalf("%s is %s after the restart", id, st)
+			}
+		}
+	})
+}
