@@ -214,3 +214,35 @@ func TestTokenAndVersion(t *testing.T) {
 		t.Fatalf("version: %v %q", err, out.String())
 	}
 }
+
+// TestWorkerCommandRunsUntilStopped starts `disputes worker` and stops it.
+func TestWorkerCommandRunsUntilStopped(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"worker"}, env(map[string]string{
+			"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "d.db"), "DISPUTES_WORKER_TICK": "10ms",
+		}), stdout, io.Discard)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stdout.String(), "worker running every 10ms") {
+		if time.Now().After(deadline) {
+			t.Fatalf("worker did not start: %q", stdout.String())
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("worker stopped early: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("worker did not stop when its context ended")
+	}
+}
