@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/opendispute/disputes/pkg/auth"
 	"github.com/opendispute/disputes/pkg/contact"
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/webhook"
 )
 
 // config is the service's configuration, read from flags and the
@@ -33,7 +35,9 @@ type config struct {
 	Contact      contact.Config
 	NoWorkers    bool
 	WorkerTick   time.Duration
+	WebhookGuard webhook.Guard
 	Routing      dispute.RoutingTable
+	HTTP         httpSettings // serve only
 }
 
 // envOr returns the environment value of key, or def.
@@ -106,6 +110,11 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	cfg.BodyLimit = int64(intSetting(getenv, "DISPUTES_BODY_LIMIT", 1<<20, 1024, 64<<20, add))
 	cfg.DBMaxConns = intSetting(getenv, "DISPUTES_DB_MAX_CONNS", 32, 1, 1000, add)
 	cfg.WorkerTick = durationSetting(getenv, "DISPUTES_WORKER_TICK", 5*time.Second, add)
+	if !worker {
+		cfg.HTTP = loadHTTPSettings(getenv, add)
+	}
+	cfg.WebhookGuard.AllowHTTP = boolSetting(getenv, "DISPUTES_WEBHOOK_ALLOW_HTTP", add)
+	cfg.WebhookGuard.AllowPrivate = boolSetting(getenv, "DISPUTES_WEBHOOK_ALLOW_PRIVATE", add)
 	cfg.Deadlines = dispute.Deadlines{
 		SellerResponse:                durationSetting(getenv, "DISPUTES_SELLER_RESPONSE_TIMEOUT", dispute.DefaultDeadlines.SellerResponse, add),
 		BuyerResponse:                 durationSetting(getenv, "DISPUTES_BUYER_RESPONSE_TIMEOUT", dispute.DefaultDeadlines.BuyerResponse, add),
@@ -166,6 +175,19 @@ func intSetting(getenv func(string) string, key string, def, lo, hi int, add fun
 	return n
 }
 
+// boolSetting reads true/false (1/0); unset is false.
+func boolSetting(getenv func(string) string, key string, add func(string, ...any)) bool {
+	v := getenv(key)
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		add("%s must be true or false, not %q", key, v)
+	}
+	return b
+}
+
 func durationSetting(getenv func(string) string, key string, def time.Duration, add func(string, ...any)) time.Duration {
 	v := getenv(key)
 	if v == "" {
@@ -183,4 +205,68 @@ func randomSecret() []byte {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	return []byte(base64.RawURLEncoding.EncodeToString(b[:]))
+}
+
+// httpSettings are serve's protections against slow and abusive clients.
+type httpSettings struct {
+	ReadHeaderTimeout time.Duration // to read a request's headers
+	ReadTimeout       time.Duration // to read a whole request, body included
+	WriteTimeout      time.Duration // from the end of the headers to the end of the response
+	IdleTimeout       time.Duration // a keep-alive connection's wait for its next request
+	ShutdownTimeout   time.Duration // how long in-flight requests may take to finish at shutdown
+	RateLimit         float64       // requests a second per caller; 0: off
+	RateBurst         int
+	AuthFailureLimit  int // failed authentications per client address and window; 0: off
+	AuthFailureWindow time.Duration
+	TrustedProxies    []*net.IPNet
+}
+
+func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) httpSettings {
+	h := httpSettings{
+		ReadHeaderTimeout: durationSetting(getenv, "DISPUTES_READ_HEADER_TIMEOUT", 5*time.Second, add),
+		ReadTimeout:       durationSetting(getenv, "DISPUTES_READ_TIMEOUT", 30*time.Second, add),
+		WriteTimeout:      durationSetting(getenv, "DISPUTES_WRITE_TIMEOUT", 30*time.Second, add),
+		IdleTimeout:       durationSetting(getenv, "DISPUTES_IDLE_TIMEOUT", 120*time.Second, add),
+		ShutdownTimeout:   durationSetting(getenv, "DISPUTES_SHUTDOWN_TIMEOUT", 20*time.Second, add),
+		RateLimit:         floatSetting(getenv, "DISPUTES_RATE_LIMIT", 50, 0, 1e6, add),
+		RateBurst:         intSetting(getenv, "DISPUTES_RATE_BURST", 100, 1, 1_000_000, add),
+		AuthFailureLimit:  intSetting(getenv, "DISPUTES_AUTH_FAILURE_LIMIT", 20, 0, 1_000_000, add),
+		AuthFailureWindow: durationSetting(getenv, "DISPUTES_AUTH_FAILURE_WINDOW", time.Minute, add),
+	}
+	if h.ReadHeaderTimeout > h.ReadTimeout {
+		add("DISPUTES_READ_HEADER_TIMEOUT (%s) must not be longer than DISPUTES_READ_TIMEOUT (%s), which includes the headers", h.ReadHeaderTimeout, h.ReadTimeout)
+	}
+	for _, v := range strings.Split(getenv("DISPUTES_TRUSTED_PROXIES"), ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		cidr := v
+		if !strings.Contains(v, "/") {
+			if ip := net.ParseIP(v); ip != nil && ip.To4() != nil {
+				cidr += "/32"
+			} else {
+				cidr += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			add("DISPUTES_TRUSTED_PROXIES must be a comma-separated list of addresses or CIDR networks, not %q", v)
+			continue
+		}
+		h.TrustedProxies = append(h.TrustedProxies, n)
+	}
+	return h
+}
+
+func floatSetting(getenv func(string) string, key string, def, lo, hi float64, add func(string, ...any)) float64 {
+	v := getenv(key)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f >= lo && f <= hi) { // NaN fails both comparisons
+		add("%s must be a number from %g to %g, not %q", key, lo, hi, v)
+		return def
+	}
+	return f
 }

@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/opendispute/disputes/api"
 	"github.com/opendispute/disputes/pkg/auth"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi"
 	"github.com/opendispute/disputes/pkg/store"
+	"github.com/opendispute/disputes/pkg/webhook"
 	"github.com/opendispute/disputes/pkg/worker"
 )
 
@@ -40,11 +40,18 @@ func openService(ctx context.Context, cfg config, log *slog.Logger) (*store.DB, 
 	}
 	log.Info("database ready", "dialect", db.Dialect(), "migrations_applied", n)
 	log.Info("routing", "table", cfg.Routing.String())
-	return db, dispute.NewService(db, dispute.Options{Deadlines: cfg.Deadlines, Routing: cfg.Routing}), nil
+	return db, dispute.NewService(db, dispute.Options{Deadlines: cfg.Deadlines, Routing: cfg.Routing, CheckWebhookURL: cfg.WebhookGuard.CheckURL}), nil
 }
 
-func newWorker(cfg config, svc *dispute.Service, db *store.DB, log *slog.Logger) *worker.Worker {
-	return worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker")})
+// runBackground runs the deadline worker and the webhook dispatcher until
+// ctx ends, and returns once both have stopped.
+func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *store.DB, log *slog.Logger) {
+	w := worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker")})
+	d := webhook.New(webhook.Config{Store: db, Guard: cfg.WebhookGuard, Logger: log.With("component", "webhooks")})
+	done := make(chan struct{})
+	go func() { defer close(done); d.Run(ctx) }()
+	w.Run(ctx)
+	<-done
 }
 
 // runWorker runs only the deadline worker, until ctx ends.
@@ -60,7 +67,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer db.Close()
 	fmt.Fprintf(stdout, "disputes %s worker running every %s (database: %s)\n", version, cfg.WorkerTick, db.Dialect())
-	newWorker(cfg, svc, db, log).Run(ctx)
+	runBackground(ctx, cfg, svc, db, log)
 	return nil
 }
 
@@ -87,6 +94,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv := httpapi.New(httpapi.Config{
 		Service: svc, Auth: verifier, Idempotency: db, DB: db, OpenAPI: api.OpenAPI,
 		Logger: log, BodyLimit: cfg.BodyLimit, Contact: cfg.Contact,
+		RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, TrustedProxies: cfg.HTTP.TrustedProxies,
+		AuthFailureLimit: cfg.HTTP.AuthFailureLimit, AuthFailureWindow: cfg.HTTP.AuthFailureWindow,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -103,10 +112,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		WriteTimeout:      cfg.HTTP.WriteTimeout,
+		IdleTimeout:       cfg.HTTP.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -120,7 +129,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	} else {
 		go func() {
 			defer close(workerDone)
-			newWorker(cfg, svc, db, log).Run(workerCtx)
+			runBackground(workerCtx, cfg, svc, db, log)
 		}()
 	}
 	fmt.Fprintf(stdout, "disputes %s listening on %s (database: %s)\n", version, base, db.Dialect())
@@ -133,7 +142,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: finishing in-flight requests")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	stopWorker()
 	<-workerDone

@@ -28,6 +28,9 @@ type Actor struct {
 	ID    string
 	Roles []Role
 	Teams []Team
+	// KeyID names the API key the caller authenticated with, if any. Such a
+	// caller acts as the key's seller, with no staff or system role.
+	KeyID string
 }
 
 // SystemActor is the service itself, firing deadline events.

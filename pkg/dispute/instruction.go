@@ -177,16 +177,30 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		if err != nil {
 			return err
 		}
-		ev := "remedy_executed"
+		ev, typ := "remedy_executed", TypeRemedyExecuted
 		if status == InstructionFailed {
-			ev = "remedy_failed"
+			ev, typ = "remedy_failed", TypeRemedyFailed
 		}
 		_, err = tx.AppendAudit(ctx, audit.Entry{
 			DisputeID: d.ID, Event: ev, FromState: string(d.State), ToState: string(d.State),
 			ActorID: actor.ID, ActorRole: string(RoleSystem), Payload: payload, OccurredAt: now, RequestID: RequestID(ctx),
 		})
+		if err != nil {
+			return err
+		}
+		fe, err := newFeedEvent(typ, d, "", map[string]any{"remedy": in}, now)
+		if err != nil {
+			return err
+		}
+		// Each party hears of the remedies that concern it only.
+		if !in.Concerns(PartyBuyer) {
+			fe.BuyerID = ""
+		}
+		if !in.Concerns(PartySeller) {
+			fe.SellerID = ""
+		}
 		out = in
-		return err
+		return tx.AddEvent(ctx, fe)
 	})
 	return out, err
 }

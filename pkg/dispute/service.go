@@ -14,9 +14,10 @@ import (
 // the state machine and then writes the new state, its audit record and any
 // message in one transaction.
 type Service struct {
-	store   Store
-	machine *Machine
-	now     func() time.Time
+	store    Store
+	machine  *Machine
+	now      func() time.Time
+	checkURL func(ctx context.Context, url string) error
 }
 
 // Options configure a Service.
@@ -26,6 +27,9 @@ type Options struct {
 	Routing RoutingTable
 	// Now is the clock; nil means time.Now. Tests inject their own.
 	Now func() time.Time
+	// CheckWebhookURL vets a webhook URL before it is registered (scheme,
+	// resolved addresses); nil accepts any URL.
+	CheckWebhookURL func(ctx context.Context, url string) error
 }
 
 // NewService returns a service over store.
@@ -38,7 +42,7 @@ func NewService(store Store, opts Options) *Service {
 	if opts.Routing != nil {
 		m = m.WithRouting(opts.Routing)
 	}
-	return &Service{store: store, machine: m, now: now}
+	return &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL}
 }
 
 // Machine returns the service's state machine.
@@ -263,7 +267,14 @@ func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, pa
 		DisputeID: ch.After.ID, Event: string(ch.Event), FromState: string(ch.From), ToState: string(ch.To),
 		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, OccurredAt: now, RequestID: RequestID(ctx),
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	fe, err := newFeedEvent(EventTypes[ch.Event], ch.After, ch.Event, nil, now)
+	if err != nil {
+		return err
+	}
+	return tx.AddEvent(ctx, fe)
 }
 
 // Get returns a dispute the caller may see, as the caller may see it.
@@ -413,7 +424,17 @@ func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string,
 		}
 		now := s.clock()
 		out = &Message{ID: NewID("msg", now), DisputeID: d.ID, AuthorID: actor.ID, AuthorRole: role, Body: body, Internal: internal, CreatedAt: now}
-		return tx.AddMessage(ctx, out)
+		if err := tx.AddMessage(ctx, out); err != nil {
+			return err
+		}
+		if internal {
+			return nil // staff notes never reach the feed
+		}
+		fe, err := newFeedEvent(TypeMessageCreated, d, "", map[string]any{"message": redactMessage(out, d)}, now)
+		if err != nil {
+			return err
+		}
+		return tx.AddEvent(ctx, fe)
 	})
 	return out, err
 }

@@ -24,6 +24,19 @@ type Store interface {
 	AuditRecords(ctx context.Context, disputeID string) ([]audit.Record, error)
 	FeedbackFigures(ctx context.Context) ([]FeedbackFigure, error)
 	Instructions(ctx context.Context, f InstructionFilter) ([]*Instruction, error)
+
+	APIKeys(ctx context.Context, sellerID string, p Page) ([]*APIKey, error)
+	APIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error)
+
+	// SequenceEvents gives committed feed events their place in the feed,
+	// in the order they were made, and queues their webhook deliveries. One
+	// caller at a time does this, whatever the number of instances.
+	SequenceEvents(ctx context.Context, now time.Time) error
+	Events(ctx context.Context, f EventFilter) ([]*FeedEvent, error)
+
+	Webhook(ctx context.Context, id string) (*Webhook, error)
+	Webhooks(ctx context.Context, ownerID string) ([]*Webhook, error)
+	Deliveries(ctx context.Context, webhookID string, p Page) ([]*Delivery, error)
 }
 
 // Tx is the store inside one transaction. Lock methods hold the row until
@@ -55,6 +68,18 @@ type Tx interface {
 	AddInstructions(ctx context.Context, ins []*Instruction) error
 	Instruction(ctx context.Context, id string) (*Instruction, error)
 	UpdateInstruction(ctx context.Context, in *Instruction) error
+
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	APIKey(ctx context.Context, id string) (*APIKey, error)
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
+
+	// AddEvent writes a feed event (the outbox) in the change's transaction.
+	AddEvent(ctx context.Context, e *FeedEvent) error
+
+	CreateWebhook(ctx context.Context, w *Webhook) error
+	DeleteWebhook(ctx context.Context, id string, at time.Time) error
+	Delivery(ctx context.Context, id string) (*Delivery, error)
+	AddDeliveries(ctx context.Context, ds []*Delivery) error
 }
 
 // Page selects a page of a list: at most Limit items after the opaque cursor.

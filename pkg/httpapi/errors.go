@@ -1,8 +1,12 @@
 package httpapi
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 
@@ -97,11 +101,32 @@ func (s *Server) problemFor(err error, c echo.Context) Problem {
 		Detail: "internal error", Code: "internal", RequestID: reqID}
 }
 
-// isUnavailable recognises a database that cannot be reached, which is a
-// 503 (retry later), not a bug.
+// isUnavailable recognises a database that cannot be reached, or that went
+// away in the middle of a request (a restart, a crash, a failover), which is
+// a 503 (retry later), not a bug. The error chain is checked first; the
+// messages catch errors that were flattened on the way.
 func isUnavailable(err error) bool {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var netErr *net.OpError
+	if errors.As(err, &netErr) {
+		return true
+	}
+	// PostgreSQL errors carry their SQLSTATE: class 08 is a connection
+	// exception; 57P01-57P03 a server shutting down, crashed or starting
+	// up; 53300 too many connections.
+	var pgErr interface{ SQLState() string }
+	if errors.As(err, &pgErr) {
+		code := pgErr.SQLState()
+		if strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" || code == "53300" {
+			return true
+		}
+	}
 	msg := err.Error()
-	for _, s := range []string{"connection refused", "failed to connect", "the database system is shutting down", "the database system is starting up", "broken pipe", "connection reset", "server closed the connection", "conn closed", "context deadline exceeded", "terminating connection"} {
+	for _, s := range []string{"connection refused", "failed to connect", "the database system is shutting down", "the database system is starting up",
+		"the database system is not yet accepting connections", "the database system is in recovery mode", "broken pipe", "connection reset",
+		"server closed the connection", "conn closed", "unexpected EOF", "bad connection", "context deadline exceeded", "terminating connection"} {
 		if strings.Contains(msg, s) {
 			return true
 		}

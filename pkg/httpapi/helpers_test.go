@@ -24,6 +24,7 @@ import (
 	"github.com/opendispute/disputes/pkg/httpapi"
 	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/store/storetest"
+	"github.com/opendispute/disputes/pkg/webhook"
 )
 
 // testSecret signs every token of these tests.
@@ -164,7 +165,7 @@ func prepareDB(t *testing.T, d store.Dialect) func(t *testing.T) *store.DB {
 func newAPIEnv(t *testing.T, db *store.DB, cfg apiConfig) *apiEnv {
 	t.Helper()
 	clk := &testClock{now: clockStart}
-	svc := dispute.NewService(db, dispute.Options{Now: clk.Now})
+	svc := dispute.NewService(db, dispute.Options{Now: clk.Now, CheckWebhookURL: webhook.Guard{}.CheckURL})
 	verifier, err := auth.NewVerifier(testSecret, clk.Now)
 	if err != nil {
 		t.Fatalf("verifier: %v", err)

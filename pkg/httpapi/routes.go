@@ -15,7 +15,9 @@ func (s *Server) routes() {
 	e.GET("/openapi.yaml", s.openAPI)
 	e.GET("/docs", s.docs)
 
-	v1 := v1Group{g: e.Group("/v1"), mw: []echo.MiddlewareFunc{validParams, s.authenticate, s.idempotent}}
+	// Failed authentications are counted around authenticate; the
+	// per-caller request limit needs the authenticated caller.
+	v1 := v1Group{g: e.Group("/v1"), mw: []echo.MiddlewareFunc{validParams, s.limitAuthFailures, s.authenticate, s.limitRequests, s.idempotent}}
 	v1.PUT("/orders/:order_id", s.putOrder)
 	v1.GET("/orders/:order_id", s.getOrder)
 
@@ -38,6 +40,17 @@ func (s *Server) routes() {
 	v1.GET("/feedback/figures", s.feedbackFigures)
 
 	v1.GET("/contact-options", s.contactOptions)
+
+	v1.POST("/api-keys", s.createAPIKey)
+	v1.GET("/api-keys", s.listAPIKeys)
+	v1.DELETE("/api-keys/:id", s.revokeAPIKey)
+	v1.GET("/events", s.events)
+	v1.POST("/webhooks", s.createWebhook)
+	v1.GET("/webhooks", s.listWebhooks)
+	v1.GET("/webhooks/:id", s.getWebhook)
+	v1.DELETE("/webhooks/:id", s.deleteWebhook)
+	v1.GET("/webhooks/:id/deliveries", s.listDeliveries)
+	v1.POST("/webhooks/:id/deliveries/:delivery_id/redeliver", s.redeliver)
 
 	v1.GET("/queue", s.queue)
 	v1.POST("/queue/claim", s.claim)

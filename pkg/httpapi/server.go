@@ -5,6 +5,7 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -42,6 +43,25 @@ type Config struct {
 	Now func() time.Time
 	// Contact configures contact-option suggestions; zero means the defaults.
 	Contact contact.Config
+	// RateLimit is how many requests a second each caller may make: the
+	// authenticated caller on /v1, the client address elsewhere; 0 turns
+	// the limit off.
+	RateLimit float64
+	// RateBurst is how many requests a caller may make at once before
+	// RateLimit applies; 0 means twice RateLimit.
+	RateBurst int
+	// AuthFailureLimit is how many failed authentications one client
+	// address may have within AuthFailureWindow; after that its requests
+	// are refused (429) until the window ends. 0 turns the limit off.
+	AuthFailureLimit int
+	// AuthFailureWindow is the window of AuthFailureLimit; 0 means a minute.
+	AuthFailureWindow time.Duration
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client address; none means the connection's peer is the client.
+	TrustedProxies []*net.IPNet
+	// LimiterEntries caps the callers and addresses each limiter tracks at
+	// once; 0 means 100000.
+	LimiterEntries int
 }
 
 // Server is the HTTP API.
@@ -57,6 +77,9 @@ type Server struct {
 	bodyLimit int64
 	now       func() time.Time
 	contact   contact.Config
+	// requests and authFailures are the abuse limiters; nil when off.
+	requests     *buckets
+	authFailures *failures
 }
 
 // New returns a server with every route registered.
@@ -80,14 +103,21 @@ func New(cfg Config) *Server {
 		// embedded in the binary (cmd/disputes imports time/tzdata).
 		s.contact, _ = contact.DefaultConfig()
 	}
+	if cfg.RateLimit > 0 {
+		s.requests = newBuckets(cfg.RateLimit, cfg.RateBurst, cfg.LimiterEntries)
+	}
+	if cfg.AuthFailureLimit > 0 {
+		s.authFailures = newFailures(cfg.AuthFailureLimit, cfg.AuthFailureWindow, cfg.LimiterEntries)
+	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		// A client-supplied id is kept only if it is short and plain.
 		Generator: func() string { return dispute.NewID("req", time.Now()) },
 	}))
-	e.Use(s.sanitizeRequestID, s.logRequests, middleware.Recover(), s.limitBody)
+	e.Use(s.sanitizeRequestID, s.logRequests, middleware.Recover(), s.limitBody, s.limitPublic)
 	s.routes()
 	return s
 }
@@ -158,7 +188,17 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			return &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: "missing_token", Message: "an Authorization: Bearer token is required"}
 		}
-		a, err := s.auth.Verify(strings.TrimSpace(token))
+		token = strings.TrimSpace(token)
+		if strings.HasPrefix(token, dispute.APIKeyPrefix) {
+			// A seller's API key: it acts as its seller and nothing more.
+			a, err := s.svc.AuthenticateAPIKey(c.Request().Context(), token)
+			if err != nil {
+				return err
+			}
+			c.Set(actorKey, a)
+			return next(c)
+		}
+		a, err := s.auth.Verify(token)
 		if err != nil {
 			return &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: "invalid_token", Message: "the bearer token is malformed, expired or not signed by this service"}
 		}

@@ -1,0 +1,113 @@
+package dispute
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// FeedEvent is one entry of the event feed and one webhook payload: every
+// audited change, and every message the parties can see. Seq orders the feed.
+type FeedEvent struct {
+	ID         string          `json:"id"`
+	Seq        int64           `json:"seq"`
+	Type       string          `json:"type"`
+	DisputeID  string          `json:"dispute_id"`
+	State      State           `json:"state"`
+	OccurredAt time.Time       `json:"occurred_at"`
+	Data       json.RawMessage `json:"data"`
+	// BuyerID and SellerID say which parties see the event; one is empty
+	// when the event does not concern that party.
+	BuyerID  string `json:"-"`
+	SellerID string `json:"-"`
+}
+
+// EventTypes names the feed event of each lifecycle event.
+var EventTypes = map[Event]string{
+	EventOpen:          "dispute.opened",
+	EventSellerReply:   "dispute.seller_replied",
+	EventBuyerReply:    "dispute.buyer_replied",
+	EventAcceptOffer:   "dispute.offer_accepted",
+	EventAcceptClaim:   "dispute.claim_accepted",
+	EventEscalate:      "dispute.escalated",
+	EventAutoEscalate:  "dispute.escalated",
+	EventLapse:         "dispute.lapsed",
+	EventWithdraw:      "dispute.withdrawn",
+	EventAssign:        "dispute.assigned",
+	EventRelease:       "dispute.released",
+	EventRequestInfo:   "dispute.info_requested",
+	EventProvideInfo:   "dispute.info_provided",
+	EventInfoTimeout:   "dispute.info_timed_out",
+	EventDecide:        "dispute.resolved",
+	EventAppeal:        "dispute.appealed",
+	EventAssignAppeal:  "dispute.appeal_assigned",
+	EventReleaseAppeal: "dispute.appeal_released",
+	EventDecideAppeal:  "dispute.appeal_decided",
+	EventClose:         "dispute.closed",
+}
+
+// Feed event types beyond the lifecycle.
+const (
+	TypeMessageCreated = "message.created"
+	TypeRemedyExecuted = "remedy.executed"
+	TypeRemedyFailed   = "remedy.failed"
+)
+
+// FeedTypes lists every feed event type, for validation of subscriptions.
+func FeedTypes() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, e := range append(append([]Event{EventOpen}, UserEvents...), SystemEvents...) {
+		if t := EventTypes[e]; !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return append(out, TypeMessageCreated, TypeRemedyExecuted, TypeRemedyFailed)
+}
+
+// disputeData is the dispute part of a feed event: what every party may see.
+type disputeData struct {
+	ID      string `json:"id"`
+	OrderID string `json:"order_id"`
+	Event   Event  `json:"event,omitempty"`
+	State   State  `json:"state"`
+	Version int64  `json:"version"`
+	Reason  Reason `json:"reason"`
+}
+
+// newFeedEvent builds the event of an accepted change or a report.
+func newFeedEvent(typ string, d *Dispute, ev Event, extra map[string]any, now time.Time) (*FeedEvent, error) {
+	data := map[string]any{"dispute": disputeData{ID: d.ID, OrderID: d.OrderID, Event: ev, State: d.State, Version: d.Version, Reason: d.Reason}}
+	for k, v := range extra {
+		data[k] = v
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	return &FeedEvent{ID: NewID("evt", now), Type: typ, DisputeID: d.ID, State: d.State, OccurredAt: now,
+		Data: raw, BuyerID: d.BuyerID, SellerID: d.SellerID}, nil
+}
+
+// EventFilter selects feed events after a position.
+type EventFilter struct {
+	// PartyID restricts the feed to the disputes the user is a party of.
+	PartyID  string
+	AfterSeq int64
+	Limit    int
+}
+
+// Events returns the caller's feed after a position: a party's own
+// disputes' events, everything for staff and the marketplace's systems.
+// Events enter the feed in commit order, so paging by seq misses nothing.
+func (s *Service) Events(ctx context.Context, actor Actor, after int64, limit int) ([]*FeedEvent, error) {
+	if err := s.store.SequenceEvents(ctx, s.clock()); err != nil {
+		return nil, err
+	}
+	f := EventFilter{AfterSeq: after, Limit: limit}
+	if !actor.Staff() && !actor.Has(RoleSystem) {
+		f.PartyID = actor.ID
+	}
+	return s.store.Events(ctx, f)
+}

@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+type apiKeyBody struct {
+	Name string `json:"name" validate:"required,max=100"`
+}
+
+// createAPIKey makes a key for the calling seller; the key is in this answer only.
+func (s *Server) createAPIKey(c echo.Context) error {
+	var b apiKeyBody
+	if err := s.decode(c, &b, false); err != nil {
+		return err
+	}
+	k, err := s.svc.CreateAPIKey(c.Request().Context(), actorOf(c), b.Name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, k)
+}
+
+// listAPIKeys lists the caller's keys, or for staff any seller's (?seller_id=).
+func (s *Server) listAPIKeys(c echo.Context) error {
+	limit, cursor, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	after, err := idCursor(cursor)
+	if err != nil {
+		return err
+	}
+	seller := c.QueryParam("seller_id")
+	if seller != "" && !identPattern.MatchString(seller) {
+		return dispute.Invalid("invalid_filter", "seller_id", "is not a user id")
+	}
+	ks, err := s.svc.APIKeys(c.Request().Context(), actorOf(c), seller, dispute.Page{Limit: limit + 1, After: after})
+	if err != nil {
+		return err
+	}
+	return page(c, ks, limit, func(k *dispute.APIKey) []byte { return []byte(k.ID) })
+}
+
+// revokeAPIKey revokes a key at once.
+func (s *Server) revokeAPIKey(c echo.Context) error {
+	if _, err := s.svc.RevokeAPIKey(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// events pages through the caller's event feed: ?after= is the seq of the
+// last event seen (0 or absent for the beginning).
+func (s *Server) events(c echo.Context) error {
+	limit, _, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	var after int64
+	if v := c.QueryParam("after"); v != "" {
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
+			return dispute.Invalid("invalid_cursor", "after", "must be the seq of an event, or 0")
+		}
+	}
+	evs, err := s.svc.Events(c.Request().Context(), actorOf(c), after, limit)
+	if err != nil {
+		return err
+	}
+	if evs == nil {
+		evs = []*dispute.FeedEvent{}
+	}
+	next := after
+	if len(evs) > 0 {
+		next = evs[len(evs)-1].Seq
+	}
+	return c.JSON(http.StatusOK, map[string]any{"data": evs, "next_after": next})
+}
+
+type webhookBody struct {
+	URL        string   `json:"url" validate:"required,max=2048"`
+	EventTypes []string `json:"event_types" validate:"required,min=1,max=50,dive,required,max=64"`
+}
+
+func (s *Server) createWebhook(c echo.Context) error {
+	var b webhookBody
+	if err := s.decode(c, &b, false); err != nil {
+		return err
+	}
+	w, err := s.svc.CreateWebhook(c.Request().Context(), actorOf(c), b.URL, b.EventTypes)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, w)
+}
+
+func (s *Server) listWebhooks(c echo.Context) error {
+	ws, err := s.svc.Webhooks(c.Request().Context(), actorOf(c))
+	if err != nil {
+		return err
+	}
+	if ws == nil {
+		ws = []*dispute.Webhook{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"data": ws})
+}
+
+func (s *Server) getWebhook(c echo.Context) error {
+	ws, err := s.svc.Webhooks(c.Request().Context(), actorOf(c))
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		if w.ID == c.Param("id") {
+			return c.JSON(http.StatusOK, w)
+		}
+	}
+	return dispute.NotFound("webhook")
+}
+
+func (s *Server) deleteWebhook(c echo.Context) error {
+	if err := s.svc.DeleteWebhook(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) listDeliveries(c echo.Context) error {
+	limit, cursor, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	after, err := idCursor(cursor)
+	if err != nil {
+		return err
+	}
+	ds, err := s.svc.Deliveries(c.Request().Context(), actorOf(c), c.Param("id"), dispute.Page{Limit: limit + 1, After: after})
+	if err != nil {
+		return err
+	}
+	return page(c, ds, limit, func(d *dispute.Delivery) []byte { return []byte(d.ID) })
+}
+
+func (s *Server) redeliver(c echo.Context) error {
+	d, err := s.svc.Redeliver(c.Request().Context(), actorOf(c), c.Param("id"), c.Param("delivery_id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, d)
+}

@@ -1,0 +1,420 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+type apiKeyRow struct {
+	ID         string `gorm:"primaryKey"`
+	SellerID   string
+	Name       string
+	Prefix     string
+	Hash       string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+func (apiKeyRow) TableName() string { return "api_keys" }
+
+func (r *apiKeyRow) key() *dispute.APIKey {
+	return &dispute.APIKey{ID: r.ID, SellerID: r.SellerID, Name: r.Name, Prefix: r.Prefix, Hash: r.Hash,
+		CreatedAt: r.CreatedAt.UTC(), LastUsedAt: utcPtr(r.LastUsedAt), RevokedAt: utcPtr(r.RevokedAt)}
+}
+
+func (t *tx) CreateAPIKey(ctx context.Context, k *dispute.APIKey) error {
+	return wrap(t.g.WithContext(ctx).Create(&apiKeyRow{ID: k.ID, SellerID: k.SellerID, Name: k.Name, Prefix: k.Prefix,
+		Hash: k.Hash, CreatedAt: k.CreatedAt.UTC()}).Error)
+}
+
+func findAPIKey(g *gorm.DB, where string, arg any) (*dispute.APIKey, error) {
+	var row apiKeyRow
+	if err := g.Where(where, arg).Take(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, dispute.NotFound("API key")
+		}
+		return nil, wrap(err)
+	}
+	return row.key(), nil
+}
+
+func (t *tx) APIKey(ctx context.Context, id string) (*dispute.APIKey, error) {
+	return findAPIKey(t.forUpdate(t.g.WithContext(ctx), ""), "id = ?", id)
+}
+
+func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
+	return wrap(t.g.WithContext(ctx).Model(&apiKeyRow{}).Where("id = ?", id).Update("revoked_at", at.UTC()).Error)
+}
+
+// APIKeyByPrefix finds a key by its public prefix.
+func (db *DB) APIKeyByPrefix(ctx context.Context, prefix string) (*dispute.APIKey, error) {
+	return findAPIKey(db.gorm.WithContext(ctx), "prefix = ?", prefix)
+}
+
+// APIKeys lists keys, oldest first; sellerID "" lists every seller's.
+func (db *DB) APIKeys(ctx context.Context, sellerID string, p dispute.Page) ([]*dispute.APIKey, error) {
+	q := db.gorm.WithContext(ctx)
+	if sellerID != "" {
+		q = q.Where("seller_id = ?", sellerID)
+	}
+	if p.After != "" {
+		q = q.Where("id > ?", p.After)
+	}
+	var rows []apiKeyRow
+	if err := q.Order("id").Limit(limit(p.Limit)).Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]*dispute.APIKey, len(rows))
+	for i := range rows {
+		out[i] = rows[i].key()
+	}
+	return out, nil
+}
+
+type eventRow struct {
+	ID         string `gorm:"primaryKey"`
+	Seq        *int64
+	Type       string
+	DisputeID  string
+	BuyerID    string
+	SellerID   string
+	State      string
+	Data       string
+	OccurredAt time.Time
+}
+
+func (eventRow) TableName() string { return "events" }
+
+func (r *eventRow) event() *dispute.FeedEvent {
+	e := &dispute.FeedEvent{ID: r.ID, Type: r.Type, DisputeID: r.DisputeID, State: dispute.State(r.State),
+		OccurredAt: r.OccurredAt.UTC(), Data: json.RawMessage(r.Data), BuyerID: r.BuyerID, SellerID: r.SellerID}
+	if r.Seq != nil {
+		e.Seq = *r.Seq
+	}
+	return e
+}
+
+func (t *tx) AddEvent(ctx context.Context, e *dispute.FeedEvent) error {
+	return wrap(t.g.WithContext(ctx).Create(&eventRow{ID: e.ID, Type: e.Type, DisputeID: e.DisputeID, BuyerID: e.BuyerID,
+		SellerID: e.SellerID, State: string(e.State), Data: string(e.Data), OccurredAt: e.OccurredAt.UTC()}).Error)
+}
+
+// sequenceLockID is the PostgreSQL advisory lock held while sequencing.
+const sequenceLockID = 72_616_002
+
+// sequenceBatch bounds the events sequenced in one transaction.
+const sequenceBatch = 500
+
+// SequenceEvents implements dispute.Store. Under a lock, it numbers the
+// committed events that have no number yet in id order, after the highest
+// number given, and queues a delivery for every webhook that wants each one.
+func (db *DB) SequenceEvents(ctx context.Context, now time.Time) error {
+	for {
+		n, err := db.sequenceOnce(ctx, now.UTC())
+		if err != nil || n < sequenceBatch {
+			return err
+		}
+	}
+}
+
+func (db *DB) sequenceOnce(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	err := db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		if db.dialect == Postgres {
+			if err := g.Exec("SELECT pg_advisory_xact_lock(?)", sequenceLockID).Error; err != nil {
+				return err
+			}
+		}
+		var rows []eventRow
+		if err := g.Where("seq IS NULL").Order("id").Limit(sequenceBatch).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		var last struct{ Max *int64 }
+		if err := g.Raw("SELECT MAX(seq) AS max FROM events").Scan(&last).Error; err != nil {
+			return err
+		}
+		next := int64(1)
+		if last.Max != nil {
+			next = *last.Max + 1
+		}
+		var hooks []webhookRow
+		if err := g.Where("deleted_at IS NULL").Find(&hooks).Error; err != nil {
+			return err
+		}
+		var deliveries []*dispute.Delivery
+		for i := range rows {
+			seq := next + int64(i)
+			if err := g.Model(&eventRow{}).Where("id = ?", rows[i].ID).Update("seq", seq).Error; err != nil {
+				return err
+			}
+			e := rows[i].event()
+			for j := range hooks {
+				w, err := hooks[j].webhook()
+				if err != nil {
+					return err
+				}
+				if w.Wants(e) {
+					deliveries = append(deliveries, &dispute.Delivery{ID: dispute.NewID("dlv", now), WebhookID: w.ID, EventID: e.ID,
+						Status: dispute.DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now})
+				}
+			}
+		}
+		n = len(rows)
+		return addDeliveries(g, deliveries)
+	})
+	return n, wrap(err)
+}
+
+// Events returns sequenced feed events after a position, in order.
+func (db *DB) Events(ctx context.Context, f dispute.EventFilter) ([]*dispute.FeedEvent, error) {
+	q := db.gorm.WithContext(ctx).Where("seq IS NOT NULL AND seq > ?", f.AfterSeq)
+	if f.PartyID != "" {
+		q = q.Where("(buyer_id = ? OR seller_id = ?)", f.PartyID, f.PartyID)
+	}
+	var rows []eventRow
+	if err := q.Order("seq").Limit(limit(f.Limit)).Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]*dispute.FeedEvent, len(rows))
+	for i := range rows {
+		out[i] = rows[i].event()
+	}
+	return out, nil
+}
+
+type webhookRow struct {
+	ID         string `gorm:"primaryKey"`
+	OwnerID    string
+	OwnerRole  string
+	URL        string
+	EventTypes string
+	Secret     string
+	CreatedAt  time.Time
+	DeletedAt  *time.Time
+}
+
+func (webhookRow) TableName() string { return "webhooks" }
+
+func (r *webhookRow) webhook() (*dispute.Webhook, error) {
+	w := &dispute.Webhook{ID: r.ID, OwnerID: r.OwnerID, OwnerRole: r.OwnerRole, URL: r.URL, Secret: r.Secret, CreatedAt: r.CreatedAt.UTC()}
+	return w, json.Unmarshal([]byte(r.EventTypes), &w.EventTypes)
+}
+
+func (t *tx) CreateWebhook(ctx context.Context, w *dispute.Webhook) error {
+	types, err := json.Marshal(w.EventTypes)
+	if err != nil {
+		return err
+	}
+	return wrap(t.g.WithContext(ctx).Create(&webhookRow{ID: w.ID, OwnerID: w.OwnerID, OwnerRole: w.OwnerRole, URL: w.URL,
+		EventTypes: string(types), Secret: w.Secret, CreatedAt: w.CreatedAt.UTC()}).Error)
+}
+
+func (t *tx) DeleteWebhook(ctx context.Context, id string, at time.Time) error {
+	g := t.g.WithContext(ctx)
+	if err := g.Model(&webhookRow{}).Where("id = ?", id).Update("deleted_at", at.UTC()).Error; err != nil {
+		return wrap(err)
+	}
+	// Nothing more goes out to a deleted endpoint.
+	return wrap(g.Model(&deliveryRow{}).Where("webhook_id = ? AND status = ?", id, dispute.DeliveryPending).
+		Updates(map[string]any{"status": string(dispute.DeliveryFailed), "last_error": "webhook deleted", "updated_at": at.UTC()}).Error)
+}
+
+// Webhook returns a webhook that has not been deleted.
+func (db *DB) Webhook(ctx context.Context, id string) (*dispute.Webhook, error) {
+	var row webhookRow
+	if err := db.gorm.WithContext(ctx).Where("id = ? AND deleted_at IS NULL", id).Take(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, dispute.NotFound("webhook")
+		}
+		return nil, wrap(err)
+	}
+	return row.webhook()
+}
+
+// Webhooks lists an owner's webhooks.
+func (db *DB) Webhooks(ctx context.Context, ownerID string) ([]*dispute.Webhook, error) {
+	var rows []webhookRow
+	if err := db.gorm.WithContext(ctx).Where("owner_id = ? AND deleted_at IS NULL", ownerID).Order("id").Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]*dispute.Webhook, len(rows))
+	for i := range rows {
+		w, err := rows[i].webhook()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = w
+	}
+	return out, nil
+}
+
+type deliveryRow struct {
+	ID            string `gorm:"primaryKey"`
+	WebhookID     string
+	EventID       string
+	Status        string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastStatus    int
+	LastError     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
+	DeliveredAt   *time.Time
+}
+
+func (deliveryRow) TableName() string { return "webhook_deliveries" }
+
+func (r *deliveryRow) delivery() *dispute.Delivery {
+	return &dispute.Delivery{ID: r.ID, WebhookID: r.WebhookID, EventID: r.EventID, Status: dispute.DeliveryStatus(r.Status),
+		Attempts: r.Attempts, NextAttemptAt: r.NextAttemptAt.UTC(), LastStatus: r.LastStatus, LastError: r.LastError,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeliveredAt: utcPtr(r.DeliveredAt)}
+}
+
+type attemptRow struct {
+	DeliveryID string `gorm:"primaryKey"`
+	Attempt    int    `gorm:"primaryKey"`
+	At         time.Time
+	StatusCode int
+	Error      string
+	DurationMs int
+}
+
+func (attemptRow) TableName() string { return "webhook_attempts" }
+
+func addDeliveries(g *gorm.DB, ds []*dispute.Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	rows := make([]*deliveryRow, len(ds))
+	for i, d := range ds {
+		rows[i] = &deliveryRow{ID: d.ID, WebhookID: d.WebhookID, EventID: d.EventID, Status: string(d.Status),
+			NextAttemptAt: d.NextAttemptAt.UTC(), CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+	}
+	return g.CreateInBatches(rows, 200).Error
+}
+
+func (t *tx) AddDeliveries(ctx context.Context, ds []*dispute.Delivery) error {
+	return wrap(addDeliveries(t.g.WithContext(ctx), ds))
+}
+
+func (t *tx) Delivery(ctx context.Context, id string) (*dispute.Delivery, error) {
+	var row deliveryRow
+	if err := t.g.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, dispute.NotFound("delivery")
+		}
+		return nil, wrap(err)
+	}
+	return row.delivery(), nil
+}
+
+// Deliveries lists a webhook's deliveries, newest first, with their attempts.
+func (db *DB) Deliveries(ctx context.Context, webhookID string, p dispute.Page) ([]*dispute.Delivery, error) {
+	q := db.gorm.WithContext(ctx).Where("webhook_id = ?", webhookID)
+	if p.After != "" {
+		q = q.Where("id < ?", p.After)
+	}
+	var rows []deliveryRow
+	if err := q.Order("id DESC").Limit(limit(p.Limit)).Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]*dispute.Delivery, len(rows))
+	ids := make([]string, len(rows))
+	byID := map[string]*dispute.Delivery{}
+	for i := range rows {
+		out[i] = rows[i].delivery()
+		ids[i] = rows[i].ID
+		byID[rows[i].ID] = out[i]
+	}
+	if len(ids) > 0 {
+		var attempts []attemptRow
+		if err := db.gorm.WithContext(ctx).Where("delivery_id IN ?", ids).Order("delivery_id, attempt").Find(&attempts).Error; err != nil {
+			return nil, wrap(err)
+		}
+		for _, a := range attempts {
+			d := byID[a.DeliveryID]
+			d.History = append(d.History, dispute.Attempt{Attempt: a.Attempt, At: a.At.UTC(), StatusCode: a.StatusCode, Error: a.Error, DurationMS: a.DurationMs})
+		}
+	}
+	return out, nil
+}
+
+// ClaimDeliveries takes up to n deliveries that are due and leases them for
+// one attempt each: their next attempt moves to now+lease, so if this
+// process dies mid-delivery another one retries after the lease. Several
+// dispatchers never claim the same delivery at once.
+func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, n int, lease time.Duration) ([]*dispute.DeliveryJob, error) {
+	var jobs []*dispute.DeliveryJob
+	err := db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		q := g.Where("status = ? AND next_attempt_at <= ?", dispute.DeliveryPending, now.UTC()).Order("next_attempt_at, id").Limit(n)
+		if db.dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		var rows []deliveryRow
+		if err := q.Find(&rows).Error; err != nil {
+			return err
+		}
+		for i := range rows {
+			r := &rows[i]
+			r.Attempts++
+			r.NextAttemptAt = now.Add(lease).UTC()
+			r.UpdatedAt = now.UTC()
+			if err := g.Model(&deliveryRow{}).Where("id = ?", r.ID).Updates(map[string]any{
+				"attempts": r.Attempts, "next_attempt_at": r.NextAttemptAt, "updated_at": r.UpdatedAt}).Error; err != nil {
+				return err
+			}
+			var w webhookRow
+			if err := g.Where("id = ?", r.WebhookID).Take(&w).Error; err != nil {
+				return err
+			}
+			var e eventRow
+			if err := g.Where("id = ?", r.EventID).Take(&e).Error; err != nil {
+				return err
+			}
+			jobs = append(jobs, &dispute.DeliveryJob{Delivery: *r.delivery(), URL: w.URL, Secret: w.Secret, Event: *e.event()})
+		}
+		return nil
+	})
+	return jobs, wrap(err)
+}
+
+// FinishAttempt records an attempt and what follows: delivered, retry at
+// Next, or failed for good.
+func (db *DB) FinishAttempt(ctx context.Context, r dispute.AttemptResult) error {
+	return wrap(db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		a := r.Attempt
+		err := g.Clauses(clause.OnConflict{DoNothing: true}).Create(&attemptRow{DeliveryID: r.DeliveryID, Attempt: a.Attempt,
+			At: a.At.UTC(), StatusCode: a.StatusCode, Error: a.Error, DurationMs: a.DurationMS}).Error
+		if err != nil {
+			return err
+		}
+		up := map[string]any{"last_status": a.StatusCode, "last_error": a.Error, "updated_at": a.At.UTC()}
+		switch {
+		case r.Succeeded:
+			up["status"], up["delivered_at"] = string(dispute.DeliverySucceeded), a.At.UTC()
+		case r.Next.IsZero():
+			up["status"] = string(dispute.DeliveryFailed)
+		default:
+			up["next_attempt_at"] = r.Next.UTC()
+		}
+		// Only the attempt that holds the lease may finish it.
+		return g.Model(&deliveryRow{}).Where("id = ? AND attempts = ? AND status = ?", r.DeliveryID, a.Attempt, dispute.DeliveryPending).Updates(up).Error
+	}))
+}
+
+// DeferDelivery gives back a claimed delivery without an attempt.
+func (db *DB) DeferDelivery(ctx context.Context, id string, attempt int, next time.Time) error {
+	return wrap(db.gorm.WithContext(ctx).Model(&deliveryRow{}).Where("id = ? AND attempts = ? AND status = ?", id, attempt, dispute.DeliveryPending).
+		Updates(map[string]any{"attempts": attempt - 1, "next_attempt_at": next.UTC()}).Error)
+}
