@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # The race detector needs cgo; use it where a C compiler is present.
 RACE     := $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
-.PHONY: all build run test test-short lint fmt generate check-generated clean docker
+.PHONY: all build run test test-short lint fmt generate clean docker bench bench-smoke
 
 all: lint test
 
@@ -36,6 +36,14 @@ fmt:
 ## generate: regenerate generated files (the state diagram)
 generate:
 	go run ./scripts/gen-diagram > docs/state-machine.md
+
+## bench: the service against PostgreSQL's own limit at 10 thousand and 1 million disputes (see docs/performance.md)
+bench:
+	./scripts/bench.sh
+
+## bench-smoke: the same, small and short, to check that it runs
+bench-smoke:
+	BENCH_SIZES="1000 3000" BENCH_DURATION=2s ./scripts/bench.sh
 
 clean:
 	rm -rf bin data

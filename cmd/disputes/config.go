@@ -34,6 +34,7 @@ type config struct {
 	Deadlines    dispute.Deadlines
 	Contact      contact.Config
 	NoWorkers    bool
+	PprofAddr    string // admin-only profiling endpoints; empty is off
 	WorkerTick   time.Duration
 	WebhookGuard webhook.Guard
 	Routing      dispute.RoutingTable
@@ -73,6 +74,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), "listen address (env DISPUTES_ADDR)")
 		fs.BoolVar(&cfg.Demo, "demo", false, "seed a demo marketplace and print tokens and curl lines")
 		fs.BoolVar(&cfg.NoWorkers, "no-workers", false, "do not run the deadline worker in this process")
+		fs.StringVar(&cfg.PprofAddr, "pprof-addr", getenv("DISPUTES_PPROF_ADDR"), "serve Go profiling endpoints (net/http/pprof) on this admin address, e.g. 127.0.0.1:6060 (env DISPUTES_PPROF_ADDR)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

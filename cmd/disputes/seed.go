@@ -6,10 +6,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"runtime"
+	"strings"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/opendispute/disputes/pkg/auth"
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/seed"
 	"github.com/opendispute/disputes/pkg/store"
 )
 
@@ -19,11 +25,13 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	fs := newFlagSet("seed", stderr)
 	commonFlags(fs, &cfg, getenv)
 	demo := fs.Bool("demo", false, "seed a demo marketplace: orders, a buyer, a seller and reviewers of every team")
+	cases := fs.Int("cases", 0, "bulk-load this many generated disputes (mixed states, teams, reasons, valid audit chains)")
+	seedValue := fs.Uint64("seed", 1, "random seed for --cases; the same seed gives the same cases")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if !*demo {
-		return usageError{"seed needs --demo"}
+	if *demo == (*cases > 0) {
+		return usageError{"seed needs --demo or --cases N (N > 0)"}
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: 2})
 	if err != nil {
@@ -32,6 +40,9 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	defer db.Close()
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
+	}
+	if *cases > 0 {
+		return seedCases(ctx, db, *cases, *seedValue, stderr)
 	}
 	svc := dispute.NewService(db, dispute.Options{})
 	var secret []byte
@@ -111,4 +122,75 @@ Walk a dispute through (see README.md for the whole tour):
 
 `, base, orders[0].ID)
 	return nil
+}
+
+// seedCases bulk-loads n generated disputes, generating and inserting
+// batches on every core, with a progress bar on out.
+func seedCases(ctx context.Context, db *store.DB, n int, seedValue uint64, out io.Writer) error {
+	const batch = 1000
+	start := time.Now()
+	var done atomic.Int64
+	jobs := make(chan int)
+	g, ctx := errgroup.WithContext(ctx)
+	for w := range runtime.GOMAXPROCS(0) + 1 {
+		g.Go(func() error {
+			gen := seed.New(seedValue+uint64(w)*1_000_003, start)
+			for first := range jobs {
+				var b store.Bulk
+				for i := first; i < min(first+batch, n); i++ {
+					c, err := gen.Next(ctx, i)
+					if err != nil {
+						return err
+					}
+					b.Orders, b.Disputes = append(b.Orders, c.Order), append(b.Disputes, c.Dispute)
+					b.Records, b.Messages = append(b.Records, c.Records...), append(b.Messages, c.Messages...)
+				}
+				if err := db.BulkInsert(ctx, b); err != nil {
+					return err
+				}
+				done.Add(int64(len(b.Disputes)))
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(jobs)
+		for first := 0; first < n; first += batch {
+			select {
+			case jobs <- first:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	stop := make(chan struct{})
+	bar := make(chan struct{})
+	go func() {
+		defer close(bar)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			progress(out, done.Load(), n, start)
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err := g.Wait()
+	close(stop)
+	<-bar
+	progress(out, done.Load(), n, start)
+	fmt.Fprintln(out)
+	return err
+}
+
+func progress(out io.Writer, done int64, n int, start time.Time) {
+	const width = 30
+	filled := int(done) * width / max(n, 1)
+	rate := float64(done) / max(time.Since(start).Seconds(), 0.001)
+	fmt.Fprintf(out, "\rseeding [%s%s] %d/%d disputes, %.0f/s, %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
+		done, n, rate, time.Since(start).Round(time.Second))
 }

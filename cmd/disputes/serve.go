@@ -110,6 +110,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
+	if cfg.PprofAddr != "" {
+		_, stopPprof, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
+
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,

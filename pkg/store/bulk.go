@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"gorm.io/gorm"
+
+	"github.com/opendispute/disputes/pkg/audit"
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+// Bulk is a batch of generated data to load at once.
+type Bulk struct {
+	Orders   []*dispute.Order
+	Disputes []*dispute.Dispute
+	Records  []audit.Record
+	Messages []*dispute.Message
+}
+
+// BulkInsert writes a batch in one transaction with multi-row inserts. It is
+// for loading generated data (disputes seed --cases); it bypasses the
+// service, so the caller vouches that the data is consistent.
+func (db *DB) BulkInsert(ctx context.Context, b Bulk) error {
+	orders := make([]*orderRow, 0, len(b.Orders))
+	for _, o := range b.Orders {
+		r, err := toOrderRow(o)
+		if err != nil {
+			return err
+		}
+		orders = append(orders, r)
+	}
+	disputes := make([]*disputeRow, 0, len(b.Disputes))
+	for _, d := range b.Disputes {
+		r, err := toDisputeRow(d)
+		if err != nil {
+			return err
+		}
+		disputes = append(disputes, r)
+	}
+	records := make([]*auditRow, len(b.Records))
+	for i, r := range b.Records {
+		records[i] = toAuditRow(r)
+	}
+	messages := make([]*messageRow, len(b.Messages))
+	for i, m := range b.Messages {
+		messages[i] = &messageRow{ID: m.ID, DisputeID: m.DisputeID, AuthorID: m.AuthorID, AuthorRole: string(m.AuthorRole),
+			Body: m.Body, Internal: m.Internal, CreatedAt: m.CreatedAt}
+	}
+	if db.dialect == Postgres {
+		return wrap(db.copyInsert(ctx, orders, disputes, records, messages))
+	}
+	// SQLite allows at most 32766 bound values per statement.
+	batch := 500
+	if db.dialect == SQLite {
+		batch = 100
+	}
+	return wrap(db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		steps := []struct {
+			n    int
+			rows any
+		}{{len(orders), orders}, {len(disputes), disputes}, {len(records), records}, {len(messages), messages}}
+		for _, s := range steps {
+			if s.n == 0 {
+				continue
+			}
+			if err := g.CreateInBatches(s.rows, batch).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// copyInsert loads a batch through PostgreSQL's COPY protocol, in one
+// transaction: an order of magnitude faster than INSERTs for bulk loads.
+func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*disputeRow, records []*auditRow, messages []*messageRow) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		pg := driverConn.(*stdlib.Conn).Conn()
+		tx, err := pg.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit
+		copies := []struct {
+			table string
+			cols  []string
+			rows  [][]any
+		}{
+			{"orders", []string{"id", "buyer_id", "seller_id", "listing_ids", "item_count", "total_amount", "total_currency", "delivered_at", "created_at", "updated_at"}, rowsOf(orders, func(r *orderRow) []any {
+				return []any{r.ID, r.BuyerID, r.SellerID, r.ListingIDs, r.ItemCount, r.TotalAmount, r.TotalCurrency, r.DeliveredAt, r.CreatedAt, r.UpdatedAt}
+			})},
+			{"disputes", []string{"id", "order_id", "buyer_id", "seller_id", "reason", "team", "description", "language", "item_count", "state", "version",
+				"assignee_id", "decided_by", "priority", "seller_answered", "seller_response_due_at", "buyer_response_due_at", "info_due_at", "appeal_due_at",
+				"queued_at", "deadline_at", "review_due_at", "info_request", "offer", "outcome", "appeal", "created_at", "updated_at", "closed_at"}, rowsOf(disputes, func(r *disputeRow) []any {
+				return []any{r.ID, r.OrderID, r.BuyerID, r.SellerID, r.Reason, r.Team, r.Description, r.Language, r.ItemCount, r.State, r.Version,
+					r.AssigneeID, r.DecidedBy, r.Priority, r.SellerAnswered, r.SellerResponseDueAt, r.BuyerResponseDueAt, r.InfoDueAt, r.AppealDueAt,
+					r.QueuedAt, r.DeadlineAt, r.ReviewDueAt, r.InfoRequest, r.Offer, r.Outcome, r.Appeal, r.CreatedAt, r.UpdatedAt, r.ClosedAt}
+			})},
+			{"audit_records", []string{"dispute_id", "seq", "event", "from_state", "to_state", "actor_id", "actor_role", "payload", "occurred_at", "request_id", "prev_hash", "hash"}, rowsOf(records, func(r *auditRow) []any {
+				return []any{r.DisputeID, r.Seq, r.Event, r.FromState, r.ToState, r.ActorID, r.ActorRole, r.Payload, r.OccurredAt, r.RequestID, r.PrevHash, r.Hash}
+			})},
+			{"messages", []string{"id", "dispute_id", "author_id", "author_role", "body", "internal", "created_at"}, rowsOf(messages, func(r *messageRow) []any {
+				return []any{r.ID, r.DisputeID, r.AuthorID, r.AuthorRole, r.Body, r.Internal, r.CreatedAt}
+			})},
+		}
+		for _, c := range copies {
+			if len(c.rows) == 0 {
+				continue
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
+				return fmt.Errorf("copy into %s: %w", c.table, err)
+			}
+		}
+		return tx.Commit(ctx)
+	})
+}
+
+func rowsOf[T any](rows []T, f func(T) []any) [][]any {
+	out := make([][]any, len(rows))
+	for i, r := range rows {
+		out[i] = f(r)
+	}
+	return out
+}

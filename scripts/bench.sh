@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Benchmarks the service against PostgreSQL's own limit, side by side in one
+# run: for each data size it seeds a fresh database, measures the raw
+# database with pgbench running the SQL shape the service runs (a
+# transition; a two-statement read), then the service through HTTP, auth,
+# validation and the audit chain under the same concurrency, for
+# transitions, dispute reads, queue claims and a buyer's dispute list.
+# It prints a table and writes it to scripts/bench/results/.
+#
+#   BENCH_SIZES="10000 1000000"  data sizes (disputes)
+#   BENCH_DURATION=15s           length of each measurement
+#   BENCH_CLIENTS=16             concurrent clients, for pgbench and the service
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  exec ./scripts/with-postgres.sh "$0" "$@"
+fi
+sizes=${BENCH_SIZES:-"10000 1000000"}
+dur=${BENCH_DURATION:-15s}
+secs=${dur%s}
+clients=${BENCH_CLIENTS:-16}
+admin=$TEST_DATABASE_URL
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  for s in $sizes; do psql -q "$admin" -c "DROP DATABASE IF EXISTS disputes_bench_$s WITH (FORCE)" >/dev/null 2>&1 || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+go build -o "$tmp/disputes" ./cmd/disputes
+go build -o "$tmp/loadgen" ./scripts/bench/loadgen
+export DISPUTES_JWT_SECRET=bench-secret-0123456789abcdefghijklmnop
+mkdir -p scripts/bench/results
+out="scripts/bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt"
+
+# percentile FILE P: the P-th percentile (0-100) of pgbench's per-transaction log, in ms.
+percentile() { awk '{print $3}' "$1" | sort -n | awk -v p="$2" '{a[NR]=$1} END {i=int((NR-1)*p/100)+1; printf "%.2f", a[i]/1000}'; }
+
+pgb() { # name script vars...
+  local name=$1 script=$2; shift 2
+  rm -f "$tmp"/pgbench_log*
+  local tps
+  tps=$(pgbench -n -c "$clients" -j 2 -T "$secs" -f "$script" "$@" -l --log-prefix="$tmp/pgbench_log" "$url" 2>/dev/null \
+    | awk '/^tps/ {print $3}')
+  cat "$tmp"/pgbench_log* > "$tmp/all.log"
+  echo "$name $tps $(percentile "$tmp/all.log" 50) $(percentile "$tmp/all.log" 99)"
+}
+
+declare -A rps p50 p99 mem
+for size in $sizes; do
+  db=disputes_bench_$size
+  PGOPTIONS="--client-min-messages=warning" psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
+  url=$(echo "$admin" | sed -E "s#/[^/?]*(\?|$)#/$db\1#")
+  echo "== $size disputes =="
+  "$tmp/disputes" migrate up --database-url "$url" >/dev/null
+  "$tmp/disputes" seed --cases "$size" --database-url "$url"
+  psql -q "$url" <<'SQL'
+CREATE TABLE bench_ids AS SELECT row_number() OVER () AS n, id, order_id FROM disputes WHERE state IN ('awaiting_seller', 'awaiting_buyer');
+CREATE UNIQUE INDEX ON bench_ids (n);
+CREATE TABLE bench_read_ids AS SELECT row_number() OVER () AS n, id, order_id FROM disputes;
+CREATE UNIQUE INDEX ON bench_read_ids (n);
+VACUUM ANALYZE;
+SQL
+  nd=$(psql -tA "$url" -c "SELECT count(*) FROM bench_ids")
+  nr=$(psql -tA "$url" -c "SELECT count(*) FROM bench_read_ids")
+
+  read -r _ r a b <<<"$(pgb db_transition scripts/bench/transition.sql -D ndisputes="$nd")"
+  rps[db_transition,$size]=$r; p50[db_transition,$size]=$a; p99[db_transition,$size]=$b
+  read -r _ r a b <<<"$(pgb db_read scripts/bench/read.sql -D nreads="$nr")"
+  rps[db_read,$size]=$r; p50[db_read,$size]=$a; p99[db_read,$size]=$b
+
+  port=$((20000 + RANDOM % 20000))
+  DISPUTES_RATE_LIMIT=0 DISPUTES_AUTH_FAILURE_LIMIT=0 DISPUTES_LOG_LEVEL=warn DISPUTES_DB_MAX_CONNS=$clients \
+    "$tmp/disputes" serve --no-workers --addr "127.0.0.1:$port" --database-url "$url" ${BENCH_PPROF:+--pprof-addr "$BENCH_PPROF"} \
+    >"$tmp/serve.out" 2>"$tmp/serve.err" &
+  pid=$!
+  for _ in $(seq 1 100); do grep -q "listening on" "$tmp/serve.out" && break; sleep 0.1; done
+  for op in transition read claim list; do
+    line=$("$tmp/loadgen" -url "http://127.0.0.1:$port" -op "$op" -c "$clients" -d "$dur")
+    r=$(echo "$line" | sed -E 's/.*"rps":([0-9.]+).*/\1/')
+    a=$(echo "$line" | sed -E 's/.*"p50_ms":([0-9.]+).*/\1/')
+    b=$(echo "$line" | sed -E 's/.*"p99_ms":([0-9.]+).*/\1/')
+    e=$(echo "$line" | sed -E 's/.*"errors":([0-9]+).*/\1/')
+    rps[$op,$size]=$r; p50[$op,$size]=$a; p99[$op,$size]=$b
+    [ "$e" = 0 ] || echo "warning: $op had $e errors at $size disputes" >&2
+  done
+  mem[$size]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
+  kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+done
+
+first=${sizes%% *}
+last=${sizes##* }
+{
+  echo "disputes benchmark $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(psql -tA "$admin" -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL; $clients clients, $dur each"
+  echo
+  printf "%-14s %10s %10s %9s %9s %10s %11s\n" operation disputes "req/s" "p50 ms" "p99 ms" "vs db" "p99 vs $first"
+  for size in $sizes; do
+    for op in db_transition db_read transition read claim list; do
+      base=db_transition
+      case $op in read|list|db_read) base=db_read ;; esac
+      ratio="-"
+      case $op in db_*) ;; *) ratio=$(awk -v a="${rps[$op,$size]}" -v b="${rps[$base,$size]}" 'BEGIN {printf "%.0f%%", 100*a/b}') ;; esac
+      scale=$(awk -v a="${p99[$op,$size]}" -v b="${p99[$op,$first]}" 'BEGIN {if (b > 0) printf "%.2fx", a/b; else print "-"}')
+      printf "%-14s %10s %10.0f %9.2f %9.2f %10s %11s\n" "$op" "$size" "${rps[$op,$size]}" "${p50[$op,$size]}" "${p99[$op,$size]}" "$ratio" "$scale"
+    done
+  done
+  echo
+  for size in $sizes; do echo "service peak memory (VmHWM) at $size disputes: ${mem[$size]} MiB"; done
+  echo "vs db: the service's requests per second over pgbench's transactions per second for the same SQL shape"
+  echo "(transitions and claims against the transition, reads and lists against the two-statement read)."
+} | tee "$out"
+echo "results written to $out"

@@ -1,0 +1,260 @@
+// Command loadgen drives a running disputes service with one kind of
+// request from many clients at once and prints what it measured as one JSON
+// line: requests per second, latency percentiles, errors. scripts/bench.sh
+// runs it for every operation; it mints its own tokens with the service's
+// secret.
+//
+//	loadgen -url http://127.0.0.1:8080 -secret $DISPUTES_JWT_SECRET -op transition -c 16 -d 15s
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/opendispute/disputes/pkg/auth"
+)
+
+type target struct {
+	ID, BuyerID, SellerID string
+	State                 string
+}
+
+type result struct {
+	Op       string  `json:"op"`
+	Clients  int     `json:"clients"`
+	Requests int     `json:"requests"`
+	Errors   int     `json:"errors"`
+	RPS      float64 `json:"rps"`
+	P50ms    float64 `json:"p50_ms"`
+	P99ms    float64 `json:"p99_ms"`
+}
+
+func main() {
+	url := flag.String("url", "http://127.0.0.1:8080", "the service")
+	secret := flag.String("secret", os.Getenv("DISPUTES_JWT_SECRET"), "the service's JWT secret")
+	op := flag.String("op", "read", "transition, read, claim or list")
+	clients := flag.Int("c", 16, "concurrent clients")
+	dur := flag.Duration("d", 15*time.Second, "how long to run")
+	pool := flag.Int("pool", 4000, "how many disputes to draw targets from")
+	flag.Parse()
+	l := &loader{base: *url, secret: []byte(*secret), tokens: map[string]string{},
+		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}}}
+	res, err := l.run(*op, *clients, *dur, *pool)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(res)
+}
+
+type loader struct {
+	base   string
+	secret []byte
+	client *http.Client
+	mu     sync.Mutex
+	tokens map[string]string
+}
+
+func (l *loader) token(sub string, roles, teams []string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t, ok := l.tokens[sub]; ok {
+		return t
+	}
+	t, err := auth.Mint(l.secret, sub, roles, teams, 2*time.Hour, time.Now())
+	if err != nil {
+		panic(err)
+	}
+	l.tokens[sub] = t
+	return t
+}
+
+var allTeams = []string{"logistics", "object_experts", "trust_safety", "payments", "customer_support"}
+
+func (l *loader) system() string { return l.token("svc_bench", []string{"system"}, nil) }
+
+// do sends one request and returns its status.
+func (l *loader) do(method, path, token string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, l.base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := l.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
+}
+
+// targets lists up to n disputes in a state, as the system role.
+func (l *loader) targets(state string, n int) ([]target, error) {
+	var out []target
+	cursor := ""
+	for len(out) < n {
+		path := "/v1/disputes?limit=200&state=" + state
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		status, body, err := l.do(http.MethodGet, path, l.system(), nil)
+		if err != nil || status != 200 {
+			return nil, fmt.Errorf("list %s: %d %v %s", state, status, err, body)
+		}
+		var page struct {
+			Data []struct {
+				ID       string `json:"id"`
+				BuyerID  string `json:"buyer_id"`
+				SellerID string `json:"seller_id"`
+				State    string `json:"state"`
+			} `json:"data"`
+			Next *string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			return nil, err
+		}
+		for _, d := range page.Data {
+			out = append(out, target{d.ID, d.BuyerID, d.SellerID, d.State})
+		}
+		if page.Next == nil {
+			break
+		}
+		cursor = *page.Next
+	}
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out, nil
+}
+
+func (l *loader) run(op string, clients int, dur time.Duration, pool int) (*result, error) {
+	var work func(worker int, rng *rand.Rand) (timed bool, ok bool)
+	switch op {
+	case "transition":
+		// Each client owns its disputes and moves each back and forth
+		// between the seller's and the buyer's turn: every request is one
+		// accepted transition.
+		ts, err := l.targets("awaiting_seller", pool)
+		if err != nil {
+			return nil, err
+		}
+		if len(ts) < clients {
+			return nil, fmt.Errorf("only %d disputes await the seller", len(ts))
+		}
+		next := make([]int, clients)
+		work = func(w int, _ *rand.Rand) (bool, bool) {
+			mine := ts[w*len(ts)/clients : (w+1)*len(ts)/clients]
+			t := &mine[next[w]%len(mine)]
+			next[w]++
+			var status int
+			if t.State == "awaiting_seller" {
+				status, _, _ = l.do(http.MethodPost, "/v1/disputes/"+t.ID+"/seller-reply", l.token(t.SellerID, nil, nil), map[string]string{"message": "Checking with the courier."})
+				t.State = "awaiting_buyer"
+			} else {
+				status, _, _ = l.do(http.MethodPost, "/v1/disputes/"+t.ID+"/buyer-reply", l.token(t.BuyerID, nil, nil), map[string]string{"message": "Thank you."})
+				t.State = "awaiting_seller"
+			}
+			return true, status == 200
+		}
+	case "read":
+		ts, err := l.targets("closed", pool)
+		if err != nil {
+			return nil, err
+		}
+		work = func(_ int, rng *rand.Rand) (bool, bool) {
+			t := ts[rng.IntN(len(ts))]
+			status, _, _ := l.do(http.MethodGet, "/v1/disputes/"+t.ID, l.token(t.BuyerID, nil, nil), nil)
+			return true, status == 200
+		}
+	case "list":
+		ts, err := l.targets("closed", pool)
+		if err != nil {
+			return nil, err
+		}
+		work = func(_ int, rng *rand.Rand) (bool, bool) {
+			t := ts[rng.IntN(len(ts))]
+			status, _, _ := l.do(http.MethodGet, "/v1/disputes?limit=20", l.token(t.BuyerID, nil, nil), nil)
+			return true, status == 200
+		}
+	case "claim":
+		// Claim the next case, then release it so the queue never drains;
+		// only the claims are timed.
+		held := make([]string, clients) // each client's claimed case, touched by that client only
+		work = func(w int, _ *rand.Rand) (bool, bool) {
+			tok := l.token(fmt.Sprintf("rev_bench_%d", w), []string{"reviewer"}, allTeams)
+			if id := held[w]; id != "" {
+				held[w] = ""
+				status, _, _ := l.do(http.MethodPost, "/v1/disputes/"+id+"/release", tok, nil)
+				return false, status == 200
+			}
+			status, body, _ := l.do(http.MethodPost, "/v1/queue/claim", tok, nil)
+			if status == 200 {
+				var d struct{ ID string }
+				_ = json.Unmarshal(body, &d)
+				held[w] = d.ID
+			}
+			return true, status == 200
+		}
+	default:
+		return nil, fmt.Errorf("unknown op %q", op)
+	}
+
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs atomic.Int64
+	deadline := time.Now().Add(dur)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 99))
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				t0 := time.Now()
+				timed, ok := work(w, rng)
+				if !ok {
+					errs.Add(1)
+				}
+				if timed {
+					mine = append(mine, time.Since(t0))
+				}
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		if len(lat) == 0 {
+			return 0
+		}
+		return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000
+	}
+	return &result{Op: op, Clients: clients, Requests: len(lat), Errors: int(errs.Load()),
+		RPS: float64(len(lat)) / elapsed.Seconds(), P50ms: pct(0.50), P99ms: pct(0.99)}, nil
+}
