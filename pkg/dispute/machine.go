@@ -116,6 +116,22 @@ var fsmEvents = func() fsm.Events {
 	return evs
 }()
 
+type transitionKey struct {
+	name  string
+	state State
+}
+
+// firesFrom says from which states each state-machine event fires.
+var firesFrom = func() map[transitionKey]bool {
+	m := map[transitionKey]bool{}
+	for _, t := range Transitions {
+		for _, f := range t.From {
+			m[transitionKey{t.Name, f}] = true
+		}
+	}
+	return m
+}()
+
 // Machine applies events to disputes: it checks who may fire them, runs the
 // state machine and its guards, and computes the new dispute.
 type Machine struct {
@@ -267,6 +283,17 @@ func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 		return err
 	}
 	s.role = role
+	if s.dry {
+		// Judging what could be fired needs no transition: the same
+		// definition says which states the event fires from.
+		if !firesFrom[transitionKey{name, s.d.State}] {
+			return Errorf(ECONFLICT, ReasonInvalidState, "%s is not possible in state %s", name, s.d.State)
+		}
+		if r.when != nil {
+			return r.when(m, s)
+		}
+		return nil
+	}
 	var guardErr error
 	f := fsm.NewFSM(string(s.d.State), fsmEvents, fsm.Callbacks{
 		"before_event": func(_ context.Context, e *fsm.Event) {
