@@ -165,6 +165,7 @@ func (s *Server) act(ev dispute.Event) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		s.metrics.transitions.WithLabelValues(string(ev)).Inc()
 		return s.respondDispute(c, http.StatusOK, d)
 	}
 }

@@ -80,6 +80,7 @@ type Server struct {
 	// requests and authFailures are the abuse limiters; nil when off.
 	requests     *buckets
 	authFailures *failures
+	metrics      *metrics
 }
 
 // New returns a server with every route registered.
@@ -109,6 +110,7 @@ func New(cfg Config) *Server {
 	if cfg.AuthFailureLimit > 0 {
 		s.authFailures = newFailures(cfg.AuthFailureLimit, cfg.AuthFailureWindow, cfg.LimiterEntries)
 	}
+	s.metrics = newMetrics()
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
@@ -161,6 +163,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			attrs = append(attrs, "actor", a.ID)
 		}
 		s.log.Log(c.Request().Context(), level, "request", attrs...)
+		s.metrics.observe(c, time.Since(start))
 		return nil
 	}
 }
