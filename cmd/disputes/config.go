@@ -26,6 +26,9 @@ type config struct {
 	DatabaseURL  string
 	JWTSecret    []byte
 	SecretIsTemp bool // generated at start: tokens die with the process
+	JWKSURL      string
+	JWTIssuer    string
+	JWTAudience  string
 	Demo         bool
 	LogLevel     slog.Level
 	LogFormat    string
@@ -92,6 +95,10 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		}
 	} else {
 		cfg.JWTSecret, cfg.SecretIsTemp = randomSecret(), true
+	}
+	cfg.JWKSURL, cfg.JWTIssuer, cfg.JWTAudience = getenv("DISPUTES_JWKS_URL"), getenv("DISPUTES_JWT_ISSUER"), getenv("DISPUTES_JWT_AUDIENCE")
+	if cfg.JWKSURL != "" && !strings.HasPrefix(cfg.JWKSURL, "https://") && !strings.HasPrefix(cfg.JWKSURL, "http://") {
+		add("DISPUTES_JWKS_URL must be an http(s) URL")
 	}
 	switch lvl := strings.ToLower(envOr(getenv, "DISPUTES_LOG_LEVEL", "info")); lvl {
 	case "debug":

@@ -78,7 +78,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	if cfg.SecretIsTemp {
+	if cfg.SecretIsTemp && cfg.JWKSURL == "" {
 		log.Warn("DISPUTES_JWT_SECRET is not set: using a random secret for this run only (development use); tokens stop working at restart")
 	}
 	db, svc, err := openService(ctx, cfg, log)
@@ -87,7 +87,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer db.Close()
 
-	verifier, err := auth.NewVerifier(cfg.JWTSecret, nil)
+	var verifier httpapi.Authenticator
+	if cfg.JWKSURL != "" {
+		// Tokens come from an OpenID Connect provider (RS256/ES256).
+		verifier, err = auth.NewJWKSVerifier(ctx, cfg.JWKSURL, auth.JWKSOptions{Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience})
+	} else {
+		verifier, err = auth.NewVerifier(cfg.JWTSecret, nil)
+	}
 	if err != nil {
 		return err
 	}
