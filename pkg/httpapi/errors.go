@@ -90,6 +90,13 @@ func (s *Server) problemFor(err error, c echo.Context) Problem {
 			Detail: detail, Code: code, Instance: c.Request().URL.Path, RequestID: reqID,
 		}
 	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The client hung up; nobody reads this answer. 499 (as nginx
+		// logs it) keeps it out of the server-error figures.
+		s.log.Info("client went away", "request_id", reqID, "method", c.Request().Method, "path", c.Request().URL.Path)
+		return Problem{Type: problemTypeBase + "client_closed_request", Title: "Client Closed Request", Status: statusClientClosedRequest,
+			Detail: "the client closed the request", Code: "client_closed_request", RequestID: reqID}
+	}
 	if isUnavailable(err) {
 		s.log.Warn("database unavailable", "request_id", reqID, "err", err)
 		c.Response().Header().Set("Retry-After", "5")
@@ -140,6 +147,10 @@ func logErr(log *slog.Logger, msg string, err error) {
 		log.Error(msg, "err", err)
 	}
 }
+
+// statusClientClosedRequest is the status logged for requests whose client
+// went away before the answer (no standard code exists).
+const statusClientClosedRequest = 499
 
 // statusError is an HTTP-level refusal with a status the domain has no code
 // for (422 for a reused idempotency key).

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"syscall"
 	"testing"
 
@@ -49,5 +51,21 @@ func TestIsUnavailable(t *testing.T) {
 				t.Fatalf("isUnavailable(%v) = %v, want %v", c.err, got, c.want)
 			}
 		})
+	}
+}
+
+func TestClientThatHungUpIsNotAServerError(t *testing.T) {
+	s := New(Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest(http.MethodGet, "/v1/disputes", nil).WithContext(ctx)
+	c := s.echo.NewContext(req, httptest.NewRecorder())
+	if p := s.problemFor(fmt.Errorf("store: %w", context.Canceled), c); p.Status != statusClientClosedRequest {
+		t.Fatalf("status %d, want 499", p.Status)
+	}
+	// A cancellation while the client is still there is not the client's.
+	live := s.echo.NewContext(httptest.NewRequest(http.MethodGet, "/v1/disputes", nil), httptest.NewRecorder())
+	if p := s.problemFor(fmt.Errorf("store: %w", context.Canceled), live); p.Status != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", p.Status)
 	}
 }
