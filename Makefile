@@ -5,7 +5,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 # The race detector needs cgo; use it where a C compiler is present.
 RACE     := $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
-.PHONY: all build run test test-short lint fmt generate clean docker bench bench-smoke
+.PHONY: all build run test test-short test-faults fuzz-smoke lint fmt generate clean docker bench bench-smoke
 
 all: lint test
 
@@ -19,6 +19,14 @@ run: build
 ## test: every test, on SQLite and on PostgreSQL (see scripts/with-postgres.sh)
 test:
 	./scripts/with-postgres.sh go test $(RACE) -count=1 -timeout 20m ./...
+
+## test-faults: kill the service, crash and stop PostgreSQL under load; nothing acknowledged may be lost (FAULTS_DURATION per scenario, default 45s)
+test-faults:
+	./scripts/test-faults.sh $(FAULTS_DURATION)
+
+## fuzz-smoke: every fuzz target for a few seconds (FUZZTIME, default 5s)
+fuzz-smoke:
+	./scripts/fuzz-smoke.sh
 
 ## test-short: the tests without PostgreSQL
 test-short:

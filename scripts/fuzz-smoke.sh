@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# fuzz-smoke.sh runs every fuzz target of the module for a short time each and
+# fails if any of them fails. Targets are found with `go test -list '^Fuzz'`,
+# so new ones join without editing this script.
+#
+#   FUZZTIME          how long each target fuzzes (default 5s)
+#   FUZZMINIMIZETIME  how long a failing input is minimized (default 10s)
+#   FUZZPKGS          packages to search (default ./...)
+#
+# A failing input is written to the package's testdata/fuzz/<Target>/
+# directory; `go test -run '<Target>/<file>' <package>` replays it, and
+# committing it keeps it in every `go test` run from then on.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+fuzztime="${FUZZTIME:-5s}"
+minimize="${FUZZMINIMIZETIME:-10s}"
+read -r -a pkgs <<<"${FUZZPKGS:-./...}"
+
+failed=()
+ran=0
+for pkg in $(go list "${pkgs[@]}"); do
+	if ! targets=$(go test -list '^Fuzz' "$pkg"); then
+		echo "fuzz-smoke: cannot list the tests of $pkg" >&2
+		echo "$targets" >&2
+		failed+=("$pkg (build)")
+		continue
+	fi
+	for target in $(grep '^Fuzz' <<<"$targets" || true); do
+		echo "fuzz-smoke: $pkg $target for $fuzztime"
+		ran=$((ran + 1))
+		if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" "$pkg"; then
+			failed+=("$pkg $target")
+		fi
+	done
+done
+
+if [ "$ran" -eq 0 ]; then
+	echo "fuzz-smoke: no fuzz targets found" >&2
+	exit 1
+fi
+if [ "${#failed[@]}" -gt 0 ]; then
+	echo "fuzz-smoke: ${#failed[@]} of $ran targets failed:" >&2
+	printf '  %s\n' "${failed[@]}" >&2
+	exit 1
+fi
+echo "fuzz-smoke: all $ran targets passed"
