@@ -258,27 +258,43 @@ func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) 
 
 // Disputes lists disputes, newest first.
 func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Dispute, error) {
-	q := db.gorm.WithContext(ctx).Model(&disputeRow{})
-	if f.State != "" {
-		q = q.Where("state = ?", f.State)
+	filtered := func(q *gorm.DB) *gorm.DB {
+		q = q.Model(&disputeRow{})
+		if f.State != "" {
+			q = q.Where("state = ?", f.State)
+		}
+		if f.Team != "" {
+			q = q.Where("team = ?", f.Team)
+		}
+		if f.Reason != "" {
+			q = q.Where("reason = ?", f.Reason)
+		}
+		if f.AssigneeID != "" {
+			q = q.Where("assignee_id = ?", f.AssigneeID)
+		}
+		if f.After != "" {
+			q = q.Where("id < ?", f.After)
+		}
+		return q.Order("id DESC").Limit(limit(f.Limit))
 	}
-	if f.Team != "" {
-		q = q.Where("team = ?", f.Team)
-	}
-	if f.Reason != "" {
-		q = q.Where("reason = ?", f.Reason)
-	}
-	if f.AssigneeID != "" {
-		q = q.Where("assignee_id = ?", f.AssigneeID)
-	}
-	if f.PartyID != "" {
-		q = q.Where("(buyer_id = ? OR seller_id = ?)", f.PartyID, f.PartyID)
-	}
-	if f.After != "" {
-		q = q.Where("id < ?", f.After)
-	}
+	g := db.gorm.WithContext(ctx)
 	var rows []disputeRow
-	if err := q.Order("id DESC").Limit(limit(f.Limit)).Find(&rows).Error; err != nil {
+	if f.PartyID == "" {
+		if err := filtered(g).Find(&rows).Error; err != nil {
+			return nil, wrap(err)
+		}
+		return toDisputes(rows)
+	}
+	// A party's disputes as buyer and as seller come from two index ranges
+	// ((buyer_id, id) and (seller_id, id)), each read for one page at most
+	// and merged: "buyer_id = ? OR seller_id = ?" with ORDER BY id would
+	// walk the whole primary key for a user with few disputes.
+	fresh := func() *gorm.DB { return g.Session(&gorm.Session{NewDB: true}) }
+	asBuyer := filtered(fresh()).Where("buyer_id = ?", f.PartyID)
+	asSeller := filtered(fresh()).Where("seller_id = ? AND buyer_id <> ?", f.PartyID, f.PartyID)
+	err := g.Raw("SELECT * FROM (SELECT * FROM (?) AS b UNION ALL SELECT * FROM (?) AS s) AS page ORDER BY id DESC LIMIT ?",
+		asBuyer, asSeller, limit(f.Limit)).Scan(&rows).Error
+	if err != nil {
 		return nil, wrap(err)
 	}
 	return toDisputes(rows)
