@@ -135,6 +135,9 @@ func seedCases(ctx context.Context, db *store.DB, n int, seedValue uint64, out i
 	for w := range runtime.GOMAXPROCS(0) + 1 {
 		g.Go(func() error {
 			gen := seed.New(seedValue+uint64(w)*1_000_003, start)
+			// A constant number of disputes per user, whatever n: about
+			// 20 per buyer and 200 per seller.
+			gen.Buyers, gen.Sellers = max(1, n/20), max(1, n/200)
 			for first := range jobs {
 				var b store.Bulk
 				for i := first; i < min(first+batch, n); i++ {

@@ -228,9 +228,12 @@ func (s *Service) Claim(ctx context.Context, actor Actor, in ClaimInput) (*Dispu
 // record and its message.
 func (s *Service) apply(ctx context.Context, tx Tx, d *Dispute, actor Actor, cmd Command) (*Dispute, error) {
 	now := s.clock()
-	order, err := tx.Order(ctx, d.OrderID)
-	if err != nil {
-		return nil, err
+	var order *Order
+	if needsOrder(cmd) {
+		var err error
+		if order, err = tx.Order(ctx, d.OrderID); err != nil {
+			return nil, err
+		}
 	}
 	ch, err := s.machine.Apply(ctx, d, order, actor, cmd, now)
 	if err != nil {
@@ -252,6 +255,19 @@ func (s *Service) apply(ctx context.Context, tx Tx, d *Dispute, actor Actor, cmd
 		return nil, err
 	}
 	return ch.After, nil
+}
+
+// needsOrder reports whether an event's rules or effects read the order:
+// remedies are checked against its total and listings, and a case entering
+// a review queue gets a deadline from its value. Other events skip the read.
+func needsOrder(cmd Command) bool {
+	switch cmd.Event {
+	case EventSellerReply:
+		return cmd.Offer != nil
+	case EventDecide, EventDecideAppeal, EventEscalate, EventAutoEscalate, EventAppeal:
+		return true
+	}
+	return false
 }
 
 func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, payload any, now time.Time) error {
