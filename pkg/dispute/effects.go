@@ -41,6 +41,8 @@ func (m *Machine) effects(s *step) {
 		m.closeCase(d, now)
 	case EventWithdraw:
 		d.Outcome = &Outcome{Kind: OutcomeWithdrawn, At: now}
+		// Nobody works on a withdrawn case any more.
+		d.AssigneeID, d.InfoRequest = "", nil
 		m.closeCase(d, now)
 	case EventAssign, EventAssignAppeal:
 		d.AssigneeID = s.actor.ID
