@@ -156,6 +156,12 @@ func (v *JWKSVerifier) key(kid string) (crypto.PublicKey, error) {
 	v.mu.Lock()
 	k, ok := v.keys[kid]
 	stale := v.now().Sub(v.fetchedAt) > time.Minute
+	if !ok && stale {
+		// Claim this refresh: other requests, and failed fetches, wait a
+		// minute, so unsigned tokens with made-up key ids cannot make the
+		// service hammer the provider.
+		v.fetchedAt = v.now()
+	}
 	v.mu.Unlock()
 	if ok {
 		return k, nil

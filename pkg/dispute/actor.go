@@ -61,6 +61,10 @@ func (a Actor) CanReview(t Team) bool {
 // CanSee reports whether the actor may see the dispute at all: its parties,
 // staff and the marketplace's systems. Everyone else is told it does not exist.
 func (a Actor) CanSee(d *Dispute) bool {
+	if a.KeyID != "" {
+		// An API key acts for its seller only, not for the same user's purchases.
+		return d.PartyOf(a.ID) == PartySeller
+	}
 	return d.PartyOf(a.ID) != "" || a.Staff() || a.Has(RoleSystem)
 }
 

@@ -106,6 +106,9 @@ func (s *Service) RevokeAPIKey(ctx context.Context, actor Actor, id string) (*AP
 		if k.SellerID != actor.ID && !actor.Staff() {
 			return NotFound("API key")
 		}
+		if actor.KeyID != "" {
+			return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "API keys are managed by the seller signed in, not with a key")
+		}
 		if k.RevokedAt == nil {
 			k.RevokedAt = ptr(s.clock())
 			if err := tx.RevokeAPIKey(ctx, k.ID, *k.RevokedAt); err != nil {

@@ -93,9 +93,11 @@ func newFeedEvent(typ string, d *Dispute, ev Event, extra map[string]any, now ti
 // EventFilter selects feed events after a position.
 type EventFilter struct {
 	// PartyID restricts the feed to the disputes the user is a party of.
-	PartyID  string
-	AfterSeq int64
-	Limit    int
+	PartyID string
+	// SellerOnly narrows PartyID to the disputes the user is the seller of.
+	SellerOnly bool
+	AfterSeq   int64
+	Limit      int
 }
 
 // Events returns the caller's feed after a position: a party's own
@@ -108,6 +110,8 @@ func (s *Service) Events(ctx context.Context, actor Actor, after int64, limit in
 	f := EventFilter{AfterSeq: after, Limit: limit}
 	if !actor.Staff() && !actor.Has(RoleSystem) {
 		f.PartyID = actor.ID
+		// An API key acts for its seller: only the disputes it sells in.
+		f.SellerOnly = actor.KeyID != ""
 	}
 	return s.store.Events(ctx, f)
 }

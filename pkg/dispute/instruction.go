@@ -160,9 +160,14 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		if err != nil {
 			return err
 		}
-		// Lock the dispute: its audit chain grows by one record.
+		// Lock the dispute (its audit chain grows by one record), then read
+		// the instruction again: reports of one instruction serialise on
+		// that lock, so an executed one stays executed.
 		d, err := tx.LockDispute(ctx, in.DisputeID)
 		if err != nil {
+			return err
+		}
+		if in, err = tx.Instruction(ctx, id); err != nil {
 			return err
 		}
 		if in.Status == InstructionExecuted {

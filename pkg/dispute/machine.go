@@ -201,7 +201,8 @@ func (m *Machine) Open(ctx context.Context, id string, order *Order, actor Actor
 	if order == nil {
 		return nil, Errorf(ENOTFOUND, ReasonOrderNotFound, "order %s not found", in.OrderID)
 	}
-	if actor.ID != order.BuyerID {
+	if actor.ID != order.BuyerID || actor.KeyID != "" {
+		// API keys act for sellers; buyers open disputes signed in.
 		// Only the order's buyer may open; anyone else learns nothing about it.
 		return nil, Errorf(ENOTFOUND, ReasonOrderNotFound, "order %s not found", in.OrderID)
 	}

@@ -1,6 +1,7 @@
 package dispute
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +21,12 @@ var rules = map[Event]rule{
 			return Invalid(ReasonMessageOrOfferRequired, "message", "a message or an offer is required")
 		}
 		if s.cmd.Offer != nil {
+			for i, r := range s.cmd.Offer.Remedies {
+				if !slices.Contains(offerable, r.Type) {
+					return Invalid(ReasonInvalidRemedy, fmt.Sprintf("offer.remedies[%d].type", i),
+						"a seller may offer refunds, a cancellation or no action; sanctions are the platform's to decide")
+				}
+			}
 			return ValidateRemedies("offer.remedies", s.cmd.Offer.Remedies, s.order, s.now)
 		}
 		return nil
@@ -66,10 +73,15 @@ var rules = map[Event]rule{
 	EventClose:         {who: system, when: deadline(func(d *Dispute) *timeRef { return d.AppealDueAt })},
 }
 
+// offerable are the remedies a seller may offer: what the parties can settle
+// between themselves. Listing removals, account measures and referrals are
+// the platform's decisions only.
+var offerable = []RemedyType{RemedyRefundFull, RemedyRefundPartial, RemedyOrderCancellation, RemedyNoAction}
+
 // party allows only one side of the dispute.
 func party(p Party) func(s *step) (Role, error) {
 	return func(s *step) (Role, error) {
-		if s.d.PartyOf(s.actor.ID) != p {
+		if s.d.PartyOf(s.actor.ID) != p || (p == PartyBuyer && s.actor.KeyID != "") {
 			return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the %s may do this", p)
 		}
 		return Role(p), nil
@@ -78,7 +90,7 @@ func party(p Party) func(s *step) (Role, error) {
 
 func parties(s *step) (Role, error) {
 	p := s.d.PartyOf(s.actor.ID)
-	if p == "" {
+	if p == "" || (p == PartyBuyer && s.actor.KeyID != "") {
 		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the buyer or the seller may do this")
 	}
 	return Role(p), nil

@@ -313,17 +313,32 @@ func Redact(d *Dispute, actor Actor) *Dispute {
 	}
 	cp := *d
 	cp.AssigneeID = ""
+	p := d.PartyOf(actor.ID)
 	if cp.Outcome != nil {
 		o := *cp.Outcome
 		o.DecidedBy = ""
+		o.Remedies = concerning(o.Remedies, p)
 		cp.Outcome = &o
 	}
 	if cp.Appeal != nil {
 		a := *cp.Appeal
 		a.DecidedBy = ""
+		a.Remedies = concerning(a.Remedies, p)
 		cp.Appeal = &a
 	}
 	return &cp
+}
+
+// concerning keeps the remedies that concern the party: never a referral to
+// the authorities, and never the other party's account measures.
+func concerning(rs []Remedy, p Party) []Remedy {
+	var out []Remedy
+	for _, r := range rs {
+		if (&Instruction{Remedy: r}).Concerns(p) || r.Type == RemedyNoAction {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // AllowedActions returns the events the actor may fire at d now.
@@ -339,7 +354,7 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Dispute, 
 			// Parties never learn who reviews their case.
 			return nil, Invalid("invalid_filter", "assignee", "only staff may filter by assignee")
 		}
-		f.PartyID = actor.ID
+		f.PartyID, f.SellerOnly = actor.ID, actor.KeyID != ""
 	}
 	ds, err := s.store.Disputes(ctx, f)
 	if err != nil {

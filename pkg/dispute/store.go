@@ -101,8 +101,10 @@ type Filter struct {
 	Team       Team
 	Reason     Reason
 	AssigneeID string
-	// PartyID restricts the list to disputes where the user is buyer or seller.
-	PartyID string
+	// PartyID restricts the list to disputes where the user is buyer or
+	// seller; SellerOnly to those where it is the seller.
+	PartyID    string
+	SellerOnly bool
 	Page
 }
 

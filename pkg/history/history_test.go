@@ -129,8 +129,12 @@ var scripts = map[string]script{
 		ev(plus(14*24*time.Hour), system, dispute.EventClose),
 	}},
 	"RestrictiveOfferClosedAfterSixMonths": {reason: dispute.ReasonItemNotAsDescribed, acts: []act{
-		with(plus(time.Hour), seller, dispute.Command{Event: dispute.EventSellerReply, Message: "Sorry.", Offer: &dispute.OfferInput{Remedies: remedies(dispute.RemedyListingRemoval, dispute.RemedyRefundFull)}}),
-		ev(plus(time.Hour), buyer, dispute.EventAcceptOffer),
+		// Sellers may offer only refunds and cancellations; a restrictive
+		// outcome comes from a decision, and keeps its case open six months.
+		with(plus(time.Hour), seller, dispute.Command{Event: dispute.EventSellerReply, Message: "Sorry.", Offer: &dispute.OfferInput{Remedies: remedies(dispute.RemedyRefundFull)}}),
+		reason(buyer, dispute.EventEscalate),
+		ev(plus(time.Hour), rev, dispute.EventAssign),
+		decide(rev, dispute.RemedyListingRemoval, dispute.RemedyRefundFull),
 		ev(months(6), system, dispute.EventClose),
 	}},
 	"ClaimAcceptedAppealedUpheld": {reason: dispute.ReasonItemDamaged, acts: []act{
@@ -498,9 +502,9 @@ func TestViolations(t *testing.T) {
 			return rs
 		}, []found{{7, history.KindDeadline}}},
 		{"RestrictiveOfferClosedADayBeforeSixMonths", "RestrictiveOfferClosedAfterSixMonths", nil, func(rs []audit.Record) []audit.Record {
-			shift(rs, 4, -24*time.Hour)
+			shift(rs, 6, -24*time.Hour)
 			return rs
-		}, []found{{4, history.KindDeadline}}},
+		}, []found{{6, history.KindDeadline}}},
 		{"BuyerEscalatesBeforeTheSellerCouldAnswer", "BuyerEscalatesAtTheSellerDeadlineThenWithdraws", nil, func(rs []audit.Record) []audit.Record {
 			shift(rs, 2, -time.Microsecond)
 			return rs

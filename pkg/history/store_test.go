@@ -156,7 +156,13 @@ func (s *stress) command(r *rand.Rand, e dispute.Event, listing string) dispute.
 	case dispute.EventSellerReply:
 		cmd.Message = "Here is my answer."
 		if r.IntN(2) == 0 {
-			cmd.Offer = &dispute.OfferInput{Remedies: someRemedies()}
+			// Mostly what a seller may offer; now and then a sanction, which
+			// the machine must refuse.
+			rs := someRemedies()
+			if !bad {
+				rs = []dispute.Remedy{{Type: dispute.RemedyRefundPartial, Amount: &dispute.Money{Amount: "12.50", Currency: "EUR"}}}
+			}
+			cmd.Offer = &dispute.OfferInput{Remedies: rs}
 		}
 	case dispute.EventBuyerReply, dispute.EventProvideInfo:
 		cmd.Message = "Noted."

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -71,11 +72,54 @@ func (s *Server) decode(c echo.Context, dst any, allowEmpty bool) error {
 	if dec.More() {
 		return dispute.Errorf(dispute.EINVALID, "malformed_json", "the request body has data after the JSON value")
 	}
+	if field, ok := timeOutOfRange(reflect.ValueOf(dst), ""); ok {
+		return dispute.Invalid("validation_failed", field, "must be a time between the years 1 and 9999 in UTC")
+	}
 	if hasNUL(reflect.ValueOf(dst)) {
 		// Text columns cannot hold NUL, and no legitimate text needs it.
 		return dispute.Errorf(dispute.EINVALID, "invalid_character", "text must not contain the NUL character (\\u0000)")
 	}
 	return s.validate(dst)
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// timeOutOfRange finds a time that cannot be stored: PostgreSQL and the
+// RFC 3339 form stop at the year 9999 (a time just before it, in a zone west
+// of UTC, is past it in UTC). It returns the field's JSON path.
+func timeOutOfRange(v reflect.Value, path string) (string, bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return "", false
+		}
+		return timeOutOfRange(v.Elem(), path)
+	case reflect.Struct:
+		if v.Type() == timeType {
+			y := v.Interface().(time.Time).UTC().Year()
+			return path, y < 1 || y > 9999
+		}
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if path != "" {
+				name = path + "." + name
+			}
+			if p, bad := timeOutOfRange(v.Field(i), name); bad {
+				return p, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if p, bad := timeOutOfRange(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); bad {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }
 
 // hasNUL reports whether any string reachable from v contains a NUL byte.

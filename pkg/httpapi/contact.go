@@ -45,7 +45,7 @@ func (s *Server) contactOptions(c echo.Context) error {
 	}
 	if v := c.QueryParam("at"); v != "" {
 		at, err := time.Parse(time.RFC3339, v)
-		if err != nil {
+		if err != nil || at.UTC().Year() < 1 || at.UTC().Year() > 9999 {
 			fields = append(fields, dispute.FieldError{Field: "at", Message: "must be an RFC 3339 time such as 2026-11-24T15:04:05Z"})
 		} else {
 			q.At = at.UTC()

@@ -19,7 +19,8 @@ type disputeView struct {
 
 func (s *Server) view(c echo.Context, d *dispute.Dispute) disputeView {
 	a := actorOf(c)
-	v := disputeView{Dispute: dispute.Redact(d, a), AllowedActions: []string{}, Status: dispute.Explain(d, a)}
+	shown := dispute.Redact(d, a)
+	v := disputeView{Dispute: shown, AllowedActions: []string{}, Status: dispute.Explain(shown, a)}
 	for _, e := range s.svc.AllowedActions(c.Request().Context(), a, d) {
 		v.AllowedActions = append(v.AllowedActions, e.Action())
 	}
@@ -129,5 +130,5 @@ func (s *Server) timeline(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": items, "status": dispute.Explain(d, a)})
+	return c.JSON(http.StatusOK, map[string]any{"data": items, "status": dispute.Explain(dispute.Redact(d, a), a)})
 }

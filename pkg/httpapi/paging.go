@@ -65,7 +65,8 @@ func queueCursor(b []byte) (*dispute.QueueCursor, error) {
 		return nil, nil
 	}
 	var qc dispute.QueueCursor
-	if err := json.Unmarshal(b, &qc); err != nil || !identPattern.MatchString(qc.ID) {
+	if err := json.Unmarshal(b, &qc); err != nil || !identPattern.MatchString(qc.ID) || qc.Priority < 0 || qc.Priority > 1000 ||
+		qc.DueAt.Year() < 1 || qc.DueAt.Year() > 9999 {
 		return nil, dispute.Invalid("invalid_cursor", "cursor", "is not a cursor this API returned")
 	}
 	return &qc, nil

@@ -292,6 +292,12 @@ func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Disput
 	fresh := func() *gorm.DB { return g.Session(&gorm.Session{NewDB: true}) }
 	asBuyer := filtered(fresh()).Where("buyer_id = ?", f.PartyID)
 	asSeller := filtered(fresh()).Where("seller_id = ? AND buyer_id <> ?", f.PartyID, f.PartyID)
+	if f.SellerOnly {
+		if err := filtered(g).Where("seller_id = ?", f.PartyID).Find(&rows).Error; err != nil {
+			return nil, wrap(err)
+		}
+		return toDisputes(rows)
+	}
 	err := g.Raw("SELECT * FROM (SELECT * FROM (?) AS b UNION ALL SELECT * FROM (?) AS s) AS page ORDER BY id DESC LIMIT ?",
 		asBuyer, asSeller, limit(f.Limit)).Scan(&rows).Error
 	if err != nil {

@@ -179,7 +179,10 @@ func (db *DB) sequenceOnce(ctx context.Context, now time.Time) (int, error) {
 // Events returns sequenced feed events after a position, in order.
 func (db *DB) Events(ctx context.Context, f dispute.EventFilter) ([]*dispute.FeedEvent, error) {
 	q := db.gorm.WithContext(ctx).Where("seq IS NOT NULL AND seq > ?", f.AfterSeq)
-	if f.PartyID != "" {
+	switch {
+	case f.PartyID != "" && f.SellerOnly:
+		q = q.Where("seller_id = ?", f.PartyID)
+	case f.PartyID != "":
 		q = q.Where("(buyer_id = ? OR seller_id = ?)", f.PartyID, f.PartyID)
 	}
 	var rows []eventRow
@@ -377,6 +380,14 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, n int, lease t
 			var w webhookRow
 			if err := g.Where("id = ?", r.WebhookID).Take(&w).Error; err != nil {
 				return err
+			}
+			if w.DeletedAt != nil {
+				// Queued just before the webhook was deleted: it goes nowhere.
+				if err := g.Model(&deliveryRow{}).Where("id = ?", r.ID).Updates(map[string]any{
+					"status": string(dispute.DeliveryFailed), "last_error": "webhook deleted", "attempts": r.Attempts - 1}).Error; err != nil {
+					return err
+				}
+				continue
 			}
 			var e eventRow
 			if err := g.Where("id = ?", r.EventID).Take(&e).Error; err != nil {

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -207,5 +209,48 @@ func TestRemedyInstructions(t *testing.T) {
 				t.Fatalf("got %v, want %v", got, want)
 			}
 		})
+	})
+}
+
+// TestConcurrentRemedyReportsSerialise: reports of one instruction arriving
+// at once are applied one after the other; once executed it stays executed.
+func TestConcurrentRemedyReportsSerialise(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+		f := remedyFixture{t: t, db: db, svc: dispute.NewService(db, dispute.Options{Now: func() time.Time { return now }})}
+		id := f.decided("ord_race", []dispute.Remedy{{Type: dispute.RemedyRefundFull}})
+		in := f.instructions(id)[0]
+		const n = 8
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := f.svc.ReportInstruction(context.Background(), rSystem, in.ID, dispute.InstructionExecuted, fmt.Sprint("report ", i))
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		ok := 0
+		for err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case dispute.ErrorReason(err) != "remedy_already_executed":
+				t.Fatalf("unexpected error: %v", err)
+			}
+		}
+		recs, _ := db.AuditRecords(context.Background(), id)
+		executed := 0
+		for _, r := range recs {
+			if r.Event == "remedy_executed" {
+				executed++
+			}
+		}
+		if ok != 1 || executed != 1 {
+			t.Fatalf("%d reports accepted and %d audited, want exactly one", ok, executed)
+		}
 	})
 }
