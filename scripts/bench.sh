@@ -12,6 +12,9 @@
 #   BENCH_CLIENTS=16             concurrent clients, for pgbench and the service
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for tool in psql pgbench; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is needed (Debian: apt install postgresql-client postgresql-contrib)" >&2; exit 1; }
+done
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
   exec ./scripts/with-postgres.sh "$0" "$@"
 fi
