@@ -99,3 +99,21 @@ func TestPartiesDoNotSeeRemediesThatAreNotTheirs(t *testing.T) {
 		}
 	})
 }
+
+// TestReplayRepeatsTheHeaders: a replayed answer carries the first answer's
+// ETag and Location, so a client retrying cannot tell the difference.
+func TestReplayRepeatsTheHeaders(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		order := e.newOrder(t, uBuyer, uSeller)
+		first := e.must(t, http.StatusCreated, uBuyer, http.MethodPost, "/v1/disputes", openBody(order, "item_damaged"), withKey("open-1"))
+		again := e.must(t, http.StatusCreated, uBuyer, http.MethodPost, "/v1/disputes", openBody(order, "item_damaged"), withKey("open-1"))
+		if again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatal("not a replay")
+		}
+		for _, h := range []string{"ETag", "Location"} {
+			if got, want := again.Header.Get(h), first.Header.Get(h); got == "" || got != want {
+				t.Errorf("replayed %s %q, first %q", h, got, want)
+			}
+		}
+	})
+}

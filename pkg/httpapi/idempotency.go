@@ -94,7 +94,13 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			logErr(s.log, "release idempotency key", s.idem.Release(context.WithoutCancel(c.Request().Context()), rec.Principal, key))
 			return nil
 		}
-		logErr(s.log, "store idempotent response", s.idem.Complete(context.WithoutCancel(c.Request().Context()), rec.Principal, key, status, rw.buf.Bytes()))
+		kept := map[string]string{}
+		for _, h := range replayedHeaders {
+			if v := c.Response().Header().Get(h); v != "" {
+				kept[h] = v
+			}
+		}
+		logErr(s.log, "store idempotent response", s.idem.Complete(context.WithoutCancel(c.Request().Context()), rec.Principal, key, status, kept, rw.buf.Bytes()))
 		return nil
 	}
 }
@@ -111,10 +117,16 @@ func printableASCII(s string) bool {
 	return true
 }
 
+// replayedHeaders are the response headers a replay repeats.
+var replayedHeaders = []string{"ETag", "Location", "Retry-After"}
+
 func replay(c echo.Context, r *idempotency.Record) error {
 	ct := echo.MIMEApplicationJSON
 	if r.StatusCode >= 400 {
 		ct = "application/problem+json"
+	}
+	for k, v := range r.Headers {
+		c.Response().Header().Set(k, v)
 	}
 	c.Response().Header().Set(HeaderReplayed, "true")
 	if r.StatusCode == http.StatusNoContent {

@@ -17,6 +17,8 @@ type Record struct {
 	RequestHash string // SHA-256 over method, path and body
 	StatusCode  int    // 0 while the first request is still running
 	Body        []byte
+	// Headers are the response headers a replay repeats (ETag, Location).
+	Headers map[string]string
 	CreatedAt   time.Time
 	// LockedUntil bounds how long an unfinished claim blocks retries, so a
 	// request lost to a crash does not block its key forever.
@@ -33,7 +35,7 @@ type Store interface {
 	// claimed false. Two concurrent claims of one key never both succeed.
 	Claim(ctx context.Context, rec *Record) (existing *Record, claimed bool, err error)
 	// Complete stores the response of a claimed key.
-	Complete(ctx context.Context, principal, key string, status int, body []byte) error
+	Complete(ctx context.Context, principal, key string, status int, headers map[string]string, body []byte) error
 	// Release forgets a claimed key whose request failed on the server side,
 	// so that the client may retry it.
 	Release(ctx context.Context, principal, key string) error

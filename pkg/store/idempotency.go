@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -19,6 +20,8 @@ type idempotencyRow struct {
 	RequestHash  string
 	StatusCode   int
 	ResponseBody []byte
+	// ResponseHeaders is a JSON object of the headers a replay repeats.
+	ResponseHeaders *string
 	CreatedAt    time.Time
 	LockedUntil  time.Time
 }
@@ -67,6 +70,11 @@ func (db *DB) Claim(ctx context.Context, rec *idempotency.Record) (*idempotency.
 			RequestHash: cur.RequestHash, StatusCode: cur.StatusCode, Body: cur.ResponseBody,
 			CreatedAt: cur.CreatedAt.UTC(), LockedUntil: cur.LockedUntil.UTC(),
 		}
+		if cur.ResponseHeaders != nil {
+			if err := json.Unmarshal([]byte(*cur.ResponseHeaders), &existing.Headers); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -76,9 +84,17 @@ func (db *DB) Claim(ctx context.Context, rec *idempotency.Record) (*idempotency.
 }
 
 // Complete implements idempotency.Store.
-func (db *DB) Complete(ctx context.Context, principal, key string, status int, body []byte) error {
+func (db *DB) Complete(ctx context.Context, principal, key string, status int, headers map[string]string, body []byte) error {
+	up := map[string]any{"status_code": status, "response_body": body}
+	if len(headers) > 0 {
+		h, err := json.Marshal(headers)
+		if err != nil {
+			return err
+		}
+		up["response_headers"] = string(h)
+	}
 	return wrap(db.gorm.WithContext(ctx).Model(&idempotencyRow{}).Where("principal = ? AND key = ?", principal, key).
-		Updates(map[string]any{"status_code": status, "response_body": body}).Error)
+		Updates(up).Error)
 }
 
 // Release implements idempotency.Store.

@@ -73,7 +73,7 @@ func TestIdempotencyClaimCompleteRelease(t *testing.T) {
 
 		t.Run("CompleteStoresTheResponse", func(t *testing.T) {
 			body := []byte(`{"id":"dsp_1","state":"awaiting_seller"}`)
-			if err := db.Complete(ctx, "usr_buyer", "key_1", 201, body); err != nil {
+			if err := db.Complete(ctx, "usr_buyer", "key_1", 201, nil, body); err != nil {
 				t.Fatalf("complete: %v", err)
 			}
 			// Even long after the lease, a finished key replays its response.
@@ -97,7 +97,7 @@ func TestIdempotencyClaimCompleteRelease(t *testing.T) {
 			if _, claimed := claim(t, db, keyRecord("key_204", "hash_a", start)); !claimed {
 				t.Fatalf("not claimed")
 			}
-			if err := db.Complete(ctx, "usr_buyer", "key_204", 204, nil); err != nil {
+			if err := db.Complete(ctx, "usr_buyer", "key_204", 204, nil, nil); err != nil {
 				t.Fatalf("complete: %v", err)
 			}
 			existing, _ := claim(t, db, keyRecord("key_204", "hash_a", start))
@@ -144,7 +144,7 @@ func TestIdempotencyTakeOver(t *testing.T) {
 				first := keyRecord(key, "hash_a", start)
 				claim(t, db, first)
 				if tc.complete {
-					if err := db.Complete(t.Context(), first.Principal, key, 200, []byte("{}")); err != nil {
+					if err := db.Complete(t.Context(), first.Principal, key, 200, nil, []byte("{}")); err != nil {
 						t.Fatalf("complete: %v", err)
 					}
 				}
@@ -227,7 +227,7 @@ func TestIdempotencyPurge(t *testing.T) {
 		for i, age := range []time.Duration{0, time.Hour, 2 * time.Hour, 3 * time.Hour} {
 			claim(t, db, keyRecord(fmt.Sprintf("key_%d", i), "hash_a", base.Add(age)))
 		}
-		if err := db.Complete(ctx, "usr_buyer", "key_0", 200, []byte("{}")); err != nil {
+		if err := db.Complete(ctx, "usr_buyer", "key_0", 200, nil, []byte("{}")); err != nil {
 			t.Fatalf("complete: %v", err)
 		}
 
