@@ -18,8 +18,8 @@ type Record struct {
 	StatusCode  int    // 0 while the first request is still running
 	Body        []byte
 	// Headers are the response headers a replay repeats (ETag, Location).
-	Headers map[string]string
-	CreatedAt   time.Time
+	Headers   map[string]string
+	CreatedAt time.Time
 	// LockedUntil bounds how long an unfinished claim blocks retries, so a
 	// request lost to a crash does not block its key forever.
 	LockedUntil time.Time

@@ -22,8 +22,8 @@ type idempotencyRow struct {
 	ResponseBody []byte
 	// ResponseHeaders is a JSON object of the headers a replay repeats.
 	ResponseHeaders *string
-	CreatedAt    time.Time
-	LockedUntil  time.Time
+	CreatedAt       time.Time
+	LockedUntil     time.Time
 }
 
 func (idempotencyRow) TableName() string { return "idempotency_keys" }
