@@ -23,7 +23,7 @@ func BenchmarkApply(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := m.Apply(ctx, d, order, seller, cmd, now); err != nil {
+		if _, err := m.Apply(ctx, d, dispute.Facts{Order: order}, seller, cmd, now); err != nil {
 			b.Fatal(err)
 		}
 	}

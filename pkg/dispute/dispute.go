@@ -155,12 +155,16 @@ const (
 
 // Appeal is a party's appeal of a resolution and, once decided, its verdict.
 type Appeal struct {
-	Party     Party      `json:"party"`
-	Reason    string     `json:"reason"`
-	FiledAt   time.Time  `json:"filed_at"`
-	Verdict   Verdict    `json:"verdict,omitempty"`
-	Rationale string     `json:"rationale,omitempty"`
-	Remedies  []Remedy   `json:"remedies,omitempty"`
+	Party     Party     `json:"party"`
+	Reason    string    `json:"reason"`
+	FiledAt   time.Time `json:"filed_at"`
+	Verdict   Verdict   `json:"verdict,omitempty"`
+	Rationale string    `json:"rationale,omitempty"`
+	Remedies  []Remedy  `json:"remedies,omitempty"`
+	// Reverted are the remedies of the original outcome that an overturned
+	// or modified decision takes back (a refund clawed back, a suspension
+	// lifted); the parties are told of them.
+	Reverted  []Remedy   `json:"reverted,omitempty"`
 	DecidedBy string     `json:"decided_by,omitempty"`
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
 }

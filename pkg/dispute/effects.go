@@ -1,6 +1,8 @@
 package dispute
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -75,12 +77,39 @@ func (m *Machine) effects(s *step) {
 		a := *d.Appeal
 		a.Verdict, a.Rationale, a.Remedies = cmd.Verdict, strings.TrimSpace(cmd.Rationale), cmd.Remedies
 		a.DecidedBy, a.DecidedAt = s.actor.ID, ptr(now)
+		a.Reverted = nil
+		if a.Verdict != VerdictUpheld {
+			a.Reverted = withdrawn(d.Outcome.Remedies, a.Remedies)
+		}
 		d.Appeal = &a
 		d.AssigneeID = ""
 		m.closeCase(d, now)
 	case EventClose:
 		m.closeCase(d, now)
+	case EventSettlementFailed:
+		// The agreement could not be carried out: there is no outcome any
+		// more, and the platform reviews the case as if escalated.
+		d.Outcome, d.Offer, d.AppealDueAt = nil, nil, nil
+		m.enqueue(s)
 	}
+}
+
+// withdrawn returns the remedies of before that after no longer contains
+// (each remedy of after keeps one equal remedy of before), leaving out
+// no_action, which gives nothing to take back.
+func withdrawn(before, after []Remedy) []Remedy {
+	keep := slices.Clone(after)
+	var out []Remedy
+	for _, r := range before {
+		if i := slices.IndexFunc(keep, func(k Remedy) bool { return reflect.DeepEqual(k, r) }); i >= 0 {
+			keep = slices.Delete(keep, i, i+1)
+			continue
+		}
+		if r.Type != RemedyNoAction {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // enqueue puts the dispute in its queue with a fresh review deadline.
@@ -93,10 +122,16 @@ func (m *Machine) enqueue(s *step) {
 	s.d.ReviewDueAt = ptr(m.deadlines.reviewDue(s.now, s.d.Priority, total))
 }
 
+// resolve records the outcome. Only a platform decision opens an appeal
+// window; a settlement is the parties' own agreement and closes once its
+// remedies are executed.
 func (m *Machine) resolve(d *Dispute, o *Outcome, now time.Time) {
 	d.Outcome = o
 	d.SellerResponseDueAt, d.BuyerResponseDueAt, d.InfoDueAt, d.QueuedAt, d.ReviewDueAt = nil, nil, nil, nil, nil
-	d.AppealDueAt = ptr(m.appealDue(now, o.Remedies))
+	d.AppealDueAt = nil
+	if o.Kind == OutcomeDecided {
+		d.AppealDueAt = ptr(m.appealDue(now, o.Remedies))
+	}
 }
 
 func (m *Machine) closeCase(d *Dispute, now time.Time) {

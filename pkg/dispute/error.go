@@ -53,6 +53,22 @@ const (
 	ReasonUnknownEvent           = "unknown_event"
 	ReasonInvalidReason          = "invalid_reason"
 	ReasonInvalidLanguage        = "invalid_language"
+	// ReasonOrderAlreadyDisputed: the order already had its outcome (an
+	// earlier dispute was decided or settled), or its one more dispute after
+	// a withdrawal or lapse.
+	ReasonOrderAlreadyDisputed = "order_already_disputed"
+	// ReasonSettlementNotAppealable: the parties settled; only the
+	// platform's decisions are appealable.
+	ReasonSettlementNotAppealable = "settlement_not_appealable"
+	// ReasonOfferNoLongerValid: the open offer no longer fits the order as
+	// it is now (its total, currency or listings changed).
+	ReasonOfferNoLongerValid = "offer_no_longer_valid"
+	// ReasonRemediesOutstanding: a settlement closes only once all its
+	// remedies are executed.
+	ReasonRemediesOutstanding = "remedies_outstanding"
+	// ReasonNoFailedRemedy: settlement_failed needs a settlement remedy
+	// reported failed.
+	ReasonNoFailedRemedy = "no_failed_remedy"
 )
 
 // FieldError names one offending input field.

@@ -28,6 +28,9 @@ const (
 	EventReleaseAppeal Event = "release_appeal"
 	EventDecideAppeal  Event = "decide_appeal"
 	EventClose         Event = "close"
+	// EventSettlementFailed hands a settled dispute to the platform when a
+	// remedy the parties agreed on could not be carried out.
+	EventSettlementFailed Event = "settlement_failed"
 )
 
 // UserEvents are the events callers fire through the API, in lifecycle order.
@@ -37,8 +40,10 @@ var UserEvents = []Event{
 	EventAppeal, EventAssignAppeal, EventReleaseAppeal, EventDecideAppeal,
 }
 
-// SystemEvents are the events only the service itself fires when a deadline passes.
-var SystemEvents = []Event{EventAutoEscalate, EventLapse, EventInfoTimeout, EventClose}
+// SystemEvents are the events only the service itself fires: when a
+// deadline passes, when a settlement's remedies are all executed (close), or
+// when one of them failed (settlement_failed).
+var SystemEvents = []Event{EventAutoEscalate, EventLapse, EventInfoTimeout, EventClose, EventSettlementFailed}
 
 // Action is the URL name of an event ("seller-reply" for seller_reply).
 func (e Event) Action() string {

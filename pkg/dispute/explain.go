@@ -64,6 +64,11 @@ func Explain(d *Dispute, actor Actor) Status {
 			s.NextStep = "Answer the reviewer's question before the deadline; after it the review continues without your answer."
 		}
 	case StateResolved:
+		if settled(d) {
+			// Settlements cannot be appealed; they close once carried out.
+			s = Status{Summary: "The buyer and the seller settled the dispute; the agreed remedies are being carried out. The dispute closes once they are.", Waiting: "platform"}
+			break
+		}
 		s = Status{Summary: "The dispute is resolved.", Waiting: "nobody", DueAt: d.AppealDueAt}
 		if me != "" && d.Appeal == nil {
 			s.NextStep = "If you disagree you may appeal once, before the appeal deadline."
@@ -90,9 +95,9 @@ func outcomeText(d *Dispute, me Party) string {
 		case VerdictUpheld:
 			return "The appeal was rejected: the original decision stands. " + remediesText(d.Outcome.Remedies, me)
 		case VerdictOverturned:
-			return "The appeal succeeded: the original decision is reversed. " + remediesText(d.Appeal.Remedies, me)
+			return "The appeal succeeded: the original decision is reversed. " + revertedText(d.Appeal, me) + remediesText(d.Appeal.Remedies, me)
 		case VerdictModified:
-			return "The appeal led to a changed decision. " + remediesText(d.Appeal.Remedies, me)
+			return "The appeal led to a changed decision. " + revertedText(d.Appeal, me) + remediesText(d.Appeal.Remedies, me)
 		}
 	}
 	if d.Outcome == nil {
@@ -107,6 +112,62 @@ func outcomeText(d *Dispute, me Party) string {
 		return "The buyer and the seller agreed. " + remediesText(d.Outcome.Remedies, me)
 	}
 	return "The platform decided. " + remediesText(d.Outcome.Remedies, me)
+}
+
+// revertedText says what an appeal verdict takes back of the original
+// decision, and why: a refund already paid is clawed back, a suspension
+// lifted. Empty when nothing the reader may see is taken back.
+func revertedText(a *Appeal, me Party) string {
+	if len(a.Reverted) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(a.Reverted))
+	for _, r := range a.Reverted {
+		parts = append(parts, revertText(r, me))
+	}
+	why := "the appeal changed the decision"
+	if a.Verdict == VerdictOverturned {
+		why = "the decision was overturned on appeal"
+	}
+	if a.Rationale != "" {
+		why += " (" + strings.TrimSuffix(a.Rationale, ".") + ")"
+	}
+	return "Because " + why + ", the following is reversed: " + strings.Join(parts, " ") + " "
+}
+
+func revertText(r Remedy, me Party) string {
+	amount := ""
+	if r.Amount != nil {
+		amount = " of " + r.Amount.Amount + " " + r.Amount.Currency
+	}
+	switch r.Type {
+	case RemedyRefundFull, RemedyRefundPartial:
+		kind := "full refund"
+		if r.Type == RemedyRefundPartial {
+			kind = "partial refund" + amount
+		}
+		if me == PartyBuyer {
+			return "The " + kind + " you were given is taken back."
+		}
+		return "The " + kind + " to the buyer is taken back."
+	case RemedyOrderCancellation:
+		return "The cancellation of the order is undone."
+	case RemedyListingRemoval:
+		return "The listing " + r.ListingID + " is restored."
+	case RemedyAccountSuspension:
+		if r.Party == me {
+			return "The suspension of your account is lifted."
+		}
+		return "The suspension of the " + string(r.Party) + "'s account is lifted."
+	case RemedyAccountRestriction:
+		if r.Party == me {
+			return "The restriction of your account (" + r.Scope + ") is lifted."
+		}
+		return "The restriction of the " + string(r.Party) + "'s account (" + r.Scope + ") is lifted."
+	case RemedyLawEnforcementReferral:
+		return "The referral to the authorities is withdrawn."
+	}
+	return ""
 }
 
 func remediesText(rs []Remedy, me Party) string {

@@ -44,6 +44,8 @@ var EventTypes = map[Event]string{
 	EventReleaseAppeal: "dispute.appeal_released",
 	EventDecideAppeal:  "dispute.appeal_decided",
 	EventClose:         "dispute.closed",
+	// The platform takes over a settlement that could not be carried out.
+	EventSettlementFailed: "dispute.escalated",
 }
 
 // Feed event types beyond the lifecycle.

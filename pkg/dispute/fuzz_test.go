@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -221,6 +222,16 @@ func fzSeeds() [][]byte {
 		e(dispute.EventAssign, fzRevLogistics, 0, fzNow), e(dispute.EventAssign, fzRev, 0, fzNow),
 		e(dispute.EventDecide, fzRev, 0, fzNow), e(dispute.EventAppeal, fzSeller, 0, fz14d),
 		e(dispute.EventClose, fzStranger, 0, fzNow), e(dispute.EventClose, fzSystem, 0, fzNow)))
+	// Settlements: closed once every remedy is executed; taken over by the
+	// platform when one failed, then decided.
+	out = append(out, fzSeed(3, 0,
+		e(dispute.EventAcceptClaim, fzSeller, 0, fzHour), e(dispute.EventAppeal, fzBuyer, 0, fzHour),
+		e(dispute.EventClose, fzSystem, 0, fzHour), e(dispute.EventSettlementFailed, fzSystem, 1, fzHour),
+		e(dispute.EventSettlementFailed, fzSystem, 2, fzHour), e(dispute.EventAssign, fzRev, 0, fzNow),
+		e(dispute.EventDecide, fzRev, 0, fzHour)))
+	out = append(out, fzSeed(3, 0,
+		e(dispute.EventSellerReply, fzSeller, 1, fzHour), e(dispute.EventAcceptOffer, fzBuyer, 0, fzHour),
+		e(dispute.EventClose, fzSystem, 1, fzHour)))
 	out = append(out, []byte("\x06\x01\x00\xff\xfe\xfd\xfc\x00\x01\x02\x03"))
 
 	out = append(out,
@@ -264,12 +275,12 @@ func FuzzEventSequences(f *testing.F) {
 		if data[2]%2 == 1 {
 			// Someone who is not the buyer cannot open, nor learn that the order exists.
 			who := fzActors[1+int(data[2]/2)%(len(fzActors)-1)]
-			if _, err := m.Open(ctx, "dsp_fz", order, who, in, false, now); dispute.ErrorCode(err) != dispute.ENOTFOUND {
+			if _, err := m.Open(ctx, "dsp_fz", order, who, in, nil, now); dispute.ErrorCode(err) != dispute.ENOTFOUND {
 				t.Fatalf("open by %s: %v, want not found", who.ID, err)
 			}
 		}
 		buyer := fzActors[fzBuyer]
-		ch, err := m.Open(ctx, "dsp_fz", order, buyer, in, false, now)
+		ch, err := m.Open(ctx, "dsp_fz", order, buyer, in, nil, now)
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}
@@ -307,7 +318,7 @@ func FuzzEventSequences(f *testing.F) {
 
 			before := fzSnapshot(t, d)
 			allowed := m.Allowed(ctx, d, who, now)
-			ch, err := m.Apply(ctx, d, order, who, cmd, now)
+			ch, err := m.Apply(ctx, d, fzFacts(d, order, steps[i+2]), who, cmd, now)
 			if after := fzSnapshot(t, d); after != before {
 				t.Fatalf("step %d: %s by %s modified its input:\nbefore %s\nafter  %s", i/4, ev, who.ID, before, after)
 			}
@@ -356,6 +367,27 @@ func FuzzEventSequences(f *testing.F) {
 	})
 }
 
+// fzFacts gives the machine the order and, for a settlement, one remedy
+// instruction per remedy, all in the status the step's variant picks
+// (pending, executed or failed), as the marketplace might have reported.
+func fzFacts(d *dispute.Dispute, order *dispute.Order, variant byte) dispute.Facts {
+	f := dispute.Facts{Order: order}
+	if d.Outcome == nil || d.Outcome.Kind != dispute.OutcomeSettled {
+		return f
+	}
+	statuses := []dispute.InstructionStatus{dispute.InstructionPending, dispute.InstructionExecuted, dispute.InstructionFailed}
+	for i, r := range d.Outcome.Remedies {
+		if r.Type == dispute.RemedyNoAction {
+			continue
+		}
+		f.Instructions = append(f.Instructions, &dispute.Instruction{
+			ID: fmt.Sprintf("rem_fz%d", i), DisputeID: d.ID, Action: dispute.ActionApply, Remedy: r,
+			Status: statuses[int(variant)%len(statuses)],
+		})
+	}
+	return f
+}
+
 func fzSnapshot(tb testing.TB, d *dispute.Dispute) string {
 	tb.Helper()
 	b, err := json.Marshal(d)
@@ -378,7 +410,7 @@ func TestFuzzSeedsReachEveryTransition(t *testing.T) {
 		m := dispute.NewMachine(fzDeadlines[int(seed[1])%len(fzDeadlines)])
 		now := fzStart
 		in := dispute.OpenInput{OrderID: "ord_fz", Reason: fzReasons[int(seed[0])%len(fzReasons)], Description: "x", Language: "en"}
-		ch, err := m.Open(ctx, "dsp_fz", fzOrder(), fzActors[fzBuyer], in, false, now)
+		ch, err := m.Open(ctx, "dsp_fz", fzOrder(), fzActors[fzBuyer], in, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -387,7 +419,7 @@ func TestFuzzSeedsReachEveryTransition(t *testing.T) {
 		for i := 3; i+4 <= len(seed); i += 4 {
 			now = now.Add(fzAdvances[int(seed[i+3])%len(fzAdvances)])
 			ev := fzEvents[int(seed[i])%len(fzEvents)]
-			ch, err := m.Apply(ctx, d, fzOrder(), fzActors[int(seed[i+1])%len(fzActors)], fzCommand(ev, seed[i+2], now), now)
+			ch, err := m.Apply(ctx, d, fzFacts(d, fzOrder(), seed[i+2]), fzActors[int(seed[i+1])%len(fzActors)], fzCommand(ev, seed[i+2], now), now)
 			if err == nil {
 				seen[key{ch.Event, ch.From, ch.To}] = true
 				d = ch.After

@@ -66,45 +66,36 @@ func (in *Instruction) Concerns(p Party) bool {
 }
 
 // instructions returns the instructions an accepted change issues. earlier are
-// the dispute's instructions so far; an appeal that overturns or modifies a
-// decision reverts those no longer wanted and applies the new remedies.
+// the dispute's instructions so far. A settlement applies its remedies. A
+// decision or an appeal verdict wants a set of remedies: those already in
+// force stay as they are, the others are applied, and those in force but no
+// longer wanted are reverted (an appeal that overturns a decision; a
+// decision after a failed settlement).
 func instructions(ch *Change, earlier []*Instruction, now time.Time) []*Instruction {
 	d := ch.After
-	var apply []Remedy
-	var revert []*Instruction
+	var wanted []Remedy
 	switch ch.Event {
-	case EventAcceptOffer, EventAcceptClaim, EventDecide:
-		apply = d.Outcome.Remedies
+	case EventAcceptOffer, EventAcceptClaim:
+		wanted = d.Outcome.Remedies
+	case EventDecide:
+		wanted = d.Outcome.Remedies
 	case EventDecideAppeal:
 		if d.Appeal.Verdict == VerdictUpheld {
 			return nil
 		}
-		// In force: applied and not yet reverted.
-		reverted := map[string]bool{}
-		for _, in := range earlier {
-			if in.Action == ActionRevert {
-				reverted[in.Reverts] = true
-			}
-		}
-		var inForce []*Instruction
-		for _, in := range earlier {
-			if in.Action == ActionApply && !reverted[in.ID] {
-				inForce = append(inForce, in)
-			}
-		}
-		wanted := d.Appeal.Remedies
-		for _, in := range inForce {
-			i := slices.IndexFunc(wanted, func(r Remedy) bool { return reflect.DeepEqual(r, in.Remedy) })
-			if i >= 0 {
-				// Unchanged remedies stay as they are.
-				wanted = slices.Delete(slices.Clone(wanted), i, i+1)
-				continue
-			}
-			revert = append(revert, in)
-		}
-		apply = wanted
+		wanted = d.Appeal.Remedies
 	default:
 		return nil
+	}
+	var revert []*Instruction
+	for _, in := range inForce(earlier) {
+		i := slices.IndexFunc(wanted, func(r Remedy) bool { return reflect.DeepEqual(r, in.Remedy) })
+		if i >= 0 {
+			// Unchanged remedies stay as they are.
+			wanted = slices.Delete(slices.Clone(wanted), i, i+1)
+			continue
+		}
+		revert = append(revert, in)
 	}
 	var out []*Instruction
 	for _, in := range revert {
@@ -113,7 +104,7 @@ func instructions(ch *Change, earlier []*Instruction, now time.Time) []*Instruct
 			Reverts: in.ID, Status: InstructionPending, CreatedAt: now, UpdatedAt: now,
 		})
 	}
-	for _, r := range apply {
+	for _, r := range wanted {
 		if r.Type == RemedyNoAction {
 			continue
 		}
@@ -125,21 +116,35 @@ func instructions(ch *Change, earlier []*Instruction, now time.Time) []*Instruct
 	return out
 }
 
-// issueInstructions writes the remedy instructions of an accepted change, in
-// its transaction: the outbox the marketplace's systems read.
-func (s *Service) issueInstructions(ctx context.Context, tx Tx, ch *Change, now time.Time) error {
-	var earlier []*Instruction
-	switch ch.Event {
-	case EventAcceptOffer, EventAcceptClaim, EventDecide:
-	case EventDecideAppeal:
-		var err error
-		if earlier, err = tx.Instructions(ctx, ch.After.ID); err != nil {
-			return err
+// inForce returns the instructions that apply a remedy which holds: not
+// reverted since, and not reported failed (a failed remedy never took
+// effect, so there is nothing to keep or take back).
+func inForce(all []*Instruction) []*Instruction {
+	reverted := map[string]bool{}
+	for _, in := range all {
+		if in.Action == ActionRevert {
+			reverted[in.Reverts] = true
 		}
-	default:
-		return nil
 	}
-	return tx.AddInstructions(ctx, instructions(ch, earlier, now))
+	var out []*Instruction
+	for _, in := range all {
+		if in.Action == ActionApply && !reverted[in.ID] && in.Status != InstructionFailed {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// issueInstructions writes the remedy instructions of an accepted change, in
+// its transaction: the outbox the marketplace's systems read. earlier are
+// the dispute's instructions so far (read for the events that need them). It
+// returns how many it issued.
+func (s *Service) issueInstructions(ctx context.Context, tx Tx, ch *Change, earlier []*Instruction, now time.Time) (int, error) {
+	ins := instructions(ch, earlier, now)
+	if len(ins) == 0 {
+		return 0, nil
+	}
+	return len(ins), tx.AddInstructions(ctx, ins)
 }
 
 // ReportInstruction records what the marketplace's systems did with an
@@ -205,9 +210,41 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 			fe.SellerID = ""
 		}
 		out = in
-		return tx.AddEvent(ctx, fe)
+		if err := tx.AddEvent(ctx, fe); err != nil {
+			return err
+		}
+		return s.settle(ctx, tx, d)
 	})
 	return out, err
+}
+
+// settle moves a settlement on after a remedy report: once every remedy is
+// executed the dispute closes; when one failed, the platform takes the case
+// over (settlement_failed). A platform decision is left to its appeal window.
+func (s *Service) settle(ctx context.Context, tx Tx, d *Dispute) error {
+	if d.State != StateResolved || !settled(d) {
+		return nil
+	}
+	all, err := tx.Instructions(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	ev := EventClose
+	for _, in := range all {
+		switch in.Status {
+		case InstructionFailed:
+			ev = EventSettlementFailed
+		case InstructionPending:
+			if ev == EventClose {
+				ev = ""
+			}
+		}
+	}
+	if ev == "" {
+		return nil // remedies still outstanding
+	}
+	_, err = s.apply(ctx, tx, d, SystemActor, Command{Event: ev})
+	return err
 }
 
 // Instructions lists remedy instructions. Staff and the marketplace's systems

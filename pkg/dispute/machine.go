@@ -16,7 +16,7 @@ type Deadlines struct {
 	SellerResponse time.Duration // seller's time to answer an opened dispute
 	BuyerResponse  time.Duration // buyer's time to answer the seller
 	InfoResponse   time.Duration // a party's time to answer a reviewer, unless the reviewer says otherwise
-	AppealWindow   time.Duration // appeal window after settlements and non-restrictive outcomes
+	AppealWindow   time.Duration // appeal window after platform decisions that restrict nobody
 	// AppealWindowRestrictiveMonths is the appeal window, in calendar months,
 	// after outcomes that restrict a user (the EU Digital Services Act asks
 	// for at least six).
@@ -102,6 +102,7 @@ var Transitions = []Transition{
 	{Name: "release_appeal", Event: EventReleaseAppeal, From: []State{StateAppealReview}, To: StateAppealed},
 	{Name: "decide_appeal", Event: EventDecideAppeal, From: []State{StateAppealReview}, To: StateClosed},
 	{Name: "close", Event: EventClose, From: []State{StateResolved}, To: StateClosed},
+	{Name: "settlement_failed", Event: EventSettlementFailed, From: []State{StateResolved}, To: StateEscalated},
 }
 
 var fsmEvents = func() fsm.Events {
@@ -157,15 +158,29 @@ func (m *Machine) WithRouting(rt RoutingTable) *Machine {
 // Deadlines returns the machine's effective deadlines.
 func (m *Machine) Deadlines() Deadlines { return m.deadlines }
 
+// Facts are what an event's rules may need to know beyond the dispute
+// itself. The service reads only what the event needs (see needsOrder and
+// needsInstructions); a nil field means "not read".
+type Facts struct {
+	// Order is the dispute's order as it is now: remedies are checked
+	// against its total, currency and listings.
+	Order *Order
+	// Instructions are the remedy instructions issued for the dispute so
+	// far, with what the marketplace reported on them.
+	Instructions []*Instruction
+}
+
 // step is one event in flight: what the guards and effects see.
 type step struct {
 	d     *Dispute // a copy; effects write to it
 	order *Order
-	actor Actor
-	cmd   Command
-	now   time.Time
-	role  Role // the role the actor acts as
-	dry   bool // only check who and when, not the payload (allowed_actions)
+	// instructions are the dispute's remedy instructions (Facts).
+	instructions []*Instruction
+	actor        Actor
+	cmd          Command
+	now          time.Time
+	role         Role // the role the actor acts as
+	dry          bool // only check who and when, not the payload (allowed_actions)
 }
 
 // Change is the result of an accepted event.
@@ -180,12 +195,13 @@ type Change struct {
 }
 
 // Apply fires cmd at dispute d on behalf of actor. It returns the change
-// without modifying d, or an *Error saying why the event is refused. order is
-// the dispute's order; rules about amounts and listings need it.
-func (m *Machine) Apply(ctx context.Context, d *Dispute, order *Order, actor Actor, cmd Command, now time.Time) (*Change, error) {
+// without modifying d, or an *Error saying why the event is refused. facts
+// carry what the event's rules read beyond the dispute (the order, the
+// remedy instructions).
+func (m *Machine) Apply(ctx context.Context, d *Dispute, facts Facts, actor Actor, cmd Command, now time.Time) (*Change, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	cp := clone(d)
-	s := &step{d: cp, order: order, actor: actor, cmd: cmd, now: now}
+	s := &step{d: cp, order: facts.Order, instructions: facts.Instructions, actor: actor, cmd: cmd, now: now}
 	if err := m.fire(ctx, s, string(cmd.Event)); err != nil {
 		return nil, err
 	}
@@ -194,9 +210,9 @@ func (m *Machine) Apply(ctx context.Context, d *Dispute, order *Order, actor Act
 	return &Change{Event: cmd.Event, From: d.State, To: cp.State, Role: s.role, Before: d, After: cp, Message: s.message()}, nil
 }
 
-// Open creates a dispute for order on behalf of the buyer. hasActive says
-// whether the order already has a dispute that is not closed.
-func (m *Machine) Open(ctx context.Context, id string, order *Order, actor Actor, in OpenInput, hasActive bool, now time.Time) (*Change, error) {
+// Open creates a dispute for order on behalf of the buyer. earlier are the
+// disputes opened on the order before, in any state.
+func (m *Machine) Open(ctx context.Context, id string, order *Order, actor Actor, in OpenInput, earlier []*Dispute, now time.Time) (*Change, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	if order == nil {
 		return nil, Errorf(ENOTFOUND, ReasonOrderNotFound, "order %s not found", in.OrderID)
@@ -209,8 +225,8 @@ func (m *Machine) Open(ctx context.Context, id string, order *Order, actor Actor
 	if err := validateOpen(in, order); err != nil {
 		return nil, err
 	}
-	if hasActive {
-		return nil, Errorf(ECONFLICT, ReasonActiveDisputeExists, "order %s already has an active dispute", order.ID)
+	if err := oncePerOutcome(order.ID, earlier); err != nil {
+		return nil, err
 	}
 	team := m.routing[in.Reason]
 	items := in.ItemCount
@@ -236,6 +252,31 @@ func (m *Machine) Open(ctx context.Context, id string, order *Order, actor Actor
 	m.effects(s)
 	d.Version = 1
 	return &Change{Event: EventOpen, From: StateNew, To: d.State, Role: RoleBuyer, After: d}, nil
+}
+
+// maxDisputesPerOrder is how many disputes an order may have: one, and one
+// more after the first was withdrawn or lapsed.
+const maxDisputesPerOrder = 2
+
+// oncePerOutcome is the rule "one dispute per order and outcome": once a
+// dispute on the order was decided or settled there is no second one (the
+// outcome, a refund say, was given); while one is open there is no other;
+// after a withdrawal or a lapse the buyer may open once more.
+func oncePerOutcome(orderID string, earlier []*Dispute) error {
+	for _, d := range earlier {
+		if d.Outcome != nil && (d.Outcome.Kind == OutcomeDecided || d.Outcome.Kind == OutcomeSettled) {
+			return Errorf(ECONFLICT, ReasonOrderAlreadyDisputed, "order %s was already the subject of dispute %s, which was %s; an order gets one outcome", orderID, d.ID, d.Outcome.Kind)
+		}
+	}
+	for _, d := range earlier {
+		if d.State != StateClosed {
+			return Errorf(ECONFLICT, ReasonActiveDisputeExists, "order %s already has an active dispute (%s)", orderID, d.ID)
+		}
+	}
+	if len(earlier) >= maxDisputesPerOrder {
+		return Errorf(ECONFLICT, ReasonOrderAlreadyDisputed, "order %s already had %d disputes; after a withdrawal or a lapse a dispute may be opened once more, not again", orderID, len(earlier))
+	}
+	return nil
 }
 
 func validateOpen(in OpenInput, order *Order) error {

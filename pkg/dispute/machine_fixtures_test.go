@@ -139,9 +139,14 @@ func fixture(tb testing.TB, s dispute.State, e dispute.Event) *dispute.Dispute {
 		d.SellerAnswered = true
 		d.Outcome = fxDecision(t0.Add(-2 * day))
 		d.AppealDueAt = at(12 * day)
-		if e == dispute.EventClose {
+		switch e {
+		case dispute.EventClose:
 			d.Outcome = fxDecision(t0.Add(-15 * day))
 			d.AppealDueAt = at(-day)
+		case dispute.EventSettlementFailed:
+			// A settlement (no appeal window) whose refund failed: see fxFacts.
+			d.Outcome = &dispute.Outcome{Kind: dispute.OutcomeSettled, Remedies: []dispute.Remedy{{Type: dispute.RemedyRefundFull}}, FavouredParty: dispute.PartyBuyer, At: t0.Add(-2 * day)}
+			d.AppealDueAt = nil
 		}
 	case dispute.StateAppealed:
 		d.SellerAnswered = true
@@ -262,7 +267,7 @@ func wantFields(tb testing.TB, err error, fields ...string) {
 // mustApply fires cmd and fails the test if it is refused.
 func mustApply(tb testing.TB, m *dispute.Machine, d *dispute.Dispute, a dispute.Actor, cmd dispute.Command, now time.Time) *dispute.Change {
 	tb.Helper()
-	ch, err := m.Apply(tb.Context(), d, fxOrder(), a, cmd, now)
+	ch, err := m.Apply(tb.Context(), d, dispute.Facts{Order: fxOrder()}, a, cmd, now)
 	if err != nil {
 		tb.Fatalf("%s by %s in %s: %v", cmd.Event, a.ID, d.State, err)
 	}
@@ -272,10 +277,23 @@ func mustApply(tb testing.TB, m *dispute.Machine, d *dispute.Dispute, a dispute.
 	return ch
 }
 
-// apply fires cmd at the fixture machine with the fixture order.
+// apply fires cmd at the fixture machine with the fixture's facts.
 func apply(tb testing.TB, m *dispute.Machine, d *dispute.Dispute, a dispute.Actor, cmd dispute.Command, now time.Time) (*dispute.Change, error) {
 	tb.Helper()
-	return m.Apply(tb.Context(), d, fxOrder(), a, cmd, now)
+	return m.Apply(tb.Context(), d, fxFacts(d), a, cmd, now)
+}
+
+// fxFacts are the fixture order and, for a settlement, its refund
+// instruction reported failed.
+func fxFacts(d *dispute.Dispute) dispute.Facts {
+	f := dispute.Facts{Order: fxOrder()}
+	if d.Outcome != nil && d.Outcome.Kind == dispute.OutcomeSettled {
+		f.Instructions = []*dispute.Instruction{{
+			ID: "rem_fx1", DisputeID: d.ID, Event: dispute.EventAcceptClaim, Action: dispute.ActionApply,
+			Remedy: d.Outcome.Remedies[0], Status: dispute.InstructionFailed, CreatedAt: d.Outcome.At, UpdatedAt: t0,
+		}}
+	}
+	return f
 }
 
 func newMachine() *dispute.Machine { return dispute.NewMachine(dispute.Deadlines{}) }

@@ -35,6 +35,8 @@ var lifecycle = map[dispute.Event]struct {
 	"release_appeal": {from: []dispute.State{"appeal_review"}, to: "appealed"},
 	"decide_appeal":  {from: []dispute.State{"appeal_review"}, to: "closed"},
 	"close":          {from: []dispute.State{"resolved"}, to: "closed"},
+	// settlement_failed: the platform takes over a settlement whose remedy failed.
+	"settlement_failed": {from: []dispute.State{"resolved"}, to: "escalated"},
 }
 
 // allStates are the nine states of lifecycle.md.
@@ -75,6 +77,7 @@ assign_appeal  R     R      R    R    R     Y      Y       E       Y    Y     R 
 release_appeal R     R      A    A    A     A      A       A       Y    Y     R      R
 decide_appeal  R     R      A    A    A     A      A       A       A    A     R      R
 close          R     R      R    R    R     R      R       R       R    R     Y      R
+settlement_failed R  R      R    R    R     R      R       R       R    R     Y      R
 `
 
 // assigneeIn is who owns the fixture dispute in each state (fixture()).
@@ -164,8 +167,8 @@ func expected(grid map[dispute.Event]map[who]byte, s dispute.State, e dispute.Ev
 func TestSpecCoversTheMachine(t *testing.T) {
 	grid := firedBy(t)
 	events := slices.Concat(dispute.UserEvents, dispute.SystemEvents)
-	if len(events) != 19 {
-		t.Errorf("UserEvents+SystemEvents has %d events, lifecycle.md has 19 besides open", len(events))
+	if len(events) != 20 {
+		t.Errorf("UserEvents+SystemEvents has %d events, lifecycle.md has 20 besides open", len(events))
 	}
 	for _, e := range events {
 		if _, ok := lifecycle[e]; !ok {
@@ -265,7 +268,7 @@ func TestApplyMatrix(t *testing.T) {
 			}
 		}
 	}
-	if want := 9 * 19 * 12; cases != want {
+	if want := 9 * 20 * 12; cases != want {
 		t.Errorf("matrix ran %d cases, want %d", cases, want)
 	}
 	t.Logf("matrix: %d combinations, %d accepted, %d refused", cases, accepted, cases-accepted)
@@ -410,7 +413,7 @@ func TestSellerMustAnswerFirst(t *testing.T) {
 		order := fxOrder()
 		open, err := m.Open(t.Context(), fxDisputeID, order, actor(whoBuyer), dispute.OpenInput{
 			OrderID: order.ID, Reason: "item_not_received", Description: "Nothing arrived.", Language: "en",
-		}, false, t0)
+		}, nil, t0)
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}
@@ -453,7 +456,7 @@ func TestOpen(t *testing.T) {
 	}
 	for _, rt := range routes {
 		t.Run("Route/"+string(rt.reason), func(t *testing.T) {
-			ch, err := m.Open(t.Context(), "dsp_new", fxOrder(), actor(whoBuyer), valid(rt.reason), false, t0)
+			ch, err := m.Open(t.Context(), "dsp_new", fxOrder(), actor(whoBuyer), valid(rt.reason), nil, t0)
 			if err != nil {
 				t.Fatalf("open refused: %v", err)
 			}
@@ -496,7 +499,7 @@ func TestOpen(t *testing.T) {
 
 	t.Run("ConfiguredSellerDeadline", func(t *testing.T) {
 		m := dispute.NewMachine(dispute.Deadlines{SellerResponse: 24 * time.Hour})
-		ch, err := m.Open(t.Context(), "dsp_new", fxOrder(), actor(whoBuyer), valid("other"), false, t0)
+		ch, err := m.Open(t.Context(), "dsp_new", fxOrder(), actor(whoBuyer), valid("other"), nil, t0)
 		if err != nil {
 			t.Fatalf("open: %v", err)
 		}
@@ -504,31 +507,36 @@ func TestOpen(t *testing.T) {
 	})
 
 	refusals := []struct {
-		name      string
-		order     *dispute.Order
-		who       who
-		in        dispute.OpenInput
-		hasActive bool
-		code      string
-		reason    string
-		fields    []string
+		name    string
+		order   *dispute.Order
+		who     who
+		in      dispute.OpenInput
+		earlier []*dispute.Dispute
+		code    string
+		reason  string
+		fields  []string
 	}{
-		{"ErrActiveDisputeExists", fxOrder(), whoBuyer, valid("item_damaged"), true, "conflict", "active_dispute_exists", nil},
-		{"ErrActiveDisputeExistsSafety", fxOrder(), whoBuyer, valid("fraud"), true, "conflict", "active_dispute_exists", nil},
-		{"ErrOrderNotFound", nil, whoBuyer, valid("other"), false, "not_found", "order_not_found", nil},
-		{"ErrSellerCannotOpen", fxOrder(), whoSeller, valid("other"), false, "not_found", "order_not_found", nil},
-		{"ErrStrangerCannotOpen", fxOrder(), whoStranger, valid("other"), false, "not_found", "order_not_found", nil},
-		{"ErrReviewerCannotOpen", fxOrder(), whoTeamReviewer, valid("other"), false, "not_found", "order_not_found", nil},
-		{"ErrSystemCannotOpen", fxOrder(), whoSystem, valid("other"), false, "not_found", "order_not_found", nil},
-		{"ErrUnknownReason", fxOrder(), whoBuyer, dispute.OpenInput{OrderID: fxOrderID, Reason: "changed_my_mind", Description: "x", Language: "en"}, false, "invalid", "validation_failed", []string{"reason"}},
-		{"ErrUnknownLanguage", fxOrder(), whoBuyer, dispute.OpenInput{OrderID: fxOrderID, Reason: "other", Description: "x", Language: "xx"}, false, "invalid", "validation_failed", []string{"language"}},
-		{"ErrBlankDescription", fxOrder(), whoBuyer, dispute.OpenInput{OrderID: fxOrderID, Reason: "other", Description: " \t", Language: "en"}, false, "invalid", "validation_failed", []string{"description"}},
-		{"ErrTooManyItems", fxOrder(), whoBuyer, dispute.OpenInput{OrderID: fxOrderID, Reason: "other", Description: "x", Language: "en", ItemCount: 3}, false, "invalid", "validation_failed", []string{"item_count"}},
-		{"ErrNegativeItems", fxOrder(), whoBuyer, dispute.OpenInput{OrderID: fxOrderID, Reason: "other", Description: "x", Language: "en", ItemCount: -1}, false, "invalid", "validation_failed", []string{"item_count"}},
+		{"ErrActiveDisputeExists", fxOrder(), whoBuyer, valid("item_damaged"), earlier(dispute.StateAwaitingBuyer, ""), "conflict", "active_dispute_exists", nil},
+		{"ErrActiveDisputeExistsSafety", fxOrder(), whoBuyer, valid("fraud"), earlier(dispute.StateEscalated, ""), "conflict", "active_dispute_exists", nil},
+		{"ErrOrderAlreadyDecided", fxOrder(), whoBuyer, valid("item_damaged"), earlier(dispute.StateClosed, dispute.OutcomeDecided), "conflict", "order_already_disputed", nil},
+		{"ErrOrderDecidedAppealWindowOpen", fxOrder(), whoBuyer, valid("item_damaged"), earlier(dispute.StateResolved, dispute.OutcomeDecided), "conflict", "order_already_disputed", nil},
+		{"ErrOrderAlreadySettled", fxOrder(), whoBuyer, valid("other"), earlier(dispute.StateClosed, dispute.OutcomeSettled), "conflict", "order_already_disputed", nil},
+		{"ErrSettledAfterAWithdrawal", fxOrder(), whoBuyer, valid("other"), earlier(dispute.StateClosed, dispute.OutcomeWithdrawn, dispute.StateClosed, dispute.OutcomeSettled), "conflict", "order_already_disputed", nil},
+		{"ErrThirdDisputeAfterWithdrawalAndLapse", fxOrder(), whoBuyer, valid("other"), earlier(dispute.StateClosed, dispute.OutcomeWithdrawn, dispute.StateClosed, dispute.OutcomeLapsed), "conflict", "order_already_disputed", nil},
+		{"ErrOrderNotFound", nil, whoBuyer, valid("other"), nil, "not_found", "order_not_found", nil},
+		{"ErrSellerCannotOpen", fxOrder(), whoSeller, valid("other"), nil, "not_found", "order_not_found", nil},
+		{"ErrStrangerCannotOpen", fxOrder(), whoStranger, valid("other"), nil, "not_found", "order_not_found", nil},
+		{"ErrReviewerCannotOpen", fxOrder(), whoTeamReviewer, valid("other"), nil, "not_found", "order_not_found", nil},
+		{"ErrSystemCannotOpen", fxOrder(), whoSystem, valid("other"), nil, "not_found", "order_not_found", nil},
+		{"ErrUnknownReason", fxOrder(), whoBuyer, dispute.OpenInput{OrderID: fxOrderID, Reason: "changed_my_mind", Description: "x", Language: "en"}, nil, "invalid", "validation_failed", []string{"reason"}},
+		{"ErrUnknownLanguage", fxOrder(), whoBuyer, dispute.OpenInput{OrderID: fxOrderID, Reason: "other", Description: "x", Language: "xx"}, nil, "invalid", "validation_failed", []string{"language"}},
+		{"ErrBlankDescription", fxOrder(), whoBuyer, dispute.OpenInput{OrderID: fxOrderID, Reason: "other", Description: " \t", Language: "en"}, nil, "invalid", "validation_failed", []string{"description"}},
+		{"ErrTooManyItems", fxOrder(), whoBuyer, dispute.OpenInput{OrderID: fxOrderID, Reason: "other", Description: "x", Language: "en", ItemCount: 3}, nil, "invalid", "validation_failed", []string{"item_count"}},
+		{"ErrNegativeItems", fxOrder(), whoBuyer, dispute.OpenInput{OrderID: fxOrderID, Reason: "other", Description: "x", Language: "en", ItemCount: -1}, nil, "invalid", "validation_failed", []string{"item_count"}},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
-			ch, err := m.Open(t.Context(), "dsp_new", tt.order, actor(tt.who), tt.in, tt.hasActive, t0)
+			ch, err := m.Open(t.Context(), "dsp_new", tt.order, actor(tt.who), tt.in, tt.earlier, t0)
 			if ch != nil {
 				t.Errorf("refusal returned a change")
 			}
@@ -540,10 +548,31 @@ func TestOpen(t *testing.T) {
 	}
 
 	t.Run("NoActiveDisputeOpens", func(t *testing.T) {
-		if _, err := m.Open(t.Context(), "dsp_new", fxOrder(), actor(whoBuyer), valid("item_damaged"), false, t0); err != nil {
+		if _, err := m.Open(t.Context(), "dsp_new", fxOrder(), actor(whoBuyer), valid("item_damaged"), nil, t0); err != nil {
 			t.Fatalf("open refused: %v", err)
 		}
 	})
+	for _, kind := range []dispute.OutcomeKind{dispute.OutcomeWithdrawn, dispute.OutcomeLapsed} {
+		t.Run("OnceMoreAfter_"+string(kind), func(t *testing.T) {
+			if _, err := m.Open(t.Context(), "dsp_new", fxOrder(), actor(whoBuyer), valid("item_damaged"), earlier(dispute.StateClosed, kind), t0); err != nil {
+				t.Fatalf("open after a dispute %s refused: %v", kind, err)
+			}
+		})
+	}
+}
+
+// earlier returns disputes on the order, from pairs of state and outcome
+// kind ("" for none).
+func earlier(pairs ...any) []*dispute.Dispute {
+	var out []*dispute.Dispute
+	for i := 0; i < len(pairs); i += 2 {
+		d := &dispute.Dispute{ID: fmt.Sprintf("dsp_earlier%d", i/2), OrderID: fxOrderID, State: pairs[i].(dispute.State)}
+		if k, _ := pairs[i+1].(dispute.OutcomeKind); k != "" {
+			d.Outcome = &dispute.Outcome{Kind: k}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // TestDeadlineNotPassed covers the system events: each fires from the
@@ -573,6 +602,9 @@ func TestDeadlineNotPassed(t *testing.T) {
 		{"AfterDeadline", &due, due.Add(day), ""},
 	}
 	for _, e := range dispute.SystemEvents {
+		if setters[e] == nil {
+			continue // settlement_failed has no deadline: TestSettlements
+		}
 		for _, tt := range tests {
 			t.Run(string(e)+"/"+tt.name, func(t *testing.T) {
 				d := fixture(t, from[e], e)
@@ -825,20 +857,25 @@ func TestAppealWindow(t *testing.T) {
 		who   who
 		event dispute.Event
 		offer []dispute.Remedy
-		want  time.Time
 	}{
-		{"AcceptClaim", "awaiting_seller", whoSeller, "accept_claim", nil, fourteenDays},
-		{"AcceptOfferRefund", "awaiting_buyer", whoBuyer, "accept_offer", []dispute.Remedy{{Type: "refund_partial", Amount: eur("5.00")}}, fourteenDays},
-		{"AcceptOfferListingRemoval", "awaiting_buyer", whoBuyer, "accept_offer", []dispute.Remedy{{Type: "refund_full"}, {Type: "listing_removal", ListingID: "lst_a"}}, sixMonths},
+		{"AcceptClaim", "awaiting_seller", whoSeller, "accept_claim", nil},
+		{"AcceptOfferRefund", "awaiting_buyer", whoBuyer, "accept_offer", []dispute.Remedy{{Type: "refund_partial", Amount: eur("5.00")}}},
 	}
 	for _, tt := range settlements {
-		t.Run("Settle/"+tt.name, func(t *testing.T) {
+		t.Run("ErrSettlementNotAppealable/"+tt.name, func(t *testing.T) {
 			d := fixture(t, tt.state, "")
 			if tt.offer != nil {
 				d.Offer.Remedies = tt.offer
 			}
 			ch := mustApply(t, m, d, actor(tt.who), dispute.Command{Event: tt.event}, t0)
-			sameTime(t, "appeal_due_at", ch.After.AppealDueAt, tt.want)
+			isNil(t, "appeal_due_at", ch.After.AppealDueAt)
+			for _, p := range []who{whoBuyer, whoSeller} {
+				_, err := apply(t, m, ch.After, actor(p), validCommand("appeal", p), t0.Add(time.Hour))
+				wantRefusal(t, err, "conflict", "settlement_not_appealable")
+				if slices.Contains(m.Allowed(t.Context(), ch.After, actor(p), t0.Add(time.Hour)), dispute.EventAppeal) {
+					t.Errorf("appeal is among the %s's allowed actions after a settlement", id(p))
+				}
+			}
 		})
 	}
 
@@ -1340,7 +1377,7 @@ func TestFullLifecycle(t *testing.T) {
 	order := fxOrder()
 	ch, err := m.Open(t.Context(), fxDisputeID, order, actor(whoBuyer), dispute.OpenInput{
 		OrderID: order.ID, Reason: "item_not_received", Description: "Nothing arrived.", Language: "en",
-	}, false, t0)
+	}, nil, t0)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

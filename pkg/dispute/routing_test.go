@@ -40,7 +40,7 @@ func TestOpenFollowsConfiguredRouting(t *testing.T) {
 	for reason, want := range map[dispute.Reason]dispute.Team{
 		dispute.ReasonItemDamaged: dispute.TeamObjectExperts, dispute.ReasonItemNotReceived: dispute.TeamLogistics,
 	} {
-		ch, err := m.Open(context.Background(), "dsp_1", order, dispute.Actor{ID: "b"}, dispute.OpenInput{OrderID: "o1", Reason: reason, Description: "d", Language: "en"}, false, now)
+		ch, err := m.Open(context.Background(), "dsp_1", order, dispute.Actor{ID: "b"}, dispute.OpenInput{OrderID: "o1", Reason: reason, Description: "d", Language: "en"}, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package dispute
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -37,7 +38,7 @@ var rules = map[Event]rule{
 			return Errorf(ECONFLICT, ReasonNoOpenOffer, "there is no open offer to accept")
 		}
 		return nil
-	}},
+	}, input: offerStillValid},
 	EventAcceptClaim: {who: party(PartySeller)},
 	EventEscalate: {who: parties, input: requireReason, when: func(_ *Machine, s *step) error {
 		if s.role == RoleBuyer && s.d.State == StateAwaitingSeller && !s.d.SellerAnswered && !passed(s.d.SellerResponseDueAt, s) {
@@ -61,17 +62,75 @@ var rules = map[Event]rule{
 		}
 		return s.actor.staffRole(), nil
 	}},
-	EventRelease:       {who: assigneeOrSupervisor},
-	EventRequestInfo:   {who: assignee, input: requestInfoInput},
-	EventProvideInfo:   {who: targetedParty, input: requireMessage},
-	EventInfoTimeout:   {who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
-	EventDecide:        {who: assignee, input: decideInput},
-	EventAppeal:        {who: parties, when: appealWhen, input: requireReason},
-	EventAssignAppeal:  {who: appealReviewer, when: fourEyes},
-	EventReleaseAppeal: {who: assigneeOrSupervisor},
-	EventDecideAppeal:  {who: assignee, input: decideAppealInput},
-	EventClose:         {who: system, when: deadline(func(d *Dispute) *timeRef { return d.AppealDueAt })},
+	EventRelease:          {who: assigneeOrSupervisor},
+	EventRequestInfo:      {who: assignee, input: requestInfoInput},
+	EventProvideInfo:      {who: targetedParty, input: requireMessage},
+	EventInfoTimeout:      {who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
+	EventDecide:           {who: assignee, input: decideInput},
+	EventAppeal:           {who: parties, when: appealWhen, input: requireReason},
+	EventAssignAppeal:     {who: appealReviewer, when: fourEyes},
+	EventReleaseAppeal:    {who: assigneeOrSupervisor},
+	EventDecideAppeal:     {who: assignee, input: decideAppealInput},
+	EventClose:            {who: system, when: closeWhen},
+	EventSettlementFailed: {who: system, when: settlementFailedWhen},
 }
+
+// offerStillValid checks the offer being accepted against the order as it is
+// now: the order may have changed (total, currency, listings) since the
+// offer was made, and a refund must never exceed what was paid. The buyer did
+// nothing wrong, so this is a conflict, not invalid input; the buyer may
+// still reply, escalate or withdraw.
+func offerStillValid(_ *Machine, s *step) error {
+	if s.order == nil {
+		return nil // judging allowed actions: no order read
+	}
+	err := ValidateRemedies("offer.remedies", s.d.Offer.Remedies, s.order, s.now)
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	msg := "the offer no longer fits the order as it is now"
+	for _, f := range e.Fields {
+		msg += "; " + f.Field + " " + f.Message
+	}
+	return &Error{Code: ECONFLICT, Reason: ReasonOfferNoLongerValid, Message: msg + ". Reply to the seller or escalate instead.", Fields: e.Fields}
+}
+
+// closeWhen: a platform decision closes when its appeal window has passed; a
+// settlement, which cannot be appealed, once every remedy it gave was
+// reported executed.
+func closeWhen(m *Machine, s *step) error {
+	if !settled(s.d) {
+		return deadline(func(d *Dispute) *timeRef { return d.AppealDueAt })(m, s)
+	}
+	for _, in := range s.instructions {
+		if in.Status != InstructionExecuted {
+			return Errorf(ECONFLICT, ReasonRemediesOutstanding, "remedy instruction %s of the settlement is %s, not executed", in.ID, in.Status)
+		}
+	}
+	return nil
+}
+
+// settlementFailedWhen: the platform takes over a settlement one of whose
+// remedies the marketplace reported failed.
+func settlementFailedWhen(_ *Machine, s *step) error {
+	if !settled(s.d) {
+		return Errorf(ECONFLICT, ReasonNoFailedRemedy, "only a settlement is taken over when a remedy fails")
+	}
+	for _, in := range s.instructions {
+		if in.Status == InstructionFailed {
+			return nil
+		}
+	}
+	return Errorf(ECONFLICT, ReasonNoFailedRemedy, "no remedy of the settlement was reported failed")
+}
+
+// settled reports whether the dispute's outcome is the parties' own
+// agreement (an accepted offer or claim) rather than a platform decision.
+func settled(d *Dispute) bool { return d.Outcome != nil && d.Outcome.Kind == OutcomeSettled }
 
 // offerable are the remedies a seller may offer: what the parties can settle
 // between themselves. Listing removals, account measures and referrals are
@@ -179,6 +238,9 @@ func requireReason(_ *Machine, s *step) error {
 }
 
 func appealWhen(_ *Machine, s *step) error {
+	if settled(s.d) {
+		return Errorf(ECONFLICT, ReasonSettlementNotAppealable, "the buyer and the seller settled this dispute themselves; only the platform's decisions can be appealed")
+	}
 	if s.d.Appeal != nil {
 		return Errorf(ECONFLICT, ReasonAlreadyAppealed, "this case has already been appealed once")
 	}

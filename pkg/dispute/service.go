@@ -120,13 +120,13 @@ func (s *Service) Open(ctx context.Context, actor Actor, in OpenInput) (*Dispute
 		if err != nil && ErrorCode(err) != ENOTFOUND {
 			return err
 		}
-		active := false
+		var earlier []*Dispute
 		if order != nil {
-			if active, err = tx.HasActiveDispute(ctx, order.ID); err != nil {
+			if earlier, err = tx.DisputesOfOrder(ctx, order.ID); err != nil {
 				return err
 			}
 		}
-		ch, err := s.machine.Open(ctx, NewID("dsp", now), order, actor, in, active, now)
+		ch, err := s.machine.Open(ctx, NewID("dsp", now), order, actor, in, earlier, now)
 		if err != nil {
 			return err
 		}
@@ -225,17 +225,27 @@ func (s *Service) Claim(ctx context.Context, actor Actor, in ClaimInput) (*Dispu
 }
 
 // apply runs the machine on a locked dispute and writes the result, its audit
-// record and its message.
+// record and its message. It reads what the event's rules need first.
 func (s *Service) apply(ctx context.Context, tx Tx, d *Dispute, actor Actor, cmd Command) (*Dispute, error) {
-	now := s.clock()
-	var order *Order
+	var facts Facts
+	var err error
 	if needsOrder(cmd) {
-		var err error
-		if order, err = tx.Order(ctx, d.OrderID); err != nil {
+		if facts.Order, err = tx.Order(ctx, d.OrderID); err != nil {
 			return nil, err
 		}
 	}
-	ch, err := s.machine.Apply(ctx, d, order, actor, cmd, now)
+	if needsInstructions(cmd.Event) {
+		if facts.Instructions, err = tx.Instructions(ctx, d.ID); err != nil {
+			return nil, err
+		}
+	}
+	return s.applyWith(ctx, tx, d, facts, actor, cmd)
+}
+
+// applyWith is apply with the facts already read.
+func (s *Service) applyWith(ctx context.Context, tx Tx, d *Dispute, facts Facts, actor Actor, cmd Command) (*Dispute, error) {
+	now := s.clock()
+	ch, err := s.machine.Apply(ctx, d, facts, actor, cmd, now)
 	if err != nil {
 		return nil, err
 	}
@@ -251,20 +261,38 @@ func (s *Service) apply(ctx context.Context, tx Tx, d *Dispute, actor Actor, cmd
 			return nil, err
 		}
 	}
-	if err := s.issueInstructions(ctx, tx, ch, now); err != nil {
+	issued, err := s.issueInstructions(ctx, tx, ch, facts.Instructions, now)
+	if err != nil {
 		return nil, err
+	}
+	if settled(ch.After) && ch.After.State == StateResolved && issued == 0 {
+		// A settlement with nothing to carry out (no action) is complete.
+		return s.applyWith(ctx, tx, ch.After, Facts{Instructions: []*Instruction{}}, SystemActor, Command{Event: EventClose})
 	}
 	return ch.After, nil
 }
 
 // needsOrder reports whether an event's rules or effects read the order:
-// remedies are checked against its total and listings, and a case entering
-// a review queue gets a deadline from its value. Other events skip the read.
+// remedies are checked against its total and listings (an offer also when
+// accepted: the order may have changed), and a case entering a review queue
+// gets a deadline from its value. Other events skip the read.
 func needsOrder(cmd Command) bool {
 	switch cmd.Event {
 	case EventSellerReply:
 		return cmd.Offer != nil
-	case EventDecide, EventDecideAppeal, EventEscalate, EventAutoEscalate, EventAppeal:
+	case EventAcceptOffer, EventDecide, EventDecideAppeal, EventEscalate, EventAutoEscalate, EventAppeal, EventSettlementFailed:
+		return true
+	}
+	return false
+}
+
+// needsInstructions reports whether an event reads the remedy instructions
+// issued so far: a settlement closes once they are executed and is taken
+// over when one failed; a decision after a failed settlement, and an appeal
+// verdict, keep or revert those in force.
+func needsInstructions(e Event) bool {
+	switch e {
+	case EventClose, EventSettlementFailed, EventDecide, EventDecideAppeal:
 		return true
 	}
 	return false
@@ -324,6 +352,7 @@ func Redact(d *Dispute, actor Actor) *Dispute {
 		a := *cp.Appeal
 		a.DecidedBy = ""
 		a.Remedies = concerning(a.Remedies, p)
+		a.Reverted = concerning(a.Reverted, p)
 		cp.Appeal = &a
 	}
 	return &cp

@@ -46,7 +46,9 @@ type Tx interface {
 	UpsertOrder(ctx context.Context, o *Order) (created bool, err error)
 	// LockOrder locks the order so that concurrent opens on it serialise.
 	LockOrder(ctx context.Context, id string) (*Order, error)
-	HasActiveDispute(ctx context.Context, orderID string) (bool, error)
+	// DisputesOfOrder returns every dispute opened on the order, in any
+	// state, oldest first.
+	DisputesOfOrder(ctx context.Context, orderID string) ([]*Dispute, error)
 	LockDispute(ctx context.Context, id string) (*Dispute, error)
 	// LockNextQueued locks the first dispute of the queue that no other
 	// transaction holds, or returns ErrQueueEmpty.

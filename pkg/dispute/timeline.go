@@ -18,27 +18,32 @@ type TimelineItem struct {
 }
 
 var summaries = map[Event]string{
-	EventOpen:          "The buyer opened the dispute.",
-	EventSellerReply:   "The seller replied.",
-	EventBuyerReply:    "The buyer replied.",
-	EventAcceptOffer:   "The buyer accepted the seller's offer.",
-	EventAcceptClaim:   "The seller accepted the claim and agreed to a full refund.",
-	EventEscalate:      "The dispute was escalated to the platform.",
-	EventAutoEscalate:  "The seller did not answer in time; the dispute was escalated to the platform.",
-	EventLapse:         "The buyer did not answer in time; the dispute was closed.",
-	EventWithdraw:      "The buyer withdrew the dispute.",
-	EventAssign:        "A Trust & Safety reviewer took the case.",
-	EventRelease:       "The case went back to the review queue.",
-	EventRequestInfo:   "The reviewer asked for more information.",
-	EventProvideInfo:   "The requested information was provided.",
-	EventInfoTimeout:   "The requested information did not arrive in time; the review continues.",
-	EventDecide:        "The platform decided the case.",
-	EventAppeal:        "The decision was appealed.",
-	EventAssignAppeal:  "A second reviewer took the appeal.",
-	EventReleaseAppeal: "The appeal went back to the appeal queue.",
-	EventDecideAppeal:  "The appeal was decided; the case is closed.",
-	EventClose:         "The appeal window ended; the case is closed.",
+	EventOpen:             "The buyer opened the dispute.",
+	EventSellerReply:      "The seller replied.",
+	EventBuyerReply:       "The buyer replied.",
+	EventAcceptOffer:      "The buyer accepted the seller's offer.",
+	EventAcceptClaim:      "The seller accepted the claim and agreed to a full refund.",
+	EventEscalate:         "The dispute was escalated to the platform.",
+	EventAutoEscalate:     "The seller did not answer in time; the dispute was escalated to the platform.",
+	EventLapse:            "The buyer did not answer in time; the dispute was closed.",
+	EventWithdraw:         "The buyer withdrew the dispute.",
+	EventAssign:           "A Trust & Safety reviewer took the case.",
+	EventRelease:          "The case went back to the review queue.",
+	EventRequestInfo:      "The reviewer asked for more information.",
+	EventProvideInfo:      "The requested information was provided.",
+	EventInfoTimeout:      "The requested information did not arrive in time; the review continues.",
+	EventDecide:           "The platform decided the case.",
+	EventAppeal:           "The decision was appealed.",
+	EventAssignAppeal:     "A second reviewer took the appeal.",
+	EventReleaseAppeal:    "The appeal went back to the appeal queue.",
+	EventDecideAppeal:     "The appeal was decided; the case is closed.",
+	EventClose:            "The appeal window ended; the case is closed.",
+	EventSettlementFailed: "The agreed remedy could not be carried out; the platform took the case over for review.",
 }
+
+// settlementClosed summarises the close of a settlement, which has no appeal
+// window.
+const settlementClosed = "The agreed remedies were carried out; the case is closed."
 
 func byline(r Role) string {
 	switch r {
@@ -65,14 +70,26 @@ func (s *Service) Timeline(ctx context.Context, actor Actor, id string) (*Disput
 		return nil, nil, err
 	}
 	items := make([]TimelineItem, 0, len(records)+len(msgs))
+	settledNow := false
 	for _, r := range records {
-		if _, lifecycle := summaries[Event(r.Event)]; !lifecycle {
+		summary, lifecycle := summaries[Event(r.Event)]
+		if !lifecycle {
 			// Remedy reports: parties follow them on the dispute's remedies.
 			continue
 		}
+		switch Event(r.Event) {
+		case EventAcceptOffer, EventAcceptClaim:
+			settledNow = true
+		case EventDecide, EventSettlementFailed:
+			settledNow = false
+		case EventClose:
+			if settledNow {
+				summary = settlementClosed
+			}
+		}
 		items = append(items, TimelineItem{
 			At: r.OccurredAt, Kind: "event", Event: Event(r.Event), State: State(r.ToState),
-			By: byline(Role(r.ActorRole)), Summary: summaries[Event(r.Event)],
+			By: byline(Role(r.ActorRole)), Summary: summary,
 		})
 	}
 	for _, m := range msgs {

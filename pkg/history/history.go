@@ -97,26 +97,27 @@ var supervisors = []dispute.Role{dispute.RoleLead, dispute.RoleAdmin}
 // FiredBy is, per event, the roles lifecycle.md lets fire it, as recorded in
 // the audit's actor_role.
 var FiredBy = map[dispute.Event][]dispute.Role{
-	dispute.EventOpen:          {dispute.RoleBuyer},
-	dispute.EventSellerReply:   {dispute.RoleSeller},
-	dispute.EventBuyerReply:    {dispute.RoleBuyer},
-	dispute.EventAcceptOffer:   {dispute.RoleBuyer},
-	dispute.EventAcceptClaim:   {dispute.RoleSeller},
-	dispute.EventEscalate:      {dispute.RoleBuyer, dispute.RoleSeller},
-	dispute.EventAutoEscalate:  {dispute.RoleSystem},
-	dispute.EventLapse:         {dispute.RoleSystem},
-	dispute.EventWithdraw:      {dispute.RoleBuyer},
-	dispute.EventAssign:        staff,
-	dispute.EventRelease:       staff,
-	dispute.EventRequestInfo:   staff,
-	dispute.EventProvideInfo:   {dispute.RoleBuyer, dispute.RoleSeller},
-	dispute.EventInfoTimeout:   {dispute.RoleSystem},
-	dispute.EventDecide:        staff,
-	dispute.EventAppeal:        {dispute.RoleBuyer, dispute.RoleSeller},
-	dispute.EventAssignAppeal:  {dispute.RoleSeniorReviewer, dispute.RoleLead, dispute.RoleAdmin},
-	dispute.EventReleaseAppeal: staff,
-	dispute.EventDecideAppeal:  staff,
-	dispute.EventClose:         {dispute.RoleSystem},
+	dispute.EventOpen:             {dispute.RoleBuyer},
+	dispute.EventSellerReply:      {dispute.RoleSeller},
+	dispute.EventBuyerReply:       {dispute.RoleBuyer},
+	dispute.EventAcceptOffer:      {dispute.RoleBuyer},
+	dispute.EventAcceptClaim:      {dispute.RoleSeller},
+	dispute.EventEscalate:         {dispute.RoleBuyer, dispute.RoleSeller},
+	dispute.EventAutoEscalate:     {dispute.RoleSystem},
+	dispute.EventLapse:            {dispute.RoleSystem},
+	dispute.EventWithdraw:         {dispute.RoleBuyer},
+	dispute.EventAssign:           staff,
+	dispute.EventRelease:          staff,
+	dispute.EventRequestInfo:      staff,
+	dispute.EventProvideInfo:      {dispute.RoleBuyer, dispute.RoleSeller},
+	dispute.EventInfoTimeout:      {dispute.RoleSystem},
+	dispute.EventDecide:           staff,
+	dispute.EventAppeal:           {dispute.RoleBuyer, dispute.RoleSeller},
+	dispute.EventAssignAppeal:     {dispute.RoleSeniorReviewer, dispute.RoleLead, dispute.RoleAdmin},
+	dispute.EventReleaseAppeal:    staff,
+	dispute.EventDecideAppeal:     staff,
+	dispute.EventClose:            {dispute.RoleSystem},
+	dispute.EventSettlementFailed: {dispute.RoleSystem},
 }
 
 // withDefaults fills zero deadlines with the defaults, as the machine does.
@@ -159,6 +160,7 @@ type walk struct {
 	decider           string
 	appealDue         *time.Time
 	resolved          bool // a resolution happened (remedies may have been issued)
+	settled           bool // the current outcome is a settlement (no appeal window)
 	appeals           int
 }
 
@@ -312,7 +314,15 @@ func (w *walk) guards(r audit.Record, ev dispute.Event, from, to dispute.State, 
 	case dispute.EventInfoTimeout:
 		w.due(r, "information", w.infoDue, at)
 	case dispute.EventClose:
-		w.due(r, "appeal", w.appealDue, at)
+		if !w.settled {
+			// A settlement closes when its remedies are executed, not on a
+			// deadline.
+			w.due(r, "appeal", w.appealDue, at)
+		}
+	case dispute.EventSettlementFailed:
+		if !w.settled {
+			w.add(r, KindGuard, "settlement_failed, but the outcome is not a settlement")
+		}
 	case dispute.EventAssign, dispute.EventAssignAppeal:
 		if cmd.AssigneeID != "" && cmd.AssigneeID != r.ActorID && !slices.Contains(supervisors, role) {
 			w.add(r, KindRole, "role %q assigned %q; only a lead may assign someone else", role, cmd.AssigneeID)
@@ -338,6 +348,9 @@ func (w *walk) guards(r audit.Record, ev dispute.Event, from, to dispute.State, 
 			w.add(r, KindParty, "the %s answered a question to the %s", role, w.infoParty)
 		}
 	case dispute.EventAppeal:
+		if w.settled {
+			w.add(r, KindGuard, "a settlement was appealed; only platform decisions are appealable")
+		}
 		if w.appeals > 0 {
 			w.add(r, KindAppealOnce, "appeal number %d of the case", w.appeals+1)
 		}
@@ -376,10 +389,10 @@ func (w *walk) effects(r audit.Record, ev dispute.Event, to dispute.State, at ti
 	case dispute.EventBuyerReply:
 		w.hasOffer, w.offer = false, nil
 		w.sellerDue = ptr(at.Add(dl.SellerResponse))
-	case dispute.EventAcceptOffer:
-		w.resolve(at, w.offer)
-	case dispute.EventAcceptClaim:
-		w.resolve(at, []dispute.Remedy{{Type: dispute.RemedyRefundFull}})
+	case dispute.EventAcceptOffer, dispute.EventAcceptClaim:
+		w.settle()
+	case dispute.EventSettlementFailed:
+		w.settled = false
 	case dispute.EventDecide:
 		w.resolve(at, cmd.Remedies)
 		w.decider, w.assignee = r.ActorID, ""
@@ -400,10 +413,15 @@ func (w *walk) effects(r audit.Record, ev dispute.Event, to dispute.State, at ti
 	}
 }
 
-// resolve opens the appeal window: AppealWindow, or calendar months after
-// outcomes that restrict a user.
+// settle records a settlement: remedies are issued, no appeal window opens.
+func (w *walk) settle() {
+	w.resolved, w.settled, w.hasOffer, w.offer, w.appealDue = true, true, false, nil, nil
+}
+
+// resolve opens the appeal window of a decision: AppealWindow, or calendar
+// months after outcomes that restrict a user.
 func (w *walk) resolve(at time.Time, rs []dispute.Remedy) {
-	w.resolved, w.hasOffer, w.offer = true, false, nil
+	w.resolved, w.settled, w.hasOffer, w.offer = true, false, false, nil
 	due := at.Add(w.dl.AppealWindow)
 	if slices.ContainsFunc(rs, dispute.Remedy.Restrictive) {
 		due = at.AddDate(0, w.dl.AppealWindowRestrictiveMonths, 0)

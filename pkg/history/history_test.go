@@ -123,9 +123,26 @@ type script struct {
 
 // scripts are legal lives of every shape. The machine must accept every act.
 var scripts = map[string]script{
-	"OfferAcceptedClosedAfterTheWindow": {reason: dispute.ReasonItemNotReceived, acts: []act{
+	"OfferAcceptedExecutedClosed": {reason: dispute.ReasonItemNotReceived, acts: []act{
+		// A settlement has no appeal window: it closes once its remedies
+		// are executed.
 		with(plus(time.Hour), seller, dispute.Command{Event: dispute.EventSellerReply, Offer: &dispute.OfferInput{Remedies: remedies(dispute.RemedyRefundPartial)}}),
 		ev(plus(time.Hour), buyer, dispute.EventAcceptOffer),
+		report(plus(time.Minute), history.EventRemedyExecuted),
+		ev(plus(0), system, dispute.EventClose),
+	}},
+	"ClaimAcceptedFailedTakenOverDecided": {reason: dispute.ReasonItemDamaged, acts: []act{
+		ev(plus(time.Minute), seller, dispute.EventAcceptClaim),
+		report(plus(time.Minute), history.EventRemedyFailed),
+		ev(plus(0), system, dispute.EventSettlementFailed),
+		ev(plus(time.Hour), rev, dispute.EventAssign),
+		decide(rev, dispute.RemedyRefundFull),
+		ev(plus(14*24*time.Hour), system, dispute.EventClose),
+	}},
+	"DecidedClosedAfterTheWindow": {reason: dispute.ReasonItemNotReceived, acts: []act{
+		ev(plus(72*time.Hour), system, dispute.EventAutoEscalate),
+		ev(plus(time.Hour), rev, dispute.EventAssign),
+		decide(rev, dispute.RemedyRefundFull),
 		ev(plus(14*24*time.Hour), system, dispute.EventClose),
 	}},
 	"RestrictiveOfferClosedAfterSixMonths": {reason: dispute.ReasonItemNotAsDescribed, acts: []act{
@@ -137,8 +154,10 @@ var scripts = map[string]script{
 		decide(rev, dispute.RemedyListingRemoval, dispute.RemedyRefundFull),
 		ev(months(6), system, dispute.EventClose),
 	}},
-	"ClaimAcceptedAppealedUpheld": {reason: dispute.ReasonItemDamaged, acts: []act{
-		ev(plus(time.Minute), seller, dispute.EventAcceptClaim),
+	"DecidedAppealedUpheld": {reason: dispute.ReasonItemDamaged, acts: []act{
+		ev(plus(72*time.Hour), system, dispute.EventAutoEscalate),
+		ev(plus(time.Hour), rev, dispute.EventAssign),
+		decide(rev, dispute.RemedyRefundFull),
 		reason(seller, dispute.EventAppeal),
 		ev(plus(time.Hour), sen, dispute.EventAssignAppeal),
 		with(plus(time.Hour), sen, dispute.Command{Event: dispute.EventDecideAppeal, Verdict: dispute.VerdictUpheld, Rationale: "Right."}),
@@ -225,7 +244,7 @@ func run(tb testing.TB, name string) []audit.Record {
 	ctx := context.Background()
 	m := dispute.NewMachine(s.dl)
 	in := dispute.OpenInput{OrderID: order.ID, Reason: s.reason, Description: "Broken.", Language: "en"}
-	ch, err := m.Open(ctx, "dsp_"+name, order, buyer, in, false, t0)
+	ch, err := m.Open(ctx, "dsp_"+name, order, buyer, in, nil, t0)
 	if err != nil {
 		tb.Fatalf("%s: open: %v", name, err)
 	}
@@ -239,15 +258,22 @@ func run(tb testing.TB, name string) []audit.Record {
 	}
 	add(entry(tb, ch, buyer, in, t0))
 	d, now := ch.After, t0
+	// The instruction the reports speak of: one, reported as they say.
+	var reported []*dispute.Instruction
 	for i, a := range s.acts {
 		now = a.at(now)
 		if a.report != "" {
+			status := dispute.InstructionExecuted
+			if a.report == history.EventRemedyFailed {
+				status = dispute.InstructionFailed
+			}
+			reported = []*dispute.Instruction{{ID: "rem_1", DisputeID: d.ID, Action: dispute.ActionApply, Status: status}}
 			p, _ := json.Marshal(map[string]any{"instruction_id": "rem_1", "status": "executed"})
 			add(audit.Entry{DisputeID: d.ID, Event: a.report, FromState: string(d.State), ToState: string(d.State),
 				ActorID: "svc_marketplace", ActorRole: string(dispute.RoleSystem), Payload: p, OccurredAt: now})
 			continue
 		}
-		ch, err := m.Apply(ctx, d, order, a.who, a.cmd, now)
+		ch, err := m.Apply(ctx, d, dispute.Facts{Order: order, Instructions: reported}, a.who, a.cmd, now)
 		if err != nil {
 			tb.Fatalf("%s: act %d (%s by %s): %v", name, i+1, a.cmd.Event, a.who.ID, err)
 		}
@@ -390,7 +416,7 @@ func TestViolations(t *testing.T) {
 		}, []found{{1, history.KindFirst}, {1, history.KindReport}}},
 		{"RecordMissing", "BackAndForthLapsed", nil, func(rs []audit.Record) []audit.Record { return slices.Delete(rs, 2, 3) },
 			[]found{{3, history.KindContinuity}}},
-		{"NotATransition", "OfferAcceptedClosedAfterTheWindow", nil, func(rs []audit.Record) []audit.Record {
+		{"NotATransition", "DecidedClosedAfterTheWindow", nil, func(rs []audit.Record) []audit.Record {
 			rec(rs, 3).ToState = "closed"
 			return rs
 		}, []found{{3, history.KindTransition}, {4, history.KindContinuity}}},
@@ -398,7 +424,7 @@ func TestViolations(t *testing.T) {
 			rec(rs, 2).Event = "seller_answer"
 			return rs
 		}, []found{{2, history.KindTransition}}},
-		{"SafetyReasonOpenedAwaitingSeller", "OfferAcceptedClosedAfterTheWindow", nil, func(rs []audit.Record) []audit.Record {
+		{"SafetyReasonOpenedAwaitingSeller", "OfferAcceptedExecutedClosed", nil, func(rs []audit.Record) []audit.Record {
 			setPayload(rs, 1, `{"description":"Broken.","language":"en","order_id":"ord_1","reason":"counterfeit"}`)
 			return rs
 		}, []found{{1, history.KindSafety}}},
@@ -410,10 +436,10 @@ func TestViolations(t *testing.T) {
 			setActor(rs, 3, seller, dispute.RoleSeller)
 			return rs
 		}, []found{{3, history.KindRole}}},
-		{"ReviewerCloses", "OfferAcceptedClosedAfterTheWindow", nil, func(rs []audit.Record) []audit.Record {
-			setActor(rs, 4, rev, dispute.RoleReviewer)
+		{"ReviewerCloses", "OfferAcceptedExecutedClosed", nil, func(rs []audit.Record) []audit.Record {
+			setActor(rs, 5, rev, dispute.RoleReviewer)
 			return rs
-		}, []found{{4, history.KindRole}}},
+		}, []found{{5, history.KindRole}}},
 		{"SystemWithdraws", "WithdrawnAtOnce", nil, func(rs []audit.Record) []audit.Record {
 			setActor(rs, 2, system, dispute.RoleSystem)
 			return rs
@@ -422,11 +448,11 @@ func TestViolations(t *testing.T) {
 			setActor(rs, 2, admin, dispute.RoleAdmin)
 			return rs
 		}, []found{{2, history.KindRole}}},
-		{"PlainReviewerTakesAnAppeal", "ClaimAcceptedAppealedUpheld", nil, func(rs []audit.Record) []audit.Record {
-			setActor(rs, 4, rev, dispute.RoleReviewer)
-			setActor(rs, 5, rev, dispute.RoleReviewer)
+		{"PlainReviewerTakesAnAppeal", "DecidedAppealedUpheld", nil, func(rs []audit.Record) []audit.Record {
+			setActor(rs, 6, rev2, dispute.RoleReviewer)
+			setActor(rs, 7, rev2, dispute.RoleReviewer)
 			return rs
-		}, []found{{4, history.KindRole}}},
+		}, []found{{6, history.KindRole}}},
 		{"SeniorAssignsTheAppealToSomeoneElse", "SeniorDecidesAnotherSeniorReviewsTheAppeal", nil, func(rs []audit.Record) []audit.Record {
 			setPayload(rs, 5, `{"assignee_id":"stf_rev"}`)
 			return rs
@@ -493,10 +519,10 @@ func TestViolations(t *testing.T) {
 			shift(rs, 4, -time.Microsecond)
 			return rs
 		}, []found{{4, history.KindDeadline}}},
-		{"ClosedBeforeFourteenDays", "OfferAcceptedClosedAfterTheWindow", nil, func(rs []audit.Record) []audit.Record {
-			shift(rs, 4, -time.Microsecond)
+		{"ClosedBeforeFourteenDays", "DecidedClosedAfterTheWindow", nil, func(rs []audit.Record) []audit.Record {
+			shift(rs, 5, -time.Microsecond)
 			return rs
-		}, []found{{4, history.KindDeadline}}},
+		}, []found{{5, history.KindDeadline}}},
 		{"RestrictiveDecisionClosedAfterFourteenDays", "AutoEscalatedInfoTimedOutRestrictiveDecisionClosed", nil, func(rs []audit.Record) []audit.Record {
 			setTime(rs, 7, rec(rs, 6).OccurredAt.Add(15*24*time.Hour))
 			return rs
@@ -509,15 +535,15 @@ func TestViolations(t *testing.T) {
 			shift(rs, 2, -time.Microsecond)
 			return rs
 		}, []found{{2, history.KindDeadline}}},
-		{"AppealWhenTheWindowCloses", "ClaimAcceptedAppealedUpheld", nil, func(rs []audit.Record) []audit.Record {
-			setTime(rs, 3, rec(rs, 2).OccurredAt.Add(14*24*time.Hour))
+		{"AppealWhenTheWindowCloses", "DecidedAppealedUpheld", nil, func(rs []audit.Record) []audit.Record {
+			setTime(rs, 5, rec(rs, 4).OccurredAt.Add(14*24*time.Hour))
 			return rs
-		}, []found{{3, history.KindDeadline}}},
+		}, []found{{5, history.KindDeadline}}},
 		{"DefaultDeadlinesForACustomLife", "CustomDeadlines", &dispute.Deadlines{}, func(rs []audit.Record) []audit.Record { return rs },
 			[]found{{2, history.KindDeadline}, {5, history.KindDeadline}}},
-		{"SecondAppeal", "ClaimAcceptedAppealedUpheld", nil, func(rs []audit.Record) []audit.Record {
-			return insertAfter(rs, 3, rec(rs, 3).Entry)
-		}, []found{{4, history.KindAppealOnce}, {4, history.KindContinuity}}},
+		{"SecondAppeal", "DecidedAppealedUpheld", nil, func(rs []audit.Record) []audit.Record {
+			return insertAfter(rs, 5, rec(rs, 5).Entry)
+		}, []found{{6, history.KindAppealOnce}, {6, history.KindContinuity}}},
 		{"DeciderTakesAndDecidesTheAppeal", "SeniorDecidesAnotherSeniorReviewsTheAppeal", nil, func(rs []audit.Record) []audit.Record {
 			setActor(rs, 5, sen, dispute.RoleSeniorReviewer)
 			setActor(rs, 6, sen, dispute.RoleSeniorReviewer)
@@ -576,17 +602,17 @@ func TestViolations(t *testing.T) {
 // and kind.
 func TestViolationNamesTheRecord(t *testing.T) {
 	t.Parallel()
-	recs := run(t, "OfferAcceptedClosedAfterTheWindow")
-	shift(recs, 4, -time.Hour)
+	recs := run(t, "DecidedClosedAfterTheWindow")
+	shift(recs, 5, -time.Hour)
 	vs := history.Check(reseal(recs), dispute.Deadlines{})
 	if len(vs) != 1 {
 		t.Fatalf("violations %v, want one", vs)
 	}
 	v := vs[0]
-	if v.DisputeID != "dsp_OfferAcceptedClosedAfterTheWindow" || v.Seq != 4 || v.Event != "close" || v.Kind != history.KindDeadline || !strings.Contains(v.Detail, "appeal") {
+	if v.DisputeID != "dsp_DecidedClosedAfterTheWindow" || v.Seq != 5 || v.Event != "close" || v.Kind != history.KindDeadline || !strings.Contains(v.Detail, "appeal") {
 		t.Errorf("violation %+v does not name the early close", v)
 	}
-	if s := v.String(); !strings.Contains(s, "#4") || !strings.Contains(s, "deadline") {
+	if s := v.String(); !strings.Contains(s, "#5") || !strings.Contains(s, "deadline") {
 		t.Errorf("String() = %q", s)
 	}
 }
@@ -642,8 +668,8 @@ func (f *fakeLister) AuditRecords(_ context.Context, id string) ([]audit.Record,
 func TestCheckAll(t *testing.T) {
 	t.Parallel()
 	good := run(t, "BackAndForthLapsed")
-	early := run(t, "OfferAcceptedClosedAfterTheWindow")
-	shift(early, 4, -time.Hour)
+	early := run(t, "DecidedClosedAfterTheWindow")
+	shift(early, 5, -time.Hour)
 	early = reseal(early)
 	tampered := run(t, "WithdrawnAtOnce")
 	tampered[1].ActorRole = "admin" // not resealed: the chain breaks here
@@ -656,7 +682,7 @@ func TestCheckAll(t *testing.T) {
 	for _, v := range vs {
 		got = append(got, fmt.Sprintf("%s #%d %s", v.DisputeID, v.Seq, v.Kind))
 	}
-	want := []string{"b_early #4 deadline", "c_tampered #2 chain", "c_tampered #2 role", "d_empty #0 empty"}
+	want := []string{"b_early #5 deadline", "c_tampered #2 chain", "c_tampered #2 role", "d_empty #0 empty"}
 	if !slices.Equal(got, want) {
 		t.Errorf("CheckAll = %q, want %q", got, want)
 	}

@@ -101,18 +101,22 @@ func TestLifecycleSettledByOffer(t *testing.T) {
 		e.problem(t, http.StatusForbidden, "role_not_permitted", uSeller, http.MethodPost, "/v1/disputes/"+d+"/accept-offer", nil)
 
 		e.clock.Advance(time.Minute)
-		resolvedAt := e.clock.Now()
 		r = e.act(t, uBuyer, d, "accept-offer", nil, withIfMatch(`"4"`))
-		checkState(t, r, "resolved", 5, "appeal")
+		// A settlement is the parties' agreement: it has no appeal window
+		// and cannot be appealed.
+		checkState(t, r, "resolved", 5, noActions...)
 		o, _ := r.JSON["outcome"].(map[string]any)
 		rs, _ := o["remedies"].([]any)
 		if o["kind"] != "settled" || len(rs) != 1 || fmt.Sprint(rs[0]) != fmt.Sprint(partialRefund("60.00")) {
 			t.Errorf("outcome %v, want the accepted offer", r.JSON["outcome"])
 		}
-		if got, want := r.str("appeal_due_at"), rfc3339(resolvedAt.Add(14*24*time.Hour)); got != want {
-			t.Errorf("appeal_due_at %s, want %s (14 days)", got, want)
+		if _, ok := r.JSON["appeal_due_at"]; ok {
+			t.Errorf("a settlement has an appeal window: %s", r.Body)
 		}
-		e.checkActions(t, d, map[string][]string{uBuyer: {"appeal"}, uSeller: {"appeal"}})
+		e.checkActions(t, d, map[string][]string{uBuyer: nil, uSeller: nil})
+		for _, who := range []string{uBuyer, uSeller} {
+			e.problem(t, http.StatusConflict, "settlement_not_appealable", who, http.MethodPost, "/v1/disputes/"+d+"/appeal", map[string]any{"reason": "I changed my mind."})
+		}
 
 		want := []string{"open", "seller_reply", "buyer_reply", "seller_reply", "accept_offer"}
 		for _, who := range []string{uBuyer, uSeller, uAdmin} {
@@ -121,11 +125,21 @@ func TestLifecycleSettledByOffer(t *testing.T) {
 			}
 		}
 
-		// The appeal window closes on the service's clock.
-		e.clock.Advance(14*24*time.Hour + time.Second)
-		e.checkActions(t, d, nil)
-		e.problem(t, http.StatusConflict, "appeal_window_closed", uBuyer, http.MethodPost, "/v1/disputes/"+d+"/appeal", map[string]any{"reason": "too late"})
-		e.verifyAudit(t, d, 5)
+		// No clock closes it: the settlement closes once the marketplace
+		// reports its remedy executed.
+		e.clock.Advance(200 * 24 * time.Hour)
+		checkState(t, e.get(t, uBuyer, d), "resolved", 5)
+		rems := e.must(t, http.StatusOK, uSystem, http.MethodGet, "/v1/disputes/"+d+"/remedies", nil).list()
+		if len(rems) != 1 {
+			t.Fatalf("settlement issued %d remedy instructions, want 1", len(rems))
+		}
+		e.must(t, http.StatusOK, uSystem, http.MethodPost, "/v1/remedies/"+rems[0]["id"].(string)+"/executed", map[string]any{"detail": "refunded"})
+		r = e.get(t, uBuyer, d)
+		checkState(t, r, "closed", 6, noActions...)
+		if got := e.timelineEvents(t, uBuyer, d); !slices.Equal(got, append(want, "close")) {
+			t.Errorf("timeline events %v, want the close after the execution", got)
+		}
+		e.verifyAudit(t, d, 7) // five events, the remedy report, the close
 	})
 }
 
@@ -146,7 +160,7 @@ func TestLifecycleAcceptClaim(t *testing.T) {
 				}
 				e.problem(t, http.StatusForbidden, "role_not_permitted", uBuyer, http.MethodPost, "/v1/disputes/"+d+"/accept-claim", nil)
 				r := e.act(t, uSeller, d, "accept-claim", nil)
-				checkState(t, r, "resolved", c.version, "appeal")
+				checkState(t, r, "resolved", c.version, noActions...)
 				o, _ := r.JSON["outcome"].(map[string]any)
 				rs, _ := o["remedies"].([]any)
 				if o["kind"] != "settled" || o["favoured_party"] != "buyer" || len(rs) != 1 || fmt.Sprint(rs[0]) != "map[type:refund_full]" {
@@ -495,7 +509,7 @@ func TestWithdraw(t *testing.T) {
 			d := e.openID(t, "item_damaged")
 			e.act(t, uSeller, d, "accept-claim", nil)
 			e.problem(t, http.StatusConflict, "invalid_state", uBuyer, http.MethodPost, "/v1/disputes/"+d+"/withdraw", nil)
-			checkState(t, e.get(t, uBuyer, d), "resolved", 2, "appeal")
+			checkState(t, e.get(t, uBuyer, d), "resolved", 2, noActions...)
 		})
 	})
 }

@@ -97,7 +97,7 @@ func (g *Generator) Next(ctx context.Context, i int) (*Case, error) {
 	now := start
 	ch, err := g.m.Open(ctx, dispute.NewID("dsp", now), c.Order, actors["buyer"], dispute.OpenInput{
 		OrderID: c.Order.ID, Reason: reason, Description: "Generated case.", Language: "en",
-	}, false, now)
+	}, nil, now)
 	if err != nil {
 		return nil, fmt.Errorf("seed: open: %w", err)
 	}
@@ -108,7 +108,7 @@ func (g *Generator) Next(ctx context.Context, i int) (*Case, error) {
 	for _, s := range steps {
 		now = now.Add(s.after)
 		cmd := g.command(s.ev, d)
-		ch, err := g.m.Apply(ctx, d, c.Order, actors[s.by], cmd, now)
+		ch, err := g.m.Apply(ctx, d, dispute.Facts{Order: c.Order}, actors[s.by], cmd, now)
 		if err != nil {
 			return nil, fmt.Errorf("seed: %s from %s: %w", s.ev, d.State, err)
 		}

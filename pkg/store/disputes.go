@@ -63,10 +63,20 @@ func (t *tx) UpsertOrder(ctx context.Context, o *dispute.Order) (bool, error) {
 	return n == 0, wrap(err)
 }
 
-func (t *tx) HasActiveDispute(ctx context.Context, orderID string) (bool, error) {
-	var n int64
-	err := t.g.WithContext(ctx).Model(&disputeRow{}).Where("order_id = ? AND state <> ?", orderID, dispute.StateClosed).Count(&n).Error
-	return n > 0, wrap(err)
+func (t *tx) DisputesOfOrder(ctx context.Context, orderID string) ([]*dispute.Dispute, error) {
+	var rows []disputeRow
+	if err := t.g.WithContext(ctx).Where("order_id = ?", orderID).Order("id").Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]*dispute.Dispute, len(rows))
+	for i := range rows {
+		d, err := rows[i].dispute()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
 }
 
 func (t *tx) LockDispute(ctx context.Context, id string) (*dispute.Dispute, error) {

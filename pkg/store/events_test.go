@@ -98,7 +98,7 @@ func TestRefusedEventChangesNothing(t *testing.T) {
 			{"NotAssignee", nil, act(rev, dispute.Command{Event: dispute.EventDecide}), dispute.EFORBIDDEN, dispute.ReasonNotAssignee},
 			{"StrangerSeesNothing", nil, act(stranger, dispute.Command{Event: dispute.EventWithdraw}), dispute.ENOTFOUND, "not_found"},
 			{"WithdrawAfterResolution", settled, act(buyer, dispute.Command{Event: dispute.EventWithdraw}), dispute.ECONFLICT, dispute.ReasonInvalidState},
-			{"AppealWithoutReason", settled, act(buyer, dispute.Command{Event: dispute.EventAppeal}), dispute.EINVALID, dispute.ReasonReasonRequired},
+			{"AppealOfASettlement", settled, act(buyer, dispute.Command{Event: dispute.EventAppeal, Reason: "I changed my mind."}), dispute.ECONFLICT, dispute.ReasonSettlementNotAppealable},
 			{"DeadlineNotPassed", nil, func(t *testing.T, id string) error {
 				_, err := e.svc.Fire(t.Context(), id, dispute.EventAutoEscalate)
 				return err

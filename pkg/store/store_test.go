@@ -567,8 +567,8 @@ func TestTxRollsBackEverythingOnError(t *testing.T) {
 				return err
 			}
 			// Everything is visible inside the transaction.
-			if has, err := tx.HasActiveDispute(ctx, "ord_1"); err != nil || !has {
-				t.Errorf("inside the transaction: active dispute = %v, %v; want true", has, err)
+			if ds, err := tx.DisputesOfOrder(ctx, "ord_1"); err != nil || len(ds) != 1 || ds[0].ID != "dsp_1" {
+				t.Errorf("inside the transaction: disputes of the order = %v, %v; want dsp_1", ds, err)
 			}
 			return boom
 		})

@@ -103,7 +103,10 @@ func TestDeadlinesFire(t *testing.T) {
 		f.act(reviewer, awaitingInfo.ID, dispute.Command{Event: dispute.EventAssign})
 		f.act(reviewer, awaitingInfo.ID, dispute.Command{Event: dispute.EventRequestInfo, Party: dispute.PartyBuyer, Question: "photos?"})
 		resolved := f.open()
-		f.act(seller, resolved.ID, dispute.Command{Event: dispute.EventAcceptClaim})
+		f.act(seller, resolved.ID, dispute.Command{Event: dispute.EventEscalate, Reason: "x"})
+		f.act(reviewer, resolved.ID, dispute.Command{Event: dispute.EventAssign})
+		f.act(reviewer, resolved.ID, dispute.Command{Event: dispute.EventDecide, Remedies: []dispute.Remedy{{Type: dispute.RemedyNoAction}},
+			Rationale: "Nothing wrong.", PolicyRefs: []string{"p-1"}, FavouredParty: dispute.PartySeller})
 
 		f.clock.Advance(71 * time.Hour)
 		if n, err := w.RunOnce(ctx); err != nil || n != 0 {
