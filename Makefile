@@ -1,7 +1,8 @@
 # The two commands a newcomer needs are `make run` and `make test`.
 BIN      := bin/disputes
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -s -w -X main.version=$(VERSION)
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # The race detector needs cgo; use it where a C compiler is present.
 RACE     := $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
@@ -58,4 +59,4 @@ clean:
 
 ## docker: build the container image
 docker:
-	docker build -t disputes:$(VERSION) .
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t disputes:$(VERSION) .
