@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/store/storetest"
 )
 
@@ -129,7 +131,17 @@ func TestMigrateCommands(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
-			e := env(map[string]string{"DATABASE_URL": storetest.URL(t, d)})
+			url := storetest.URL(t, d)
+			e := env(map[string]string{"DATABASE_URL": url})
+			if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+				// Only up creates a SQLite file; status reports it missing.
+				if err := run(context.Background(), []string{"migrate", "status"}, e, io.Discard, io.Discard); !errors.Is(err, store.ErrNoDatabase) {
+					t.Fatalf("status of a missing file: %v", err)
+				}
+				if err := os.WriteFile(path, nil, 0o600); err != nil { // an empty file is an empty database
+					t.Fatal(err)
+				}
+			}
 			migrate := func(args ...string) string {
 				t.Helper()
 				var out bytes.Buffer

@@ -56,7 +56,7 @@ func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *st
 
 // runWorker runs only the deadline worker, until ctx ends.
 func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadServeConfig(args, getenv, stderr, true)
+	cfg, err := loadServeConfig(args, getenv, stdout, true)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 
 // runServe serves the API until ctx ends, then drains in-flight requests.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadServeConfig(args, getenv, stderr, false)
+	cfg, err := loadServeConfig(args, getenv, stdout, false)
 	if err != nil {
 		return err
 	}

@@ -25,14 +25,17 @@ func (m *multi) Set(v string) error {
 
 // runToken prints a signed bearer token.
 func runToken(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("token", stderr)
+	fs := newFlagSet("token", "token --sub ID [--role R]... [--team T]... [--ttl D]")
 	sub := fs.String("sub", "", "the user id (required)")
 	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid")
 	var roles, teams multi
 	fs.Var(&roles, "role", "a staff or system role: reviewer, senior_reviewer, lead, admin, system (repeatable)")
 	fs.Var(&teams, "team", "a team: logistics, object_experts, trust_safety, payments, customer_support (repeatable)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("token takes no arguments, got %q", fs.Args())}
 	}
 	if *sub == "" {
 		return usageError{"token needs --sub"}
