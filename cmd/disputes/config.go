@@ -27,6 +27,7 @@ type config struct {
 	DatabaseURL  string
 	JWTSecret    []byte
 	SecretIsTemp bool // generated at start: tokens die with the process
+	DevSecret    bool // sign with the development secret kept in devSecretFile
 	JWKSURL      string
 	JWTIssuer    string
 	JWTAudience  string
@@ -96,12 +97,16 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 		}
 	}
 
-	if secret := getenv("DISPUTES_JWT_SECRET"); secret != "" {
+	switch secret := getenv("DISPUTES_JWT_SECRET"); {
+	case secret != "":
 		cfg.JWTSecret = []byte(secret)
 		if len(cfg.JWTSecret) < auth.MinSecretLen {
 			add("DISPUTES_JWT_SECRET must be at least %d bytes", auth.MinSecretLen)
 		}
-	} else {
+	case usesDevSecret(getenv, cfg.DatabaseURL):
+		// Read (or made) by serve once the configuration is valid.
+		cfg.DevSecret = true
+	default:
 		cfg.JWTSecret, cfg.SecretIsTemp = randomSecret(), true
 	}
 	cfg.JWKSURL, cfg.JWTIssuer, cfg.JWTAudience = getenv("DISPUTES_JWKS_URL"), getenv("DISPUTES_JWT_ISSUER"), getenv("DISPUTES_JWT_AUDIENCE")

@@ -101,8 +101,9 @@ Usage:
 Settings come from flags or the environment (flags win):
   --addr / DISPUTES_ADDR                 listen address (default 127.0.0.1:8080)
   --database-url / DATABASE_URL          postgres://... or sqlite:PATH (default: sqlite at ./data/disputes.db)
-  DISPUTES_JWT_SECRET                    HS256 secret, at least 32 bytes
-See README.md for every setting.
+  DISPUTES_JWT_SECRET                    HS256 secret, at least 32 bytes (unset on the embedded
+                                         database: the development secret in ./data/dev-jwt-secret)
+Each command prints its usage with --help. See README.md for every setting.
 `
 
 // run is the whole program; main only wires the process to it, so tests can

@@ -187,7 +187,7 @@ func TestUsageErrors(t *testing.T) {
 		{"NoCommand", nil, nil, "a command is required"},
 		{"UnknownCommand", []string{"frobnicate"}, nil, "unknown command"},
 		{"TokenWithoutSub", []string{"token"}, map[string]string{"DISPUTES_JWT_SECRET": testSecret}, "--sub"},
-		{"TokenWithoutSecret", []string{"token", "--sub", "u1"}, nil, "DISPUTES_JWT_SECRET"},
+		{"TokenWithoutSecret", []string{"token", "--sub", "u1"}, map[string]string{"DATABASE_URL": dbURL}, "DISPUTES_JWT_SECRET"},
 		{"TokenUnknownRole", []string{"token", "--sub", "u1", "--role", "buyer"}, map[string]string{"DISPUTES_JWT_SECRET": testSecret}, "unknown role"},
 		{"ShortSecret", []string{"serve"}, map[string]string{"DISPUTES_JWT_SECRET": "short", "DATABASE_URL": dbURL}, "at least 32 bytes"},
 		{"BadDeadline", []string{"serve"}, map[string]string{"DISPUTES_SELLER_RESPONSE_TIMEOUT": "soon", "DATABASE_URL": dbURL}, "DISPUTES_SELLER_RESPONSE_TIMEOUT"},

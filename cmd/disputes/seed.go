@@ -52,6 +52,11 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	var secret []byte
 	if s := getenv("DISPUTES_JWT_SECRET"); s != "" {
 		secret = []byte(s)
+	} else if usesDevSecret(getenv, cfg.DatabaseURL) {
+		// The tokens it prints are those serve accepts on this database.
+		if secret, _, _, err = devSecret(devSecretFile); err != nil {
+			return err
+		}
 	}
 	return seedDemo(ctx, svc, secret, "http://"+envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), stdout)
 }

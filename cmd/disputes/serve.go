@@ -78,7 +78,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	if cfg.SecretIsTemp && cfg.JWKSURL == "" {
+	switch {
+	case cfg.DevSecret:
+		secret, created, warning, err := devSecret(devSecretFile)
+		if err != nil {
+			return err
+		}
+		cfg.JWTSecret = secret
+		how := "using the development secret kept in"
+		if created {
+			how = "created the development secret"
+		}
+		log.Warn("DISPUTES_JWT_SECRET is not set: "+how+" "+devSecretFile+" (development only; never used with a configured secret, a JWKS URL or another database); disputes token signs with it too and tokens survive restarts",
+			"file", devSecretFile)
+		if warning != "" {
+			log.Warn(warning)
+		}
+	case cfg.SecretIsTemp && cfg.JWKSURL == "":
 		log.Warn("DISPUTES_JWT_SECRET is not set: using a random secret for this run only (development use); tokens stop working at restart")
 	}
 	db, svc, err := openService(ctx, cfg, log)
