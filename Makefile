@@ -13,9 +13,10 @@ all: lint test
 build:
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/disputes
 
-## run: build and serve on the embedded SQLite database with demo data and tokens
+## run: build and serve on the embedded SQLite database with demo data and tokens; webhooks
+## may go to plain-http loopback receivers (development switches; see README.md)
 run: build
-	./$(BIN) serve --demo
+	DISPUTES_WEBHOOK_ALLOW_HTTP=true DISPUTES_WEBHOOK_ALLOW_PRIVATE=true ./$(BIN) serve --demo
 
 ## test: every test, on SQLite and on PostgreSQL (see scripts/with-postgres.sh)
 test:

@@ -121,7 +121,7 @@ func seedDemo(ctx context.Context, svc *dispute.Service, secret []byte, base str
 		}
 		fmt.Fprintf(out, "export %s=%s\n", u.env, tok)
 	}
-	fmt.Fprintf(out, `export API=%s ORDER=%s
+	fmt.Fprintf(out, `export API=%s ORDER=%s ORDER2=%s
 
 Walk a dispute through (see README.md for the whole tour):
   curl -s -X POST $API/v1/disputes -H "Authorization: Bearer $BUYER" -H 'Content-Type: application/json' \
@@ -129,7 +129,7 @@ Walk a dispute through (see README.md for the whole tour):
   curl -s $API/v1/disputes -H "Authorization: Bearer $SELLER"
   curl -s -X POST $API/v1/queue/claim -H "Authorization: Bearer $REVIEWER"
 
-`, base, orders[0].ID)
+`, base, orders[0].ID, orders[1].ID)
 	return nil
 }
 

@@ -54,6 +54,15 @@ func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *st
 	<-done
 }
 
+// warnWebhookSwitches says so when webhooks may go to plain http or to
+// loopback and private addresses.
+func warnWebhookSwitches(cfg config, log *slog.Logger) {
+	if cfg.WebhookGuard.AllowHTTP || cfg.WebhookGuard.AllowPrivate {
+		log.Warn("webhook development switches are on (never in production): webhook URLs may be plain http or reach loopback and private addresses",
+			"DISPUTES_WEBHOOK_ALLOW_HTTP", cfg.WebhookGuard.AllowHTTP, "DISPUTES_WEBHOOK_ALLOW_PRIVATE", cfg.WebhookGuard.AllowPrivate)
+	}
+}
+
 // runWorker runs only the deadline worker, until ctx ends.
 func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadServeConfig(args, getenv, stdout, true)
@@ -61,6 +70,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	warnWebhookSwitches(cfg, log)
 	db, svc, err := openService(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -97,6 +107,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	case cfg.SecretIsTemp && cfg.JWKSURL == "":
 		log.Warn("DISPUTES_JWT_SECRET is not set: using a random secret for this run only (development use); tokens stop working at restart")
 	}
+	warnWebhookSwitches(cfg, log)
 	db, svc, err := openService(ctx, cfg, log)
 	if err != nil {
 		return err
