@@ -79,15 +79,6 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// isHelp reports whether arg asks for help.
-func isHelp(arg string) bool {
-	switch arg {
-	case "-h", "-help", "--help", "help":
-		return true
-	}
-	return false
-}
-
 const usage = `disputes: dispute-resolution case management
 
 Usage:
