@@ -1,7 +1,8 @@
 # The two commands a newcomer needs are `make run` and `make test`.
 BIN      := bin/disputes
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -s -w -X main.version=$(VERSION)
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # The race detector needs cgo; use it where a C compiler is present.
 RACE     := $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
@@ -12,9 +13,10 @@ all: lint test
 build:
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/disputes
 
-## run: build and serve on the embedded SQLite database with demo data and tokens
+## run: build and serve on the embedded SQLite database with demo data and tokens; webhooks
+## may go to plain-http loopback receivers (development switches; see README.md)
 run: build
-	./$(BIN) serve --demo
+	DISPUTES_WEBHOOK_ALLOW_HTTP=true DISPUTES_WEBHOOK_ALLOW_PRIVATE=true ./$(BIN) serve --demo
 
 ## test: every test, on SQLite and on PostgreSQL (see scripts/with-postgres.sh)
 test:
@@ -58,4 +60,4 @@ clean:
 
 ## docker: build the container image
 docker:
-	docker build -t disputes:$(VERSION) .
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t disputes:$(VERSION) .

@@ -48,6 +48,12 @@ func (s *server) stop() error {
 // nil.
 func serveWith(t *testing.T, vars map[string]string) *server {
 	t.Helper()
+	return serveArgs(t, vars, "--no-workers")
+}
+
+// serveArgs is serveWith with other flags than --no-workers.
+func serveArgs(t *testing.T, vars map[string]string, flags ...string) *server {
+	t.Helper()
 	e := map[string]string{
 		"DATABASE_URL":        "sqlite:" + filepath.Join(t.TempDir(), "d.db"),
 		"DISPUTES_JWT_SECRET": testSecret,
@@ -58,7 +64,7 @@ func serveWith(t *testing.T, vars map[string]string) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		s.done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--no-workers"}, env(e), s.stdout, s.stderr)
+		s.done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, flags...), env(e), s.stdout, s.stderr)
 	}()
 	t.Cleanup(func() {
 		if err := s.stop(); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ type config struct {
 	DatabaseURL  string
 	JWTSecret    []byte
 	SecretIsTemp bool // generated at start: tokens die with the process
+	DevSecret    bool // sign with the development secret kept in devSecretFile
 	JWKSURL      string
 	JWTIssuer    string
 	JWTAudience  string
@@ -57,21 +59,16 @@ func commonFlags(fs *flag.FlagSet, cfg *config, getenv func(string) string) {
 	fs.StringVar(&cfg.DatabaseURL, "database-url", getenv("DATABASE_URL"), "postgres://... or sqlite:PATH (env DATABASE_URL; default sqlite:data/disputes.db)")
 }
 
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("disputes "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
-
 // loadServeConfig reads the flags and environment of serve (and, with
-// worker set, of the worker command, which takes no HTTP settings).
-func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer, worker bool) (config, error) {
+// worker set, of the worker command, which takes no HTTP settings). Usage
+// asked for with --help goes to stdout.
+func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer, worker bool) (config, error) {
 	var cfg config
-	name := "serve"
+	name, synopsis := "serve", "serve [flags]"
 	if worker {
-		name = "worker"
+		name, synopsis = "worker", "worker [flags]   (the deadline worker and webhook dispatcher alone)"
 	}
-	fs := newFlagSet(name, stderr)
+	fs := newFlagSet(name, synopsis)
 	commonFlags(fs, &cfg, getenv)
 	if !worker {
 		fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), "listen address (env DISPUTES_ADDR)")
@@ -79,7 +76,7 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		fs.BoolVar(&cfg.NoWorkers, "no-workers", false, "do not run the deadline worker in this process")
 		fs.StringVar(&cfg.PprofAddr, "pprof-addr", getenv("DISPUTES_PPROF_ADDR"), "serve Go profiling endpoints (net/http/pprof) on this admin address, e.g. 127.0.0.1:6060 (env DISPUTES_PPROF_ADDR)")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -87,13 +84,29 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 	}
 	var problems []string
 	add := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
+	if !worker {
+		// Checked here, with everything else, so a typo is reported before
+		// the database is opened or created.
+		if err := checkListenAddr(cfg.Addr); err != nil {
+			add("--addr / DISPUTES_ADDR %q: %v", cfg.Addr, err)
+		}
+		if cfg.PprofAddr != "" {
+			if err := checkListenAddr(cfg.PprofAddr); err != nil {
+				add("--pprof-addr / DISPUTES_PPROF_ADDR %q: %v", cfg.PprofAddr, err)
+			}
+		}
+	}
 
-	if secret := getenv("DISPUTES_JWT_SECRET"); secret != "" {
+	switch secret := getenv("DISPUTES_JWT_SECRET"); {
+	case secret != "":
 		cfg.JWTSecret = []byte(secret)
 		if len(cfg.JWTSecret) < auth.MinSecretLen {
 			add("DISPUTES_JWT_SECRET must be at least %d bytes", auth.MinSecretLen)
 		}
-	} else {
+	case usesDevSecret(getenv, cfg.DatabaseURL):
+		// Read (or made) by serve once the configuration is valid.
+		cfg.DevSecret = true
+	default:
 		cfg.JWTSecret, cfg.SecretIsTemp = randomSecret(), true
 	}
 	cfg.JWKSURL, cfg.JWTIssuer, cfg.JWTAudience = getenv("DISPUTES_JWKS_URL"), getenv("DISPUTES_JWT_ISSUER"), getenv("DISPUTES_JWT_AUDIENCE")
@@ -169,6 +182,22 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		return cfg, usageError{"invalid configuration:\n  " + strings.Join(problems, "\n  ")}
 	}
 	return cfg, nil
+}
+
+// checkListenAddr checks that addr is host:port with a port from 0 to
+// 65535 and a host that is empty, an IP address or a name.
+func checkListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("must be host:port, such as 127.0.0.1:8080 or :8080")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errors.New("the port must be a number from 0 to 65535")
+	}
+	if strings.ContainsAny(host, " /?#@") {
+		return errors.New("the host must be an IP address or a name")
+	}
+	return nil
 }
 
 func intSetting(getenv func(string) string, key string, def, lo, hi int, add func(string, ...any)) int {

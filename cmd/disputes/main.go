@@ -15,14 +15,20 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := runMain(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "disputes:", err)
-		}
-		os.Exit(exitCode(err))
+	os.Exit(code)
+}
+
+// runMain runs the program and reports its error, once, on stderr; it
+// returns the process's exit code.
+func runMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	err := run(ctx, args, getenv, stdout, stderr)
+	if err == nil {
+		return 0
 	}
+	fmt.Fprintln(stderr, "disputes:", err)
+	return exitCode(err)
 }
 
 // usageError marks a mistake in the command line.
@@ -32,10 +38,45 @@ func (e usageError) Error() string { return e.msg }
 
 func exitCode(err error) int {
 	var u usageError
-	if errors.As(err, &u) || errors.Is(err, flag.ErrHelp) {
+	if errors.As(err, &u) {
 		return 2
 	}
 	return 1
+}
+
+// newFlagSet returns the flag set of a command. It prints nothing itself:
+// parseFlags shows the usage on --help and reports mistakes through the
+// error it returns, so each is said once.
+func newFlagSet(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("disputes "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage:\n  disputes %s\n", synopsis)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(fs.Output(), "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseFlags parses a command's arguments. -h or --help prints the
+// command's usage on stdout and returns flag.ErrHelp, which run turns into
+// success; any other mistake is a usage error.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		fs.SetOutput(io.Discard)
+		return flag.ErrHelp
+	}
+	if err != nil {
+		return usageError{fmt.Sprintf("%v (see %s --help)", err, fs.Name())}
+	}
+	return nil
 }
 
 const usage = `disputes: dispute-resolution case management
@@ -51,13 +92,23 @@ Usage:
 Settings come from flags or the environment (flags win):
   --addr / DISPUTES_ADDR                 listen address (default 127.0.0.1:8080)
   --database-url / DATABASE_URL          postgres://... or sqlite:PATH (default: sqlite at ./data/disputes.db)
-  DISPUTES_JWT_SECRET                    HS256 secret, at least 32 bytes
-See README.md for every setting.
+  DISPUTES_JWT_SECRET                    HS256 secret, at least 32 bytes (unset on the embedded
+                                         database: the development secret in ./data/dev-jwt-secret)
+Each command prints its usage with --help. See README.md for every setting.
 `
 
 // run is the whole program; main only wires the process to it, so tests can
-// call it with their own arguments, environment and output.
+// call it with their own arguments, environment and output. Asking a command
+// for help is a success.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	err := runCommand(ctx, args, getenv, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func runCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{"a command is required"}
@@ -74,9 +125,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "seed":
 		return runSeed(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
+		fs := newFlagSet("version", "version")
+		if err := parseFlags(fs, args[1:], stdout); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return usageError{fmt.Sprintf("version takes no arguments, got %q", fs.Args())}
+		}
 		fmt.Fprintln(stdout, versionString())
 		return nil
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/store/storetest"
 )
 
@@ -129,7 +131,17 @@ func TestMigrateCommands(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
-			e := env(map[string]string{"DATABASE_URL": storetest.URL(t, d)})
+			url := storetest.URL(t, d)
+			e := env(map[string]string{"DATABASE_URL": url})
+			if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+				// Only up creates a SQLite file; status reports it missing.
+				if err := run(context.Background(), []string{"migrate", "status"}, e, io.Discard, io.Discard); !errors.Is(err, store.ErrNoDatabase) {
+					t.Fatalf("status of a missing file: %v", err)
+				}
+				if err := os.WriteFile(path, nil, 0o600); err != nil { // an empty file is an empty database
+					t.Fatal(err)
+				}
+			}
 			migrate := func(args ...string) string {
 				t.Helper()
 				var out bytes.Buffer
@@ -175,7 +187,7 @@ func TestUsageErrors(t *testing.T) {
 		{"NoCommand", nil, nil, "a command is required"},
 		{"UnknownCommand", []string{"frobnicate"}, nil, "unknown command"},
 		{"TokenWithoutSub", []string{"token"}, map[string]string{"DISPUTES_JWT_SECRET": testSecret}, "--sub"},
-		{"TokenWithoutSecret", []string{"token", "--sub", "u1"}, nil, "DISPUTES_JWT_SECRET"},
+		{"TokenWithoutSecret", []string{"token", "--sub", "u1"}, map[string]string{"DATABASE_URL": dbURL}, "DISPUTES_JWT_SECRET"},
 		{"TokenUnknownRole", []string{"token", "--sub", "u1", "--role", "buyer"}, map[string]string{"DISPUTES_JWT_SECRET": testSecret}, "unknown role"},
 		{"ShortSecret", []string{"serve"}, map[string]string{"DISPUTES_JWT_SECRET": "short", "DATABASE_URL": dbURL}, "at least 32 bytes"},
 		{"BadDeadline", []string{"serve"}, map[string]string{"DISPUTES_SELLER_RESPONSE_TIMEOUT": "soon", "DATABASE_URL": dbURL}, "DISPUTES_SELLER_RESPONSE_TIMEOUT"},

@@ -4,30 +4,42 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/opendispute/disputes/pkg/store"
 )
 
-// runMigrate applies, rolls back or lists schema migrations.
+// runMigrate applies, rolls back or lists schema migrations. Only up
+// creates a SQLite database that does not exist yet; status and down report
+// that it is missing.
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newFlagSet("migrate", stderr)
+	fs := newFlagSet("migrate", "migrate up|down|status [--database-url URL]")
 	commonFlags(fs, &cfg, getenv)
-	if len(args) == 0 {
-		return usageError{"migrate needs up, down or status"}
+	// The action comes first (migrate up --database-url ...), or after the
+	// flags (migrate --database-url ... up).
+	var action string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		action, args = args[0], args[1:]
 	}
-	action := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("migrate %s takes no arguments, got %q", action, fs.Args())}
+	rest := fs.Args()
+	if action == "" && len(rest) > 0 {
+		action, rest = rest[0], rest[1:]
+	}
+	if action == "" {
+		return usageError{"migrate needs up, down or status (see disputes migrate --help)"}
+	}
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("migrate %s takes no arguments, got %q", action, rest)}
 	}
 	if action != "up" && action != "down" && action != "status" {
 		return usageError{fmt.Sprintf("migrate needs up, down or status, not %q", action)}
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: 2})
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: 2, MustExist: action != "up"})
 	if err != nil {
 		return err
 	}

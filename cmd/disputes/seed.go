@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -22,13 +23,16 @@ import (
 // runSeed loads demo data into the database.
 func runSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newFlagSet("seed", stderr)
+	fs := newFlagSet("seed", "seed --demo | --cases N [--seed S] [flags]")
 	commonFlags(fs, &cfg, getenv)
 	demo := fs.Bool("demo", false, "seed a demo marketplace: orders, a buyer, a seller and reviewers of every team")
 	cases := fs.Int("cases", 0, "bulk-load this many generated disputes (mixed states, teams, reasons, valid audit chains)")
 	seedValue := fs.Uint64("seed", 1, "random seed for --cases; the same seed gives the same cases")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("seed takes no arguments, got %q", fs.Args())}
 	}
 	if *demo == (*cases > 0) {
 		return usageError{"seed needs --demo or --cases N (N > 0)"}
@@ -48,6 +52,11 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	var secret []byte
 	if s := getenv("DISPUTES_JWT_SECRET"); s != "" {
 		secret = []byte(s)
+	} else if usesDevSecret(getenv, cfg.DatabaseURL) {
+		// The tokens it prints are those serve accepts on this database.
+		if secret, _, _, err = devSecret(devSecretFile); err != nil {
+			return err
+		}
 	}
 	return seedDemo(ctx, svc, secret, "http://"+envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), stdout)
 }
@@ -112,7 +121,7 @@ func seedDemo(ctx context.Context, svc *dispute.Service, secret []byte, base str
 		}
 		fmt.Fprintf(out, "export %s=%s\n", u.env, tok)
 	}
-	fmt.Fprintf(out, `export API=%s ORDER=%s
+	fmt.Fprintf(out, `export API=%s ORDER=%s ORDER2=%s
 
 Walk a dispute through (see README.md for the whole tour):
   curl -s -X POST $API/v1/disputes -H "Authorization: Bearer $BUYER" -H 'Content-Type: application/json' \
@@ -120,7 +129,7 @@ Walk a dispute through (see README.md for the whole tour):
   curl -s $API/v1/disputes -H "Authorization: Bearer $SELLER"
   curl -s -X POST $API/v1/queue/claim -H "Authorization: Bearer $REVIEWER"
 
-`, base, orders[0].ID)
+`, base, orders[0].ID, orders[1].ID)
 	return nil
 }
 
@@ -167,14 +176,15 @@ func seedCases(ctx context.Context, db *store.DB, n int, seedValue uint64, out i
 		}
 		return nil
 	})
+	p := newProgress(out, n, start)
 	stop := make(chan struct{})
 	bar := make(chan struct{})
 	go func() {
 		defer close(bar)
-		t := time.NewTicker(500 * time.Millisecond)
+		t := time.NewTicker(p.every)
 		defer t.Stop()
 		for {
-			progress(out, done.Load(), n, start)
+			p.show(done.Load())
 			select {
 			case <-stop:
 				return
@@ -185,15 +195,68 @@ func seedCases(ctx context.Context, db *store.DB, n int, seedValue uint64, out i
 	err := g.Wait()
 	close(stop)
 	<-bar
-	progress(out, done.Load(), n, start)
-	fmt.Fprintln(out)
+	p.finish(done.Load())
 	return err
 }
 
-func progress(out io.Writer, done int64, n int, start time.Time) {
+// progress shows how far a bulk load is. On a terminal it redraws one line
+// in place; elsewhere (a log file, a pipe, CI) it writes a line per step,
+// and only when the count has moved, so the output reads as a log.
+type progress struct {
+	out      io.Writer
+	n        int
+	start    time.Time
+	terminal bool
+	every    time.Duration
+	shown    int64
+}
+
+func newProgress(out io.Writer, n int, start time.Time) *progress {
+	p := &progress{out: out, n: n, start: start, terminal: isTerminal(out), every: 500 * time.Millisecond, shown: -1}
+	if !p.terminal {
+		p.every = 2 * time.Second
+	}
+	return p
+}
+
+func (p *progress) show(done int64) {
+	if !p.terminal {
+		if done == p.shown {
+			return
+		}
+		fmt.Fprintln(p.out, p.line(done))
+		p.shown = done
+		return
+	}
+	fmt.Fprint(p.out, "\r"+p.line(done))
+}
+
+// finish shows the final count and ends the line.
+func (p *progress) finish(done int64) {
+	if p.terminal {
+		fmt.Fprintln(p.out, "\r"+p.line(done))
+		return
+	}
+	if done != p.shown {
+		fmt.Fprintln(p.out, p.line(done))
+	}
+}
+
+func (p *progress) line(done int64) string {
 	const width = 30
-	filled := int(done) * width / max(n, 1)
-	rate := float64(done) / max(time.Since(start).Seconds(), 0.001)
-	fmt.Fprintf(out, "\rseeding [%s%s] %d/%d disputes, %.0f/s, %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
-		done, n, rate, time.Since(start).Round(time.Second))
+	filled := int(done) * width / max(p.n, 1)
+	rate := float64(done) / max(time.Since(p.start).Seconds(), 0.001)
+	return fmt.Sprintf("seeding [%s%s] %d/%d disputes, %.0f/s, %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
+		done, p.n, rate, time.Since(p.start).Round(time.Second))
+}
+
+// isTerminal reports whether w is a terminal (a character device), where a
+// line may be redrawn with a carriage return.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

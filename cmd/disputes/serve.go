@@ -54,13 +54,23 @@ func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *st
 	<-done
 }
 
+// warnWebhookSwitches says so when webhooks may go to plain http or to
+// loopback and private addresses.
+func warnWebhookSwitches(cfg config, log *slog.Logger) {
+	if cfg.WebhookGuard.AllowHTTP || cfg.WebhookGuard.AllowPrivate {
+		log.Warn("webhook development switches are on (never in production): webhook URLs may be plain http or reach loopback and private addresses",
+			"DISPUTES_WEBHOOK_ALLOW_HTTP", cfg.WebhookGuard.AllowHTTP, "DISPUTES_WEBHOOK_ALLOW_PRIVATE", cfg.WebhookGuard.AllowPrivate)
+	}
+}
+
 // runWorker runs only the deadline worker, until ctx ends.
 func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadServeConfig(args, getenv, stderr, true)
+	cfg, err := loadServeConfig(args, getenv, stdout, true)
 	if err != nil {
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	warnWebhookSwitches(cfg, log)
 	db, svc, err := openService(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -73,14 +83,31 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 
 // runServe serves the API until ctx ends, then drains in-flight requests.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadServeConfig(args, getenv, stderr, false)
+	cfg, err := loadServeConfig(args, getenv, stdout, false)
 	if err != nil {
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	if cfg.SecretIsTemp && cfg.JWKSURL == "" {
+	switch {
+	case cfg.DevSecret:
+		secret, created, warning, err := devSecret(devSecretFile)
+		if err != nil {
+			return err
+		}
+		cfg.JWTSecret = secret
+		how := "using the development secret kept in"
+		if created {
+			how = "created the development secret"
+		}
+		log.Warn("DISPUTES_JWT_SECRET is not set: "+how+" "+devSecretFile+" (development only; never used with a configured secret, a JWKS URL or another database); disputes token signs with it too and tokens survive restarts",
+			"file", devSecretFile)
+		if warning != "" {
+			log.Warn(warning)
+		}
+	case cfg.SecretIsTemp && cfg.JWKSURL == "":
 		log.Warn("DISPUTES_JWT_SECRET is not set: using a random secret for this run only (development use); tokens stop working at restart")
 	}
+	warnWebhookSwitches(cfg, log)
 	db, svc, err := openService(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -6,18 +6,29 @@ import (
 	"runtime/debug"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version and commit are set at build time: make build passes
+// -ldflags "-X main.version=... -X main.commit=...".
+var (
+	version = "dev"
+	commit  = ""
+)
 
+// versionString names the version, the commit it was built from and the
+// toolchain. The commit comes from the build flags, else from the version
+// control information go build records (absent with -buildvcs=false or
+// outside a checkout), else it is unknown.
 func versionString() string {
-	rev, modified := "unknown", false
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
+	rev, modified := commit, false
+	if rev == "" {
+		rev = "unknown"
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				switch s.Key {
+				case "vcs.revision":
+					rev = s.Value
+				case "vcs.modified":
+					modified = s.Value == "true"
+				}
 			}
 		}
 	}

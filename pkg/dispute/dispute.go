@@ -238,7 +238,7 @@ type Message struct {
 	DisputeID  string    `json:"dispute_id"`
 	AuthorID   string    `json:"author_id,omitempty"`
 	AuthorRole Role      `json:"author_role"`
-	Body       string    `json:"body"`
+	Body       string    `json:"message"` // also written as "body" for one release: see MarshalJSON
 	Internal   bool      `json:"internal"`
 	CreatedAt  time.Time `json:"created_at"`
 }

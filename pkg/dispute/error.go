@@ -71,6 +71,12 @@ const (
 	ReasonNoFailedRemedy = "no_failed_remedy"
 )
 
+// Reason codes for requests the API cannot take as sent.
+const (
+	ReasonUnknownParameter = "unknown_parameter" // a query parameter the endpoint does not take
+	ReasonMalformedQuery   = "malformed_query"   // a query string that cannot be parsed
+)
+
 // FieldError names one offending input field.
 type FieldError struct {
 	Field   string `json:"field"`

@@ -379,7 +379,7 @@ func (s *Service) AllowedActions(ctx context.Context, actor Actor, d *Dispute) [
 // parties their own.
 func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Dispute, error) {
 	if !actor.Staff() && !actor.Has(RoleSystem) {
-		if f.AssigneeID != "" {
+		if len(f.AssigneeIDs) > 0 {
 			// Parties never learn who reviews their case.
 			return nil, Invalid("invalid_filter", "assignee", "only staff may filter by assignee")
 		}

@@ -93,16 +93,17 @@ type Page struct {
 // InstructionFilter selects remedy instructions, oldest first.
 type InstructionFilter struct {
 	DisputeID string
-	Status    InstructionStatus
+	Statuses  []InstructionStatus // any of them; none: every status
 	Page
 }
 
-// Filter selects disputes for a list, newest first.
+// Filter selects disputes for a list, newest first. Each list that is not
+// empty keeps the disputes that match any of its values.
 type Filter struct {
-	State      State
-	Team       Team
-	Reason     Reason
-	AssigneeID string
+	States      []State
+	Teams       []Team
+	Reasons     []Reason
+	AssigneeIDs []string
 	// PartyID restricts the list to disputes where the user is buyer or
 	// seller; SellerOnly to those where it is the seller.
 	PartyID    string

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func (s *Server) decode(c echo.Context, dst any, allowEmpty bool) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+		return decodeError(err, dst)
 	}
 	if dec.More() {
 		return dispute.Errorf(dispute.EINVALID, "malformed_json", "the request body has data after the JSON value")
@@ -145,7 +146,7 @@ func hasNUL(v reflect.Value) bool {
 	return false
 }
 
-func decodeError(err error) error {
+func decodeError(err error, dst any) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -159,12 +160,123 @@ func decodeError(err error) error {
 		return &dispute.Error{Code: dispute.EINVALID, Reason: "validation_failed", Message: "the request body has a field of the wrong type",
 			Fields: []dispute.FieldError{{Field: field, Message: "must be " + jsonKind(typ.Type)}}}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &dispute.Error{Code: dispute.EINVALID, Reason: "unknown_field", Message: "the request body has a field this endpoint does not accept",
-			Fields: []dispute.FieldError{{Field: field, Message: "is not accepted here (it may be set only by the service)"}}}
+		return unknownField(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), dst)
 	}
 	// Errors from custom unmarshalers (times, for one) carry their own text.
 	return dispute.Errorf(dispute.EINVALID, "malformed_json", "the request body could not be decoded: %s", err.Error())
+}
+
+// serviceOwned are the fields of the API's resources that only the service
+// sets (api/openapi.yaml lists them under "Request bodies"); a client that
+// sends one is told so.
+var serviceOwned = map[string]bool{
+	"id": true, "state": true, "version": true, "team": true, "priority": true, "buyer_id": true, "seller_id": true,
+	"seller_answered": true, "seller_response_due_at": true, "buyer_response_due_at": true, "info_due_at": true,
+	"appeal_due_at": true, "info_request": true, "made_at": true, "outcome": true, "appeal": true, "queued_at": true,
+	"created_at": true, "updated_at": true, "closed_at": true, "allowed_actions": true, "status": true,
+	"dispute_id": true, "author_id": true, "author_role": true, "assignee_id": true,
+}
+
+// renamed maps names clients are known to send to the API's name for the
+// same thing, offered as a suggestion when the endpoint takes the latter.
+var renamed = map[string]string{"body": "message", "text": "message"}
+
+// unknownField explains a body field the endpoint does not take: set only
+// by the service, or a near miss of one it takes, or not a field at all.
+func unknownField(field string, dst any) error {
+	top, all := bodyFields(reflect.TypeOf(dst))
+	var msg, detail string
+	switch s := suggest(field, all); {
+	case s != "":
+		msg = fmt.Sprintf("is not a field of this request; did you mean %q?", s)
+		detail = fmt.Sprintf("unknown field %q; did you mean %q?", field, s)
+	case serviceOwned[field]:
+		msg = "is set by the service and cannot be sent"
+		detail = fmt.Sprintf("unknown field %q: it is set by the service and cannot be sent", field)
+	case len(top) == 0:
+		msg = "is not a field of this request, which takes an empty body or {}"
+		detail = fmt.Sprintf("unknown field %q: this request takes no fields", field)
+	default:
+		msg = "is not a field of this request; it takes: " + strings.Join(top, ", ")
+		detail = fmt.Sprintf("unknown field %q; this request takes: %s", field, strings.Join(top, ", "))
+	}
+	return &dispute.Error{Code: dispute.EINVALID, Reason: "unknown_field", Message: detail,
+		Fields: []dispute.FieldError{{Field: field, Message: msg}}}
+}
+
+// bodyFields returns the JSON names of a body type's fields: those at the
+// top, and all of them, nested ones included.
+func bodyFields(t reflect.Type) (top, all []string) {
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type, depth int)
+	walk = func(t reflect.Type, depth int) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || t == timeType || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" || name == "" {
+				continue
+			}
+			if depth == 0 {
+				top = append(top, name)
+			}
+			if !slices.Contains(all, name) {
+				all = append(all, name)
+			}
+			walk(f.Type, depth+1)
+		}
+	}
+	walk(t, 0)
+	return top, all
+}
+
+// suggest returns the name among candidates that the client most likely
+// meant by name: a known other name for it, or one a typo or two away; ""
+// if none is close.
+func suggest(name string, candidates []string) string {
+	if to, ok := renamed[name]; ok && slices.Contains(candidates, to) {
+		return to
+	}
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		allowed := 1 // short names: one typo
+		if len(c) >= 5 {
+			allowed = 2
+		}
+		if d := editDistance(strings.ToLower(name), c); d < bestDist && d <= allowed {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, in bytes.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 64
+	}
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func jsonKind(t reflect.Type) string {

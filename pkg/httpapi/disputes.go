@@ -81,24 +81,17 @@ func (s *Server) listDisputes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// checkQuery has refused values outside the enumerations; a repeated
+	// filter keeps the disputes that match any of its values.
 	f := dispute.Filter{
-		State: dispute.State(c.QueryParam("state")), Team: dispute.Team(c.QueryParam("team")),
-		Reason: dispute.Reason(c.QueryParam("reason")), AssigneeID: c.QueryParam("assignee"),
+		States: enumsOf[dispute.State](queryValues(c, "state")), Teams: enumsOf[dispute.Team](queryValues(c, "team")),
+		Reasons: enumsOf[dispute.Reason](queryValues(c, "reason")), AssigneeIDs: queryValues(c, "assignee"),
 		Page: dispute.Page{Limit: limit + 1, After: after},
 	}
-	if f.AssigneeID != "" && !identPattern.MatchString(f.AssigneeID) {
-		return dispute.Invalid("invalid_filter", "assignee", "is not a user id")
-	}
-	if f.State != "" && !f.State.Valid() {
-		return dispute.Invalid("invalid_filter", "state", "is not a state")
-	}
-	if f.Team != "" {
-		if !f.Team.Valid() {
-			return dispute.Invalid("invalid_filter", "team", "is not a team")
+	for _, id := range f.AssigneeIDs {
+		if !identPattern.MatchString(id) {
+			return dispute.Invalid("invalid_filter", "assignee", "is not a user id")
 		}
-	}
-	if f.Reason != "" && !f.Reason.Valid() {
-		return dispute.Invalid("invalid_filter", "reason", "is not a reason")
 	}
 	ds, err := s.svc.List(c.Request().Context(), actorOf(c), f)
 	if err != nil {

@@ -2,15 +2,35 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/opendispute/disputes/pkg/dispute"
 )
 
+// postMessageBody is a message to post. Its text is "message", as in the
+// actions' bodies; "body", its name before, is accepted for one release.
 type postMessageBody struct {
-	Body     string `json:"body" validate:"required,max=10000"`
+	Message  string `json:"message" validate:"max=10000"`
+	Body     string `json:"body" validate:"max=10000"` // deprecated: message
 	Internal bool   `json:"internal"`
+}
+
+// text returns the message's text, from whichever name was sent.
+func (b postMessageBody) text() (string, error) {
+	switch {
+	case b.Message != "" && b.Body != "":
+		return "", dispute.Invalid("validation_failed", "body", `is the deprecated name of "message"; send "message" alone`)
+	case b.Body != "":
+		return b.Body, nil
+	case strings.TrimSpace(b.Message) == "":
+		if b.Message == "" {
+			return "", dispute.Invalid("validation_failed", "message", "is required")
+		}
+		return "", dispute.Invalid(dispute.ReasonMessageRequired, "message", "must not be only white space")
+	}
+	return b.Message, nil
 }
 
 func (s *Server) listMessages(c echo.Context) error {
@@ -34,7 +54,11 @@ func (s *Server) postMessage(c echo.Context) error {
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
-	m, err := s.svc.PostMessage(c.Request().Context(), actorOf(c), c.Param("id"), b.Body, b.Internal)
+	text, err := b.text()
+	if err != nil {
+		return err
+	}
+	m, err := s.svc.PostMessage(c.Request().Context(), actorOf(c), c.Param("id"), text, b.Internal)
 	if err != nil {
 		return err
 	}

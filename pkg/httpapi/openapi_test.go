@@ -15,6 +15,8 @@ import (
 	"github.com/opendispute/disputes/api"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi"
+	"github.com/opendispute/disputes/pkg/store"
+	"github.com/opendispute/disputes/pkg/store/storetest"
 )
 
 // These tests keep api/openapi.yaml and the server in step: the document must
@@ -510,4 +512,105 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOpenAPIQueryParametersMatchServer asks every /v1 operation of the
+// document about its query parameters through the server: the parameters an
+// unknown one is told of are exactly those documented, a documented
+// enumeration is exactly what a bad value is told, and a parameter may be
+// repeated exactly when the document makes it an array.
+func TestOpenAPIQueryParametersMatchServer(t *testing.T) {
+	t.Parallel()
+	doc := oasLoad(t)
+	e := newAPIEnv(t, storetest.Open(t, store.SQLite), apiConfig{})
+	pathParam := regexp.MustCompile(`\{[^}]+\}`)
+	for _, o := range oasOperations(t, doc) {
+		if !strings.HasPrefix(o.Path, "/v1/") {
+			continue
+		}
+		t.Run(o.String(), func(t *testing.T) {
+			path := pathParam.ReplaceAllString(o.Path, "x1")
+			ask := func(query string) *apiResponse {
+				t.Helper()
+				return e.send(t, uAdmin, o.Method, path+"?"+query, nil)
+			}
+			type param struct {
+				many bool
+				enum []string
+			}
+			documented := map[string]param{}
+			for _, p := range oasParameters(t, doc, o) {
+				if p["in"] != "query" {
+					continue
+				}
+				schema := oasDeref(t, doc, p["schema"])
+				var qp param
+				if schema["type"] == "array" {
+					qp.many = true
+					schema = oasDeref(t, doc, schema["items"])
+				}
+				qp.enum = schemaEnum(schema)
+				documented[fmt.Sprint(p["name"])] = qp
+			}
+
+			r := ask("zz_not_a_parameter=1")
+			if r.Status != http.StatusBadRequest || r.str("code") != "unknown_parameter" {
+				t.Fatalf("an unknown parameter got %d %s", r.Status, r.Body)
+			}
+			field, msg := problemField(t, r)
+			if field != "zz_not_a_parameter" {
+				t.Errorf("the problem names %q", field)
+			}
+			var names []string
+			for n := range documented {
+				names = append(names, n)
+			}
+			if served := listed(msg, "takes: "); len(served)+len(names) > 0 {
+				if a, b := oasSetDiff(served, names); len(a)+len(b) > 0 {
+					t.Errorf("query parameters: served but not documented %v, documented but not served %v", a, b)
+				}
+			} else if !strings.Contains(msg, "takes no query parameters") {
+				t.Errorf("the problem does not say that the operation takes no parameters: %q", msg)
+			}
+
+			for name, p := range documented {
+				if p.enum != nil {
+					r := ask(name + "=zz_bad")
+					field, msg := problemField(t, r)
+					if r.Status != http.StatusBadRequest || field != name {
+						t.Errorf("%s=zz_bad got %d %s", name, r.Status, r.Body)
+					} else if a, b := oasSetDiff(listed(msg, "must be one of: "), p.enum); len(a)+len(b) > 0 {
+						t.Errorf("%s: valid values served but not documented %v, documented but not served %v", name, a, b)
+					}
+				}
+				v1, v2 := "x1", "x2"
+				if p.enum != nil {
+					v1, v2 = p.enum[0], p.enum[len(p.enum)-1]
+				}
+				r := ask(name + "=" + v1 + "&" + name + "=" + v2)
+				refused := false
+				if r.Status == http.StatusBadRequest {
+					if f, m := problemField(t, r); f == name && strings.Contains(m, "at most once") {
+						refused = true
+					}
+				}
+				if refused == p.many {
+					t.Errorf("%s repeated: refused %v, but the document says array %v (%d %s)", name, refused, p.many, r.Status, r.Body)
+				}
+			}
+		})
+	}
+}
+
+// schemaEnum returns a schema's enum as strings.
+func schemaEnum(schema map[string]any) []string {
+	raw, _ := schema["enum"].([]any)
+	out := make([]string, 0, len(raw))
+	for _, v := range raw {
+		out = append(out, fmt.Sprint(v))
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }

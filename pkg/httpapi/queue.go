@@ -25,17 +25,19 @@ func (s *Server) queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	states, ok := queueStates[c.QueryParam("kind")]
-	if !ok {
-		return dispute.Invalid("invalid_filter", "kind", "must be cases or appeals")
+	// checkQuery has refused unknown kinds and teams; repeated, they mean
+	// any of them.
+	states := queueStates[""]
+	if kinds := queryValues(c, "kind"); len(kinds) > 0 {
+		states = nil
+		for _, k := range kinds {
+			states = append(states, queueStates[k]...)
+		}
 	}
 	a := actorOf(c)
 	teams := a.Teams
-	if t := dispute.Team(c.QueryParam("team")); t != "" {
-		if !t.Valid() {
-			return dispute.Invalid("invalid_filter", "team", "is not a team")
-		}
-		teams = []dispute.Team{t}
+	if ts := enumsOf[dispute.Team](queryValues(c, "team")); len(ts) > 0 {
+		teams = ts
 	}
 	if len(teams) == 0 && a.Staff() {
 		return dispute.Invalid("team_required", "team", "is required for callers who belong to no team")

@@ -19,12 +19,8 @@ func (s *Server) listRemedies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := dispute.InstructionFilter{Status: dispute.InstructionStatus(c.QueryParam("status")), Page: dispute.Page{Limit: limit + 1, After: after}}
-	switch f.Status {
-	case "", dispute.InstructionPending, dispute.InstructionExecuted, dispute.InstructionFailed:
-	default:
-		return dispute.Invalid("invalid_filter", "status", "must be pending, executed or failed")
-	}
+	// checkQuery has refused unknown statuses; repeated, they mean any.
+	f := dispute.InstructionFilter{Statuses: enumsOf[dispute.InstructionStatus](queryValues(c, "status")), Page: dispute.Page{Limit: limit + 1, After: after}}
 	if id := c.QueryParam("dispute_id"); id != "" {
 		if !identPattern.MatchString(id) {
 			return dispute.Invalid("invalid_filter", "dispute_id", "is not a dispute id")

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"slices"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/opendispute/disputes/pkg/dispute"
@@ -23,58 +25,74 @@ func (s *Server) routes() {
 	v1.GET("/orders/:order_id", s.getOrder)
 
 	v1.POST("/disputes", s.openDispute)
-	v1.GET("/disputes", s.listDisputes)
+	v1.GET("/disputes", s.listDisputes, paged(filterParam("state", stateValues), filterParam("team", teamValues),
+		filterParam("reason", reasonValues), filterParam("assignee", nil))...)
 	v1.GET("/disputes/:id", s.getDispute)
 	for _, ev := range dispute.UserEvents {
 		v1.POST("/disputes/:id/"+ev.Action(), s.act(ev))
 	}
 	v1.GET("/disputes/:id/timeline", s.timeline)
-	v1.GET("/disputes/:id/messages", s.listMessages)
+	v1.GET("/disputes/:id/messages", s.listMessages, pagingParams...)
 	v1.POST("/disputes/:id/messages", s.postMessage)
 	v1.GET("/disputes/:id/audit", s.auditLog)
 	v1.GET("/disputes/:id/audit/verify", s.verifyAudit)
 	v1.POST("/disputes/:id/feedback", s.giveFeedback)
 	v1.GET("/disputes/:id/remedies", s.disputeRemedies)
-	v1.GET("/remedies", s.listRemedies)
+	v1.GET("/remedies", s.listRemedies, paged(filterParam("status", instructionValues),
+		queryParam{name: "dispute_id", reason: "invalid_filter"})...)
 	v1.POST("/remedies/:id/executed", s.reportRemedy(dispute.InstructionExecuted))
 	v1.POST("/remedies/:id/failed", s.reportRemedy(dispute.InstructionFailed))
 	v1.GET("/feedback/figures", s.feedbackFigures)
 
-	v1.GET("/contact-options", s.contactOptions)
+	v1.GET("/contact-options", s.contactOptions, inputParam("dispute_id", nil), inputParam("reason", reasonValues),
+		inputParam("item_count", nil), inputParam("language", languageValues), inputParam("at", nil))
 
 	v1.POST("/api-keys", s.createAPIKey)
-	v1.GET("/api-keys", s.listAPIKeys)
+	v1.GET("/api-keys", s.listAPIKeys, paged(queryParam{name: "seller_id", reason: "invalid_filter"})...)
 	v1.DELETE("/api-keys/:id", s.revokeAPIKey)
-	v1.GET("/events", s.events)
+	v1.GET("/events", s.events, queryParam{name: "after", reason: "invalid_cursor"}, limitParam)
 	v1.POST("/webhooks", s.createWebhook)
 	v1.GET("/webhooks", s.listWebhooks)
 	v1.GET("/webhooks/:id", s.getWebhook)
 	v1.DELETE("/webhooks/:id", s.deleteWebhook)
-	v1.GET("/webhooks/:id/deliveries", s.listDeliveries)
+	v1.GET("/webhooks/:id/deliveries", s.listDeliveries, pagingParams...)
 	v1.POST("/webhooks/:id/deliveries/:delivery_id/redeliver", s.redeliver)
 
-	v1.GET("/queue", s.queue)
+	v1.GET("/queue", s.queue, paged(filterParam("team", teamValues), filterParam("kind", queueKindValues))...)
 	v1.POST("/queue/claim", s.claim)
 }
 
 // v1Group puts the /v1 middleware on each route rather than on the group:
 // group middleware makes echo add catch-all routes under /v1, and those
 // answer 404 where the path exists with other methods (which is a 405).
+// Each route names the query parameters it takes (none unless given), and
+// checkQuery, the last middleware, refuses any other (see query.go).
 type v1Group struct {
 	g  *echo.Group
 	mw []echo.MiddlewareFunc
 }
 
-func (v v1Group) GET(path string, h echo.HandlerFunc) *echo.Route { return v.g.GET(path, h, v.mw...) }
-
-func (v v1Group) POST(path string, h echo.HandlerFunc) *echo.Route { return v.g.POST(path, h, v.mw...) }
-
-func (v v1Group) PUT(path string, h echo.HandlerFunc) *echo.Route { return v.g.PUT(path, h, v.mw...) }
-
-func (v v1Group) PATCH(path string, h echo.HandlerFunc) *echo.Route {
-	return v.g.PATCH(path, h, v.mw...)
+// with returns the middleware of a route that takes the query parameters.
+func (v v1Group) with(params []queryParam) []echo.MiddlewareFunc {
+	return append(slices.Clip(v.mw), checkQuery(params))
 }
 
-func (v v1Group) DELETE(path string, h echo.HandlerFunc) *echo.Route {
-	return v.g.DELETE(path, h, v.mw...)
+func (v v1Group) GET(path string, h echo.HandlerFunc, params ...queryParam) *echo.Route {
+	return v.g.GET(path, h, v.with(params)...)
+}
+
+func (v v1Group) POST(path string, h echo.HandlerFunc, params ...queryParam) *echo.Route {
+	return v.g.POST(path, h, v.with(params)...)
+}
+
+func (v v1Group) PUT(path string, h echo.HandlerFunc, params ...queryParam) *echo.Route {
+	return v.g.PUT(path, h, v.with(params)...)
+}
+
+func (v v1Group) PATCH(path string, h echo.HandlerFunc, params ...queryParam) *echo.Route {
+	return v.g.PATCH(path, h, v.with(params)...)
+}
+
+func (v v1Group) DELETE(path string, h echo.HandlerFunc, params ...queryParam) *echo.Route {
+	return v.g.DELETE(path, h, v.with(params)...)
 }

@@ -270,17 +270,17 @@ func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) 
 func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Dispute, error) {
 	filtered := func(q *gorm.DB) *gorm.DB {
 		q = q.Model(&disputeRow{})
-		if f.State != "" {
-			q = q.Where("state = ?", f.State)
+		if len(f.States) > 0 {
+			q = q.Where("state IN ?", f.States)
 		}
-		if f.Team != "" {
-			q = q.Where("team = ?", f.Team)
+		if len(f.Teams) > 0 {
+			q = q.Where("team IN ?", f.Teams)
 		}
-		if f.Reason != "" {
-			q = q.Where("reason = ?", f.Reason)
+		if len(f.Reasons) > 0 {
+			q = q.Where("reason IN ?", f.Reasons)
 		}
-		if f.AssigneeID != "" {
-			q = q.Where("assignee_id = ?", f.AssigneeID)
+		if len(f.AssigneeIDs) > 0 {
+			q = q.Where("assignee_id IN ?", f.AssigneeIDs)
 		}
 		if f.After != "" {
 			q = q.Where("id < ?", f.After)

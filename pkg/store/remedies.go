@@ -103,8 +103,8 @@ func (db *DB) Instructions(ctx context.Context, f dispute.InstructionFilter) ([]
 	if f.DisputeID != "" {
 		q = q.Where("dispute_id = ?", f.DisputeID)
 	}
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
 	}
 	if f.After != "" {
 		q = q.Where("id > ?", f.After)

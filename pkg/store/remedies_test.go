@@ -93,9 +93,22 @@ func TestRemedyInstructions(t *testing.T) {
 			if got := summary(f.instructions(id)); !equal(got, []string{"apply:refund_partial:pending", "apply:listing_removal:pending"}) {
 				t.Fatalf("got %v", got)
 			}
-			pending, err := f.svc.Instructions(ctx, rSystem, dispute.InstructionFilter{Status: dispute.InstructionPending})
+			pending, err := f.svc.Instructions(ctx, rSystem, dispute.InstructionFilter{Statuses: []dispute.InstructionStatus{dispute.InstructionPending}})
 			if err != nil || len(pending) < 2 {
 				t.Fatalf("pending queue: %v %v", len(pending), err)
+			}
+			// Several statuses: any of them.
+			for _, c := range []struct {
+				statuses []dispute.InstructionStatus
+				want     int
+			}{
+				{[]dispute.InstructionStatus{dispute.InstructionExecuted, dispute.InstructionPending}, 2},
+				{[]dispute.InstructionStatus{dispute.InstructionExecuted, dispute.InstructionFailed}, 0},
+			} {
+				got, err := f.svc.Instructions(ctx, rSystem, dispute.InstructionFilter{DisputeID: id, Statuses: c.statuses})
+				if err != nil || len(got) != c.want {
+					t.Errorf("statuses %v: %d instructions (%v), want %d", c.statuses, len(got), err, c.want)
+				}
 			}
 		})
 

@@ -44,7 +44,13 @@ type DB struct {
 type Options struct {
 	MaxOpenConns int // PostgreSQL only; SQLite always uses one connection
 	Logger       *slog.Logger
+	// MustExist refuses to create a SQLite database file (or its folder)
+	// that does not exist yet: Open fails with ErrNoDatabase instead.
+	MustExist bool
 }
+
+// ErrNoDatabase says a SQLite database file that had to exist does not.
+var ErrNoDatabase = errors.New("the SQLite database does not exist")
 
 // Open connects to the database named by url: "" for the embedded SQLite file
 // at DefaultSQLitePath, "sqlite:PATH" for another file, or a postgres:// URL.
@@ -65,12 +71,18 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	case Postgres:
 		g, err = gorm.Open(postgres.New(postgres.Config{DSN: dsn}), cfg)
 	case SQLite:
-		if dir := filepath.Dir(dsn); dir != "." {
+		mode := "rwc" // read, write and create
+		if opts.MustExist {
+			if _, err := os.Stat(dsn); err != nil {
+				return nil, fmt.Errorf("store: %s: %w (disputes migrate up or disputes serve creates it)", dsn, ErrNoDatabase)
+			}
+			mode = "rw"
+		} else if dir := filepath.Dir(dsn); dir != "." {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
 				return nil, fmt.Errorf("store: create %s: %w", dir, err)
 			}
 		}
-		g, err = gorm.Open(sqlite.Open("file:"+dsn+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"), cfg)
+		g, err = gorm.Open(sqlite.Open("file:"+dsn+"?mode="+mode+"&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"), cfg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dialect, err)
