@@ -80,17 +80,22 @@ func seedOrders(c *client, w *world) error {
 	for _, mine := range w.orders {
 		all = append(all, mine...)
 	}
-	delivered := time.Now().UTC().Add(-48 * time.Hour)
 	for _, o := range all {
-		body := mustJSON(map[string]any{
-			"buyer_id": o.Buyer.ID, "seller_id": o.Seller.ID, "listing_ids": []string{"lst_" + o.ID},
-			"item_count": 1, "total": map[string]string{"amount": "100.00", "currency": "EUR"}, "delivered_at": delivered,
-		})
-		if r := c.do(http.MethodPut, "/v1/orders/"+o.ID, w.system, body, ""); r.Status != http.StatusCreated {
+		if r := putOrder(c, w, o); r.Status != http.StatusCreated {
 			return fmt.Errorf("seed order %s: status %d %s %s", o.ID, r.Status, r.Err, r.Body)
 		}
 	}
 	return nil
+}
+
+// putOrder writes one order as the marketplace's systems would.
+func putOrder(c *client, w *world, o order) reply {
+	body := mustJSON(map[string]any{
+		"buyer_id": o.Buyer.ID, "seller_id": o.Seller.ID, "listing_ids": []string{"lst_" + o.ID},
+		"item_count": 1, "total": map[string]string{"amount": "100.00", "currency": "EUR"},
+		"delivered_at": time.Now().UTC().Add(-48 * time.Hour),
+	})
+	return c.do(http.MethodPut, "/v1/orders/"+o.ID, w.system, body, "")
 }
 
 // disputeView is the part of a dispute the load and the checks read.
@@ -106,7 +111,17 @@ type disputeView struct {
 	InfoRequest    *struct {
 		Party string `json:"party"`
 	} `json:"info_request"`
-	Appeal json.RawMessage `json:"appeal"`
+	Appeal  json.RawMessage `json:"appeal"`
+	Outcome *struct {
+		Kind string `json:"kind"`
+	} `json:"outcome"`
+}
+
+// done reports whether nobody in the load acts on the dispute any more: it
+// is closed, or settled and waiting for the marketplace to carry out its
+// remedies (which the load does not report).
+func (d *disputeView) done() bool {
+	return d.State == "closed" || d.State == "resolved" && d.Outcome != nil && d.Outcome.Kind == "settled"
 }
 
 // load runs the workers and keeps every action they send.
@@ -129,8 +144,9 @@ func startLoad(c *client, w *world, seed uint64) *load {
 			defer l.wg.Done()
 			rng := rand.New(rand.NewPCG(seed, uint64(i)))
 			known := map[string]string{} // order id -> its current dispute id
+			bought := map[string]int{}   // order id -> how many orders its buyer has made since
 			for !l.stopped.Load() {
-				if !l.step(rng, orders[rng.IntN(len(orders))], known) {
+				if !l.step(rng, orders[rng.IntN(len(orders))], known, bought) {
 					time.Sleep(100 * time.Millisecond) // the service is unavailable
 				}
 			}
@@ -147,11 +163,21 @@ func (l *load) stop() []*action {
 }
 
 // step fires one action at an order's dispute. It reports false when it
-// could not even read the dispute.
-func (l *load) step(rng *rand.Rand, o order, known map[string]string) bool {
+// could not even read the dispute. An order gets one outcome, so a new
+// dispute is opened on a new order of the same buyer and seller, which the
+// marketplace writes first.
+func (l *load) step(rng *rand.Rand, o order, known map[string]string, bought map[string]int) bool {
 	d, ok := l.current(o, known)
 	if !ok {
 		return false
+	}
+	slot := o
+	if d == nil {
+		bought[o.ID]++
+		o.ID = fmt.Sprintf("%s_%d", o.ID, bought[o.ID])
+		if r := putOrder(l.c, l.w, o); r.Status != http.StatusCreated {
+			return false
+		}
 	}
 	p := l.choose(rng, o, d)
 	if p == nil {
@@ -161,7 +187,7 @@ func (l *load) step(rng *rand.Rand, o order, known map[string]string) bool {
 	if p.name == "open" && r.Status == http.StatusCreated {
 		var v disputeView
 		if json.Unmarshal(r.Body, &v) == nil {
-			known[o.ID] = v.ID
+			known[slot.ID] = v.ID
 		}
 	}
 	return r.Status != 0 && r.Status < 500
@@ -180,7 +206,7 @@ func (l *load) current(o order, known map[string]string) (*disputeView, bool) {
 	}
 	if id := known[o.ID]; id != "" {
 		d, ok := get(id)
-		if !ok || d.State != "closed" {
+		if !ok || !d.done() {
 			return d, ok
 		}
 	}
@@ -193,7 +219,7 @@ func (l *load) current(o order, known map[string]string) (*disputeView, bool) {
 	if r.Status != http.StatusOK || json.Unmarshal(r.Body, &page) != nil {
 		return nil, false
 	}
-	if len(page.Data) == 0 || page.Data[0].State == "closed" {
+	if len(page.Data) == 0 || page.Data[0].done() {
 		delete(known, o.ID)
 		return nil, true
 	}
