@@ -48,7 +48,9 @@ var allStates = []dispute.State{
 // team; a lead or admin names the assignee of assign and assign_appeal).
 //
 //	Y  may fire it
-//	R  refused: role_not_permitted
+//	R  refused: role_not_permitted (before the state check when the caller's
+//	   credentials lack a staff role for a staff event or the system role
+//	   for a system event, after it otherwise)
 //	T  refused: not_team_member (staff, but not of the dispute's team)
 //	A  only the dispute's current assignee; other staff: not_assignee
 //	P  a party; refused with not_targeted_party if an information request
@@ -130,11 +132,28 @@ func (o outcome) String() string {
 
 func refused(code, reason string) outcome { return outcome{code: code, reason: reason} }
 
+// staffEvents are the events of lifecycle.md fired by Trust & Safety staff.
+var staffEvents = []dispute.Event{"assign", "release", "request_info", "decide", "assign_appeal", "release_appeal", "decide_appeal"}
+
 // expected derives the outcome from the specification tables above, in the
-// documented order: who may fire, then the state, then time and history.
+// documented order (lifecycle.md, "Error precedence"; docs/decisions.md):
+// credentials the caller lacks whatever the case (a staff event fired by
+// someone without a staff role, a system event by anyone but the system),
+// then the state, then the caller's place in the case (party, team,
+// assignee), then time and history.
 func expected(grid map[dispute.Event]map[who]byte, s dispute.State, e dispute.Event, w who) outcome {
-	cell := grid[e][w]
-	switch cell {
+	a := actor(w)
+	if slices.Contains(staffEvents, e) && !a.Staff() || slices.Contains(dispute.SystemEvents, e) && !a.Has(dispute.RoleSystem) {
+		if grid[e][w] != 'R' {
+			panic(fmt.Sprintf("grid: %s may not fire %s by its credentials, yet its cell is %c", w, e, grid[e][w]))
+		}
+		return refused("forbidden", "role_not_permitted")
+	}
+	tr := lifecycle[e]
+	if !slices.Contains(tr.from, s) {
+		return refused("conflict", "invalid_state")
+	}
+	switch grid[e][w] {
 	case 'R':
 		return refused("forbidden", "role_not_permitted")
 	case 'T':
@@ -147,12 +166,7 @@ func expected(grid map[dispute.Event]map[who]byte, s dispute.State, e dispute.Ev
 		if t := targetIn[s]; t != "" && string(t) != string(w) {
 			return refused("forbidden", "not_targeted_party")
 		}
-	}
-	tr := lifecycle[e]
-	if !slices.Contains(tr.from, s) {
-		return refused("conflict", "invalid_state")
-	}
-	if cell == 'E' {
+	case 'E':
 		return refused("conflict", "four_eyes")
 	}
 	return outcome{ok: true, to: tr.to}
@@ -1083,9 +1097,15 @@ func TestRefusalOrder(t *testing.T) {
 		code   string
 		reason string
 	}{
-		{"WhoBeforeState", "closed", nil, whoStranger, dispute.Command{Event: "decide"}, "forbidden", "role_not_permitted"},
-		{"AssigneeBeforeState", "escalated", nil, whoTeamReviewer, dispute.Command{Event: "decide"}, "forbidden", "not_assignee"},
-		{"TeamBeforeState", "closed", nil, whoOtherReviewer, dispute.Command{Event: "assign"}, "forbidden", "not_team_member"},
+		{"StaffRoleBeforeState", "closed", nil, whoStranger, dispute.Command{Event: "decide"}, "forbidden", "role_not_permitted"},
+		{"StaffRoleBeforeStateForParties", "awaiting_seller", nil, whoBuyer, dispute.Command{Event: "decide"}, "forbidden", "role_not_permitted"},
+		{"SystemRoleBeforeState", "closed", nil, whoAdmin, dispute.Command{Event: "close"}, "forbidden", "role_not_permitted"},
+		{"StateBeforeAssignee", "escalated", nil, whoTeamReviewer, dispute.Command{Event: "decide"}, "conflict", "invalid_state"},
+		{"StateBeforeAssigneeAfterOwnDecision", "resolved", func(d *dispute.Dispute) { d.Outcome.DecidedBy = id(whoAssignee) }, whoAssignee, validCommand("decide", whoAssignee), "conflict", "invalid_state"},
+		{"StateBeforeTeam", "closed", nil, whoOtherReviewer, dispute.Command{Event: "assign"}, "conflict", "invalid_state"},
+		{"StateBeforeParty", "closed", nil, whoSeller, dispute.Command{Event: "withdraw"}, "conflict", "invalid_state"},
+		{"StateBeforeTarget", "under_review", nil, whoSeller, dispute.Command{Event: "provide_info"}, "conflict", "invalid_state"},
+		{"StateBeforeSeniority", "escalated", nil, whoTeamReviewer, dispute.Command{Event: "assign_appeal"}, "conflict", "invalid_state"},
 		{"StateBeforePayload", "awaiting_info", nil, whoAssignee, dispute.Command{Event: "decide"}, "conflict", "invalid_state"},
 		{"StateBeforeDeadline", "escalated", func(d *dispute.Dispute) { d.SellerResponseDueAt = at(day) }, whoSystem, dispute.Command{Event: "auto_escalate"}, "conflict", "invalid_state"},
 		{"StateBeforeFourEyes", "resolved", nil, whoDecider, dispute.Command{Event: "assign_appeal"}, "conflict", "invalid_state"},

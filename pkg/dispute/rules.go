@@ -7,12 +7,22 @@ import (
 	"time"
 )
 
-// rule says who may fire an event (who), what must hold of the dispute and
-// the clock (when), and what the payload must hold (input).
+// rule says who may fire an event and when. The checks run in this order
+// (docs/decisions.md, "Error precedence"):
+//
+//   - caller: what the caller's credentials must hold whatever the case (a
+//     Trust & Safety role for staff events, the system role for system
+//     events); checked before the state, so a buyer firing decide is told
+//     role_not_permitted in every state;
+//   - the state (invalid_state);
+//   - who: the caller's place in the case (which party, team, assignee);
+//   - when: the dispute and the clock (deadlines, history);
+//   - input: the payload.
 type rule struct {
-	who   func(s *step) (Role, error)
-	when  func(m *Machine, s *step) error
-	input func(m *Machine, s *step) error
+	caller func(a Actor) error
+	who    func(s *step) (Role, error)
+	when   func(m *Machine, s *step) error
+	input  func(m *Machine, s *step) error
 }
 
 var rules = map[Event]rule{
@@ -45,10 +55,10 @@ var rules = map[Event]rule{
 		}
 		return nil
 	}},
-	EventAutoEscalate: {who: system, when: deadline(func(d *Dispute) *timeRef { return d.SellerResponseDueAt })},
-	EventLapse:        {who: system, when: deadline(func(d *Dispute) *timeRef { return d.BuyerResponseDueAt })},
+	EventAutoEscalate: {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.SellerResponseDueAt })},
+	EventLapse:        {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.BuyerResponseDueAt })},
 	EventWithdraw:     {who: party(PartyBuyer)},
-	EventAssign: {who: func(s *step) (Role, error) {
+	EventAssign: {caller: staffCaller, who: func(s *step) (Role, error) {
 		target := s.cmd.AssigneeID
 		if s.actor.Supervises(s.d.Team) {
 			return s.actor.staffRole(), nil
@@ -61,16 +71,33 @@ var rules = map[Event]rule{
 		}
 		return s.actor.staffRole(), nil
 	}},
-	EventRelease:       {who: assigneeOrSupervisor},
-	EventRequestInfo:   {who: assignee, input: requestInfoInput},
+	EventRelease:       {caller: staffCaller, who: assigneeOrSupervisor},
+	EventRequestInfo:   {caller: staffCaller, who: assignee, input: requestInfoInput},
 	EventProvideInfo:   {who: targetedParty, input: requireMessage},
-	EventInfoTimeout:   {who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
-	EventDecide:        {who: assignee, input: decideInput},
+	EventInfoTimeout:   {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
+	EventDecide:        {caller: staffCaller, who: assignee, input: decideInput},
 	EventAppeal:        {who: parties, when: appealWhen, input: requireReason},
-	EventAssignAppeal:  {who: appealReviewer, when: fourEyes},
-	EventReleaseAppeal: {who: assigneeOrSupervisor},
-	EventDecideAppeal:  {who: assignee, input: decideAppealInput},
-	EventClose:         {who: system, when: deadline(func(d *Dispute) *timeRef { return d.AppealDueAt })},
+	EventAssignAppeal:  {caller: staffCaller, who: appealReviewer, when: fourEyes},
+	EventReleaseAppeal: {caller: staffCaller, who: assigneeOrSupervisor},
+	EventDecideAppeal:  {caller: staffCaller, who: assignee, input: decideAppealInput},
+	EventClose:         {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.AppealDueAt })},
+}
+
+// staffCaller lets only Trust & Safety staff fire staff events.
+func staffCaller(a Actor) error {
+	if !a.Staff() {
+		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may do this")
+	}
+	return nil
+}
+
+// systemCaller lets only the service and the marketplace's systems fire
+// system events.
+func systemCaller(a Actor) error {
+	if !a.Has(RoleSystem) {
+		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the system fires this event")
+	}
+	return nil
 }
 
 // offerable are the remedies a seller may offer: what the parties can settle
