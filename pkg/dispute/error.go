@@ -39,7 +39,7 @@ const (
 	ReasonRationaleRequired      = "rationale_required"
 	ReasonPolicyRefRequired      = "policy_ref_required"
 	ReasonFavouredPartyRequired  = "favoured_party_required"
-	ReasonAppealWindowClosed     = "appeal_window_closed"
+	ReasonAppealWindowEnded      = "appeal_window_ended"
 	ReasonAlreadyAppealed        = "already_appealed"
 	ReasonReasonRequired         = "reason_required"
 	ReasonFourEyes               = "four_eyes"

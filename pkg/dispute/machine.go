@@ -289,6 +289,11 @@ func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 	// states the event fires from; checking it first keeps "not now" ahead
 	// of "not you".
 	if !firesFrom[transitionKey{name, s.d.State}] {
+		if r.unavailable != nil {
+			if err := r.unavailable(m, s); err != nil {
+				return err
+			}
+		}
 		return Errorf(ECONFLICT, ReasonInvalidState, "%s is not possible in state %s", name, s.d.State)
 	}
 	role, err := r.who(s)

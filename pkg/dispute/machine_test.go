@@ -822,9 +822,9 @@ func TestAppealWindow(t *testing.T) {
 			}
 			// ...and closed from appeal_due_at on.
 			_, err = apply(t, m, d, actor(whoBuyer), validCommand("appeal", whoBuyer), tt.want)
-			wantRefusal(t, err, "conflict", "appeal_window_closed")
+			wantRefusal(t, err, "conflict", "appeal_window_ended")
 			_, err = apply(t, m, d, actor(whoSeller), validCommand("appeal", whoSeller), tt.want.Add(40*day))
-			wantRefusal(t, err, "conflict", "appeal_window_closed")
+			wantRefusal(t, err, "conflict", "appeal_window_ended")
 
 			// close is its mirror image.
 			_, err = apply(t, m, d, dispute.SystemActor, dispute.Command{Event: "close"}, tt.want.Add(-time.Second))
@@ -856,11 +856,11 @@ func TestAppealWindow(t *testing.T) {
 		})
 	}
 
-	t.Run("ErrAppealWindowClosedNoDueDate", func(t *testing.T) {
+	t.Run("ErrAppealWindowEndedNoDueDate", func(t *testing.T) {
 		d := fixture(t, "resolved", "")
 		d.AppealDueAt = nil
 		_, err := apply(t, newMachine(), d, actor(whoBuyer), validCommand("appeal", whoBuyer), t0)
-		wantRefusal(t, err, "conflict", "appeal_window_closed")
+		wantRefusal(t, err, "conflict", "appeal_window_ended")
 	})
 
 	t.Run("Configured", func(t *testing.T) {
@@ -890,6 +890,37 @@ func TestAppealWindow(t *testing.T) {
 			t.Errorf("appeal on 28 February: %v", err)
 		}
 	})
+}
+
+// TestAppealWindowEnded: an appeal after the window names the window and
+// when it ended, whether the dispute is still resolved or the window's end
+// has closed it; other closed disputes are simply in the wrong state.
+func TestAppealWindowEnded(t *testing.T) {
+	m := newMachine()
+	resolved := fixture(t, "resolved", "close") // decided, window ended a day ago
+	end := resolved.AppealDueAt.UTC().Format(time.RFC3339Nano)
+	closed := mustApply(t, m, resolved, dispute.SystemActor, dispute.Command{Event: "close"}, t0).After
+	withdrawn := mustApply(t, m, fixture(t, "escalated", ""), actor(whoBuyer), validCommand("withdraw", whoBuyer), t0).After
+	for _, tt := range []struct {
+		name   string
+		d      *dispute.Dispute
+		reason string
+	}{
+		{"ErrAppealWindowEndedResolved", resolved, "appeal_window_ended"},
+		{"ErrAppealWindowEndedClosed", closed, "appeal_window_ended"},
+		{"ClosedAfterTheAppeal", fixture(t, "closed", ""), "invalid_state"},
+		{"ClosedByWithdrawal", withdrawn, "invalid_state"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, w := range []who{whoBuyer, whoSeller} {
+				_, err := apply(t, m, tt.d, actor(w), validCommand("appeal", w), t0.Add(time.Hour))
+				wantRefusal(t, err, "conflict", tt.reason)
+				if tt.reason == "appeal_window_ended" && !strings.Contains(err.Error(), end) {
+					t.Errorf("%v does not name the end of the window (%s)", err, end)
+				}
+			}
+		})
+	}
 }
 
 // TestDecidePayload covers what a decision must carry.
@@ -1109,7 +1140,7 @@ func TestRefusalOrder(t *testing.T) {
 		{"StateBeforePayload", "awaiting_info", nil, whoAssignee, dispute.Command{Event: "decide"}, "conflict", "invalid_state"},
 		{"StateBeforeDeadline", "escalated", func(d *dispute.Dispute) { d.SellerResponseDueAt = at(day) }, whoSystem, dispute.Command{Event: "auto_escalate"}, "conflict", "invalid_state"},
 		{"StateBeforeFourEyes", "resolved", nil, whoDecider, dispute.Command{Event: "assign_appeal"}, "conflict", "invalid_state"},
-		{"DeadlineBeforePayload", "resolved", func(d *dispute.Dispute) { d.AppealDueAt = at(-time.Second) }, whoBuyer, dispute.Command{Event: "appeal"}, "conflict", "appeal_window_closed"},
+		{"DeadlineBeforePayload", "resolved", func(d *dispute.Dispute) { d.AppealDueAt = at(-time.Second) }, whoBuyer, dispute.Command{Event: "appeal"}, "conflict", "appeal_window_ended"},
 		{"HistoryBeforePayload", "resolved", func(d *dispute.Dispute) { d.Appeal = &dispute.Appeal{Party: "seller"} }, whoBuyer, dispute.Command{Event: "appeal"}, "conflict", "already_appealed"},
 		{"AlreadyAppealedBeforeWindow", "resolved", func(d *dispute.Dispute) {
 			d.Appeal = &dispute.Appeal{Party: "seller"}

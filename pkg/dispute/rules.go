@@ -14,15 +14,16 @@ import (
 //     Trust & Safety role for staff events, the system role for system
 //     events); checked before the state, so a buyer firing decide is told
 //     role_not_permitted in every state;
-//   - the state (invalid_state);
+//   - the state (invalid_state, or what unavailable says instead);
 //   - who: the caller's place in the case (which party, team, assignee);
 //   - when: the dispute and the clock (deadlines, history);
 //   - input: the payload.
 type rule struct {
-	caller func(a Actor) error
-	who    func(s *step) (Role, error)
-	when   func(m *Machine, s *step) error
-	input  func(m *Machine, s *step) error
+	caller      func(a Actor) error
+	unavailable func(m *Machine, s *step) error
+	who         func(s *step) (Role, error)
+	when        func(m *Machine, s *step) error
+	input       func(m *Machine, s *step) error
 }
 
 var rules = map[Event]rule{
@@ -76,7 +77,7 @@ var rules = map[Event]rule{
 	EventProvideInfo:   {who: targetedParty, input: requireMessage},
 	EventInfoTimeout:   {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
 	EventDecide:        {caller: staffCaller, who: assignee, input: decideInput},
-	EventAppeal:        {who: parties, when: appealWhen, input: requireReason},
+	EventAppeal:        {unavailable: appealWindowEnded, who: parties, when: appealWhen, input: requireReason},
 	EventAssignAppeal:  {caller: staffCaller, who: appealReviewer, when: fourEyes},
 	EventReleaseAppeal: {caller: staffCaller, who: assigneeOrSupervisor},
 	EventDecideAppeal:  {caller: staffCaller, who: assignee, input: decideAppealInput},
@@ -209,10 +210,29 @@ func appealWhen(_ *Machine, s *step) error {
 	if s.d.Appeal != nil {
 		return Errorf(ECONFLICT, ReasonAlreadyAppealed, "this case has already been appealed once")
 	}
-	if s.d.AppealDueAt == nil || !s.now.Before(*s.d.AppealDueAt) {
-		return Errorf(ECONFLICT, ReasonAppealWindowClosed, "the appeal window has closed")
+	if s.d.AppealDueAt == nil {
+		return Errorf(ECONFLICT, ReasonAppealWindowEnded, "this outcome has no appeal window")
+	}
+	if !s.now.Before(*s.d.AppealDueAt) {
+		return windowEnded(*s.d.AppealDueAt)
 	}
 	return nil
+}
+
+// appealWindowEnded explains an appeal of a closed dispute whose decision
+// was never appealed: the window ended (and the case closed with it), which
+// says more than the state does.
+func appealWindowEnded(_ *Machine, s *step) error {
+	d := s.d
+	if d.State == StateClosed && d.Appeal == nil && d.Outcome != nil && d.Outcome.Kind == OutcomeDecided && passed(d.AppealDueAt, s) {
+		return windowEnded(*d.AppealDueAt)
+	}
+	return nil
+}
+
+func windowEnded(due time.Time) error {
+	return Errorf(ECONFLICT, ReasonAppealWindowEnded, "the appeal window of this decision ended at %s; appeals are accepted only before appeal_due_at",
+		due.UTC().Format(time.RFC3339Nano))
 }
 
 func fourEyes(_ *Machine, s *step) error {

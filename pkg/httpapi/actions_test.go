@@ -124,7 +124,7 @@ func TestLifecycleSettledByOffer(t *testing.T) {
 		// The appeal window closes on the service's clock.
 		e.clock.Advance(14*24*time.Hour + time.Second)
 		e.checkActions(t, d, nil)
-		e.problem(t, http.StatusConflict, "appeal_window_closed", uBuyer, http.MethodPost, "/v1/disputes/"+d+"/appeal", map[string]any{"reason": "too late"})
+		e.problem(t, http.StatusConflict, "appeal_window_ended", uBuyer, http.MethodPost, "/v1/disputes/"+d+"/appeal", map[string]any{"reason": "too late"})
 		e.verifyAudit(t, d, 5)
 	})
 }
