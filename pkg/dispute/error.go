@@ -43,6 +43,7 @@ const (
 	ReasonAlreadyAppealed        = "already_appealed"
 	ReasonReasonRequired         = "reason_required"
 	ReasonFourEyes               = "four_eyes"
+	ReasonConflictOfInterest     = "conflict_of_interest"
 	ReasonInvalidVerdict         = "invalid_verdict"
 	ReasonInvalidParty           = "invalid_party"
 	ReasonQuestionRequired       = "question_required"

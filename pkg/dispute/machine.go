@@ -296,6 +296,11 @@ func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 		}
 		return Errorf(ECONFLICT, ReasonInvalidState, "%s is not possible in state %s", name, s.d.State)
 	}
+	if r.reviews {
+		if err := conflictOfInterest(s); err != nil {
+			return err
+		}
+	}
 	role, err := r.who(s)
 	if err != nil {
 		return err

@@ -923,6 +923,64 @@ func TestAppealWindowEnded(t *testing.T) {
 	}
 }
 
+// TestConflictOfInterest: nobody reviews, decides or reviews the appeal of a
+// dispute in which they are the buyer or the seller, whatever their roles,
+// and nobody assigns such a dispute to one of its parties. Releasing stays
+// possible, so that such an assignment can be undone.
+func TestConflictOfInterest(t *testing.T) {
+	m := newMachine()
+	buyerSenior := dispute.Actor{ID: fxBuyerID, Roles: []dispute.Role{dispute.RoleSeniorReviewer}, Teams: []dispute.Team{fxTeam}}
+	sellerAdmin := dispute.Actor{ID: fxSellerID, Roles: []dispute.Role{dispute.RoleAdmin}}
+	owned := func(a dispute.Actor) func(*dispute.Dispute) {
+		return func(d *dispute.Dispute) { d.AssigneeID = a.ID }
+	}
+	tests := []struct {
+		name   string
+		state  dispute.State
+		edit   func(*dispute.Dispute)
+		actor  dispute.Actor
+		cmd    dispute.Command
+		reason string // "" means accepted
+	}{
+		{"ErrBuyerClaims", "escalated", nil, actor(whoBuyerReviewer), dispute.Command{Event: "assign"}, "conflict_of_interest"},
+		{"ErrBuyerNamesSelf", "escalated", nil, actor(whoBuyerReviewer), dispute.Command{Event: "assign", AssigneeID: fxBuyerID}, "conflict_of_interest"},
+		{"ErrSellerLeadAssignsOther", "escalated", nil, actor(whoSellerLead), dispute.Command{Event: "assign", AssigneeID: id(whoTeamReviewer)}, "conflict_of_interest"},
+		{"ErrLeadAssignsBuyer", "escalated", nil, actor(whoLead), dispute.Command{Event: "assign", AssigneeID: fxBuyerID}, "conflict_of_interest"},
+		{"ErrAdminAssignsSeller", "escalated", nil, actor(whoAdmin), dispute.Command{Event: "assign", AssigneeID: fxSellerID}, "conflict_of_interest"},
+		{"ErrBuyerRequestsInfo", "under_review", owned(actor(whoBuyerReviewer)), actor(whoBuyerReviewer), validCommand("request_info", whoAssignee), "conflict_of_interest"},
+		{"ErrBuyerDecides", "under_review", owned(actor(whoBuyerReviewer)), actor(whoBuyerReviewer), validCommand("decide", whoAssignee), "conflict_of_interest"},
+		{"ErrSellerAdminDecides", "under_review", owned(sellerAdmin), sellerAdmin, validCommand("decide", whoAssignee), "conflict_of_interest"},
+		{"ErrBuyerTakesAppeal", "appealed", nil, buyerSenior, dispute.Command{Event: "assign_appeal"}, "conflict_of_interest"},
+		{"ErrLeadAssignsAppealToSeller", "appealed", nil, actor(whoLead), dispute.Command{Event: "assign_appeal", AssigneeID: fxSellerID}, "conflict_of_interest"},
+		{"ErrBuyerDecidesAppeal", "appeal_review", owned(buyerSenior), buyerSenior, validCommand("decide_appeal", whoSenior), "conflict_of_interest"},
+		{"BuyerReleases", "under_review", owned(actor(whoBuyerReviewer)), actor(whoBuyerReviewer), dispute.Command{Event: "release"}, ""},
+		{"BuyerReleasesAppeal", "appeal_review", owned(buyerSenior), buyerSenior, dispute.Command{Event: "release_appeal"}, ""},
+		{"BuyerWithdrawsAsBuyer", "escalated", nil, actor(whoBuyerReviewer), validCommand("withdraw", whoBuyer), ""},
+		{"SellerAppealsAsSeller", "resolved", nil, actor(whoSellerLead), validCommand("appeal", whoSeller), ""},
+		{"UnrelatedReviewerClaims", "escalated", nil, actor(whoTeamReviewer), dispute.Command{Event: "assign"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := fixture(t, tt.state, "")
+			if tt.edit != nil {
+				tt.edit(d)
+			}
+			_, err := apply(t, m, d, tt.actor, tt.cmd, t0)
+			if tt.reason != "" {
+				wantRefusal(t, err, "forbidden", tt.reason)
+			} else if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			// allowed_actions agrees (leads and admins are judged there
+			// without naming an assignee).
+			allowed := slices.Contains(m.Allowed(t.Context(), d, tt.actor, t0), tt.cmd.Event)
+			if tt.cmd.AssigneeID == "" && allowed != (tt.reason == "") {
+				t.Errorf("Allowed says %s is allowed: %v", tt.cmd.Event, allowed)
+			}
+		})
+	}
+}
+
 // TestDecidePayload covers what a decision must carry.
 func TestDecidePayload(t *testing.T) {
 	m := newMachine()
@@ -1137,6 +1195,8 @@ func TestRefusalOrder(t *testing.T) {
 		{"StateBeforeParty", "closed", nil, whoSeller, dispute.Command{Event: "withdraw"}, "conflict", "invalid_state"},
 		{"StateBeforeTarget", "under_review", nil, whoSeller, dispute.Command{Event: "provide_info"}, "conflict", "invalid_state"},
 		{"StateBeforeSeniority", "escalated", nil, whoTeamReviewer, dispute.Command{Event: "assign_appeal"}, "conflict", "invalid_state"},
+		{"StateBeforeConflictOfInterest", "closed", nil, whoBuyerReviewer, dispute.Command{Event: "assign"}, "conflict", "invalid_state"},
+		{"ConflictOfInterestBeforeAssignee", "under_review", nil, whoSellerLead, validCommand("decide", whoLead), "forbidden", "conflict_of_interest"},
 		{"StateBeforePayload", "awaiting_info", nil, whoAssignee, dispute.Command{Event: "decide"}, "conflict", "invalid_state"},
 		{"StateBeforeDeadline", "escalated", func(d *dispute.Dispute) { d.SellerResponseDueAt = at(day) }, whoSystem, dispute.Command{Event: "auto_escalate"}, "conflict", "invalid_state"},
 		{"StateBeforeFourEyes", "resolved", nil, whoDecider, dispute.Command{Event: "assign_appeal"}, "conflict", "invalid_state"},

@@ -15,12 +15,15 @@ import (
 //     events); checked before the state, so a buyer firing decide is told
 //     role_not_permitted in every state;
 //   - the state (invalid_state, or what unavailable says instead);
+//   - reviews: the event reviews the case, so nobody who is its buyer or
+//     seller may fire it (conflict_of_interest);
 //   - who: the caller's place in the case (which party, team, assignee);
 //   - when: the dispute and the clock (deadlines, history);
 //   - input: the payload.
 type rule struct {
 	caller      func(a Actor) error
 	unavailable func(m *Machine, s *step) error
+	reviews     bool
 	who         func(s *step) (Role, error)
 	when        func(m *Machine, s *step) error
 	input       func(m *Machine, s *step) error
@@ -59,7 +62,7 @@ var rules = map[Event]rule{
 	EventAutoEscalate: {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.SellerResponseDueAt })},
 	EventLapse:        {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.BuyerResponseDueAt })},
 	EventWithdraw:     {who: party(PartyBuyer)},
-	EventAssign: {caller: staffCaller, who: func(s *step) (Role, error) {
+	EventAssign: {caller: staffCaller, reviews: true, who: func(s *step) (Role, error) {
 		target := s.cmd.AssigneeID
 		if s.actor.Supervises(s.d.Team) {
 			return s.actor.staffRole(), nil
@@ -73,14 +76,14 @@ var rules = map[Event]rule{
 		return s.actor.staffRole(), nil
 	}},
 	EventRelease:       {caller: staffCaller, who: assigneeOrSupervisor},
-	EventRequestInfo:   {caller: staffCaller, who: assignee, input: requestInfoInput},
+	EventRequestInfo:   {caller: staffCaller, reviews: true, who: assignee, input: requestInfoInput},
 	EventProvideInfo:   {who: targetedParty, input: requireMessage},
 	EventInfoTimeout:   {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
-	EventDecide:        {caller: staffCaller, who: assignee, input: decideInput},
+	EventDecide:        {caller: staffCaller, reviews: true, who: assignee, input: decideInput},
 	EventAppeal:        {unavailable: appealWindowEnded, who: parties, when: appealWhen, input: requireReason},
-	EventAssignAppeal:  {caller: staffCaller, who: appealReviewer, when: fourEyes},
+	EventAssignAppeal:  {caller: staffCaller, reviews: true, who: appealReviewer, when: fourEyes},
 	EventReleaseAppeal: {caller: staffCaller, who: assigneeOrSupervisor},
-	EventDecideAppeal:  {caller: staffCaller, who: assignee, input: decideAppealInput},
+	EventDecideAppeal:  {caller: staffCaller, reviews: true, who: assignee, input: decideAppealInput},
 	EventClose:         {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.AppealDueAt })},
 }
 
@@ -97,6 +100,18 @@ func staffCaller(a Actor) error {
 func systemCaller(a Actor) error {
 	if !a.Has(RoleSystem) {
 		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the system fires this event")
+	}
+	return nil
+}
+
+// conflictOfInterest refuses an event that reviews the case to its buyer or
+// seller, and an assignment that names one of them, whatever their roles.
+func conflictOfInterest(s *step) error {
+	if p := s.d.PartyOf(s.actor.ID); p != "" {
+		return Errorf(EFORBIDDEN, ReasonConflictOfInterest, "you are the %s of this dispute and may not review it", p)
+	}
+	if p := s.d.PartyOf(s.cmd.AssigneeID); p != "" {
+		return Errorf(EFORBIDDEN, ReasonConflictOfInterest, "%s is the %s of this dispute and may not review it", s.cmd.AssigneeID, p)
 	}
 	return nil
 }

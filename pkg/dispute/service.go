@@ -203,7 +203,9 @@ func (s *Service) Claim(ctx context.Context, actor Actor, in ClaimInput) (*Dispu
 	if len(teams) == 0 {
 		return nil, Errorf(EFORBIDDEN, ReasonNotTeamMember, "you belong to no team")
 	}
-	f := QueueFilter{Teams: teams, States: []State{StateEscalated}, Limit: 1}
+	// Cases of which the caller is a party are skipped, not refused: the
+	// next one is theirs to take.
+	f := QueueFilter{Teams: teams, States: []State{StateEscalated}, ExcludeParty: actor.ID, Limit: 1}
 	cmd := Command{Event: EventAssign}
 	if in.Appeals {
 		if !actor.Has(RoleSeniorReviewer) {

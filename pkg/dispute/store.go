@@ -114,8 +114,11 @@ type QueueFilter struct {
 	States []State
 	// ExcludeDecidedBy leaves out cases the user decided (four-eyes).
 	ExcludeDecidedBy string
-	Limit            int
-	After            *QueueCursor
+	// ExcludeParty leaves out cases of which the user is the buyer or the
+	// seller (conflict of interest).
+	ExcludeParty string
+	Limit        int
+	After        *QueueCursor
 }
 
 // QueueCursor is the position after which a queue page starts.

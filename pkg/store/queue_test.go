@@ -193,6 +193,9 @@ func TestQueueExcludeDecidedBy(t *testing.T) {
 			{"NotDecidedBySomeoneElse", dispute.QueueFilter{Teams: logistics, States: appeals, ExcludeDecidedBy: sen2.ID}, []string{x.ID, y.ID}},
 			{"EscalatedAndAppealed", dispute.QueueFilter{Teams: logistics}, []string{x.ID, y.ID, esc.ID}},
 			{"EscalatedOnly", dispute.QueueFilter{Teams: logistics, States: []dispute.State{dispute.StateEscalated}}, []string{esc.ID}},
+			{"NotOfTheBuyer", dispute.QueueFilter{Teams: logistics, ExcludeParty: buyer.ID}, nil},
+			{"NotOfTheSeller", dispute.QueueFilter{Teams: logistics, ExcludeParty: seller.ID}, nil},
+			{"NotOfSomeoneElse", dispute.QueueFilter{Teams: logistics, ExcludeParty: sen1.ID}, []string{x.ID, y.ID, esc.ID}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, err := e.svc.Queue(ctx, staff, tc.f)
