@@ -204,7 +204,7 @@ func findDispute(g *gorm.DB, id string) (*dispute.Dispute, error) {
 func queueQuery(g *gorm.DB, f dispute.QueueFilter) *gorm.DB {
 	q := g.Model(&disputeRow{}).Where("team IN ? AND state IN ?", f.Teams, f.States)
 	if f.ExcludeDecidedBy != "" {
-		q = q.Where("decided_by <> ?", f.ExcludeDecidedBy)
+		q = q.Where("(state <> ? OR decided_by <> ?)", dispute.StateAppealed, f.ExcludeDecidedBy)
 	}
 	if f.ExcludeParty != "" {
 		q = q.Where("buyer_id <> ? AND seller_id <> ?", f.ExcludeParty, f.ExcludeParty)

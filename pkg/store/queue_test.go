@@ -209,19 +209,19 @@ func TestQueueExcludeDecidedBy(t *testing.T) {
 		}
 
 		t.Run("ClaimAppealsFourEyes", func(t *testing.T) {
-			got, err := e.svc.Claim(ctx, sen1, dispute.ClaimInput{Appeals: true})
+			got, err := e.svc.Claim(ctx, sen1, dispute.ClaimInput{Kind: dispute.ClaimAppeals})
 			if err != nil {
 				t.Fatalf("sen1 claims an appeal: %v", err)
 			}
 			if got.ID != y.ID {
 				t.Fatalf("sen1 got %s, want %s (sen1 decided %s)", got.ID, y.ID, x.ID)
 			}
-			_, err = e.svc.Claim(ctx, sen1, dispute.ClaimInput{Appeals: true})
+			_, err = e.svc.Claim(ctx, sen1, dispute.ClaimInput{Kind: dispute.ClaimAppeals})
 			wantErr(t, err, dispute.ENOTFOUND, dispute.ReasonQueueEmpty)
 			if d := e.dispute(t, x.ID); d.State != dispute.StateAppealed || d.AssigneeID != "" {
 				t.Errorf("%s: state %s assignee %q, want still waiting", x.ID, d.State, d.AssigneeID)
 			}
-			got, err = e.svc.Claim(ctx, sen2, dispute.ClaimInput{Appeals: true})
+			got, err = e.svc.Claim(ctx, sen2, dispute.ClaimInput{Kind: dispute.ClaimAppeals})
 			if err != nil {
 				t.Fatalf("sen2 claims an appeal: %v", err)
 			}
