@@ -165,6 +165,43 @@ type Appeal struct {
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
 }
 
+// Escalation says who handed the case to the platform, and why: the reason a
+// party gave, or what the service saw (a deadline passed, a safety reason).
+type Escalation struct {
+	By     Role      `json:"by"` // buyer, seller or system
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// Withdrawal is the buyer's withdrawal of the dispute, with the reason if one
+// was given.
+type Withdrawal struct {
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// InfoExchangeStatus says what became of a request for information.
+type InfoExchangeStatus string
+
+// The fates of a request for information.
+const (
+	InfoOpen      InfoExchangeStatus = "open"      // waiting for the answer
+	InfoAnswered  InfoExchangeStatus = "answered"  // the party answered
+	InfoTimedOut  InfoExchangeStatus = "timed_out" // the deadline passed; the review went on
+	InfoCancelled InfoExchangeStatus = "cancelled" // the buyer withdrew the dispute first
+)
+
+// InfoExchange is one of a reviewer's requests for information and what
+// became of it: the case file keeps every question with its answer.
+type InfoExchange struct {
+	Party      Party              `json:"party"`
+	Question   string             `json:"question"`
+	AskedAt    time.Time          `json:"asked_at"`
+	Status     InfoExchangeStatus `json:"status"`
+	Answer     string             `json:"answer,omitempty"`
+	AnsweredAt *time.Time         `json:"answered_at,omitempty"`
+}
+
 // Dispute is one case between a buyer and a seller about an order.
 type Dispute struct {
 	ID          string `json:"id"`
@@ -193,6 +230,13 @@ type Dispute struct {
 	Offer               *Offer       `json:"offer,omitempty"`
 	Outcome             *Outcome     `json:"outcome,omitempty"`
 	Appeal              *Appeal      `json:"appeal,omitempty"`
+
+	// The case file beyond the events' states: why the case was escalated
+	// and withdrawn, and every request for information with its answer
+	// (the appeal's reason is on Appeal).
+	Escalation    *Escalation    `json:"escalation,omitempty"`
+	Withdrawal    *Withdrawal    `json:"withdrawal,omitempty"`
+	InfoExchanges []InfoExchange `json:"info_exchanges,omitempty"`
 
 	// QueuedAt is when the dispute entered its current queue (escalated or
 	// appealed).

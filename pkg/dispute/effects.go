@@ -1,6 +1,7 @@
 package dispute
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -14,6 +15,8 @@ func (m *Machine) effects(s *step) {
 		if d.State == StateAwaitingSeller {
 			d.SellerResponseDueAt = ptr(now.Add(dl.SellerResponse))
 		} else {
+			d.Escalation = &Escalation{By: RoleBuyer, At: now,
+				Reason: "Opened for a safety reason (" + string(d.Reason) + "): such cases go straight to Trust & Safety."}
 			m.enqueue(s)
 		}
 	case EventSellerReply:
@@ -34,6 +37,10 @@ func (m *Machine) effects(s *step) {
 	case EventAcceptClaim:
 		m.resolve(d, &Outcome{Kind: OutcomeSettled, Remedies: []Remedy{{Type: RemedyRefundFull}}, FavouredParty: PartyBuyer, At: now}, now)
 	case EventEscalate, EventAutoEscalate:
+		d.Escalation = &Escalation{By: s.role, Reason: strings.TrimSpace(cmd.Reason), At: now}
+		if cmd.Event == EventAutoEscalate {
+			d.Escalation.Reason = "The seller did not answer by the deadline (" + d.SellerResponseDueAt.UTC().Format(time.RFC3339) + ")."
+		}
 		d.SellerResponseDueAt, d.BuyerResponseDueAt = nil, nil
 		m.enqueue(s)
 	case EventLapse:
@@ -41,6 +48,8 @@ func (m *Machine) effects(s *step) {
 		m.closeCase(d, now)
 	case EventWithdraw:
 		d.Outcome = &Outcome{Kind: OutcomeWithdrawn, At: now}
+		d.Withdrawal = &Withdrawal{Reason: strings.TrimSpace(cmd.Reason), At: now}
+		closeInfoExchange(d, InfoCancelled, "", now)
 		// Nobody works on a withdrawn case any more.
 		d.AssigneeID, d.InfoRequest = "", nil
 		m.closeCase(d, now)
@@ -60,8 +69,16 @@ func (m *Machine) effects(s *step) {
 		}
 		d.InfoRequest = &InfoRequest{Party: cmd.Party, Question: strings.TrimSpace(cmd.Question), DueAt: due}
 		d.InfoDueAt = ptr(due)
-	case EventProvideInfo, EventInfoTimeout:
+		// A new slice: the dispute Apply was given shares the old one.
+		d.InfoExchanges = append(slices.Clip(d.InfoExchanges), InfoExchange{
+			Party: cmd.Party, Question: d.InfoRequest.Question, AskedAt: now, Status: InfoOpen,
+		})
+	case EventProvideInfo:
 		d.InfoRequest, d.InfoDueAt = nil, nil
+		closeInfoExchange(d, InfoAnswered, strings.TrimSpace(cmd.Message), now)
+	case EventInfoTimeout:
+		d.InfoRequest, d.InfoDueAt = nil, nil
+		closeInfoExchange(d, InfoTimedOut, "", now)
 	case EventDecide:
 		m.resolve(d, &Outcome{
 			Kind: OutcomeDecided, Remedies: cmd.Remedies, Rationale: strings.TrimSpace(cmd.Rationale),
@@ -81,6 +98,22 @@ func (m *Machine) effects(s *step) {
 	case EventClose:
 		m.closeCase(d, now)
 	}
+}
+
+// closeInfoExchange records what became of the open request for
+// information, if any, on a copy of the list (the dispute Apply was given
+// shares the old one).
+func closeInfoExchange(d *Dispute, status InfoExchangeStatus, answer string, now time.Time) {
+	n := len(d.InfoExchanges)
+	if n == 0 || d.InfoExchanges[n-1].Status != InfoOpen {
+		return
+	}
+	xs := slices.Clone(d.InfoExchanges)
+	xs[n-1].Status = status
+	if status == InfoAnswered {
+		xs[n-1].Answer, xs[n-1].AnsweredAt = answer, ptr(now)
+	}
+	d.InfoExchanges = xs
 }
 
 // enqueue puts the dispute in its queue with a fresh review deadline.

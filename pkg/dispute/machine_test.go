@@ -1407,6 +1407,39 @@ func TestEffects(t *testing.T) {
 		d := mustApply(t, m, fixture(t, "under_review", ""), actor(whoAssignee), validCommand("request_info", whoAssignee), t0).After
 		sameTime(t, "info_due_at", d.InfoDueAt, t0.Add(48*time.Hour))
 	})
+	t.Run("CaseFile", func(t *testing.T) {
+		d := fixture(t, "awaiting_info", "")
+		d.InfoExchanges = make([]dispute.InfoExchange, 1, 4) // room to append in place
+		d.InfoExchanges[0] = dispute.InfoExchange{Party: "buyer", Question: "Please send a photo of the label.", AskedAt: t0.Add(-day), Status: "open"}
+		before := snapshot(t, d)
+		answered := mustApply(t, m, d, actor(whoBuyer), dispute.Command{Event: "provide_info", Message: " Here. "}, t0).After
+		if x := answered.InfoExchanges[0]; x.Status != "answered" || x.Answer != "Here." || x.AnsweredAt == nil || !x.AnsweredAt.Equal(t0) {
+			t.Errorf("answered exchange = %+v", x)
+		}
+		again := mustApply(t, m, answered, actor(whoAssignee), validCommand("request_info", whoAssignee), t0.Add(time.Hour)).After
+		if len(again.InfoExchanges) != 2 || again.InfoExchanges[1].Status != "open" || again.InfoExchanges[1].Party != "seller" {
+			t.Errorf("exchanges after a second request = %+v", again.InfoExchanges)
+		}
+		if snapshot(t, d) != before || len(answered.InfoExchanges) != 1 {
+			t.Errorf("effects wrote into the disputes they were given")
+		}
+		timedOut := mustApply(t, m, again, dispute.SystemActor, dispute.Command{Event: "info_timeout"}, again.InfoDueAt.Add(time.Second)).After
+		if x := timedOut.InfoExchanges[1]; x.Status != "timed_out" || again.InfoExchanges[1].Status != "open" {
+			t.Errorf("timed out exchange = %+v", x)
+		}
+		esc := mustApply(t, m, fixture(t, "awaiting_buyer", ""), actor(whoSeller), dispute.Command{Event: "escalate", Reason: " No. "}, t0).After
+		if x := esc.Escalation; x == nil || x.By != "seller" || x.Reason != "No." || !x.At.Equal(t0) {
+			t.Errorf("escalation = %+v", x)
+		}
+		auto := mustApply(t, m, fixture(t, "awaiting_seller", ""), dispute.SystemActor, dispute.Command{Event: "auto_escalate"}, t0).After
+		if x := auto.Escalation; x == nil || x.By != "system" || x.Reason != "The seller did not answer by the deadline (2025-03-10T11:00:00Z)." {
+			t.Errorf("automatic escalation = %+v", x)
+		}
+		w := mustApply(t, m, fixture(t, "awaiting_info", ""), actor(whoBuyer), validCommand("withdraw", whoBuyer), t0).After
+		if x := w.Withdrawal; x == nil || x.Reason != "It arrived after all." || !x.At.Equal(t0) {
+			t.Errorf("withdrawal = %+v", x)
+		}
+	})
 	t.Run("InfoTimeout", func(t *testing.T) {
 		d := mustApply(t, m, fixture(t, "awaiting_info", "info_timeout"), dispute.SystemActor, dispute.Command{Event: "info_timeout"}, t0).After
 		if d.InfoRequest != nil {
