@@ -4,6 +4,7 @@
 package dispute
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -143,15 +144,30 @@ type Outcome struct {
 	At            time.Time   `json:"at"`
 }
 
-// Verdict is the result of an appeal.
+// Verdict is the result of an appeal, said of the decision appealed
+// against: an upheld decision stands, so the appeal is rejected.
 type Verdict string
 
 // The verdicts of an appeal.
 const (
-	VerdictUpheld     Verdict = "upheld"
-	VerdictOverturned Verdict = "overturned"
-	VerdictModified   Verdict = "modified"
+	VerdictUpheld     Verdict = "upheld"     // the decision stands; the appeal is rejected
+	VerdictOverturned Verdict = "overturned" // the decision is reversed; the appeal succeeds
+	VerdictModified   Verdict = "modified"   // the decision is changed (new remedies)
 )
+
+// OriginalDecision says in one word what the verdict does to the decision
+// appealed against: "stands", "reversed" or "changed" ("" before a verdict).
+func (v Verdict) OriginalDecision() string {
+	switch v {
+	case VerdictUpheld:
+		return "stands"
+	case VerdictOverturned:
+		return "reversed"
+	case VerdictModified:
+		return "changed"
+	}
+	return ""
+}
 
 // Appeal is a party's appeal of a resolution and, once decided, its verdict.
 type Appeal struct {
@@ -200,6 +216,16 @@ type InfoExchange struct {
 	Status     InfoExchangeStatus `json:"status"`
 	Answer     string             `json:"answer,omitempty"`
 	AnsweredAt *time.Time         `json:"answered_at,omitempty"`
+}
+
+// MarshalJSON adds original_decision beside the verdict, so that "upheld"
+// cannot be read as an upheld appeal.
+func (a Appeal) MarshalJSON() ([]byte, error) {
+	type plain Appeal
+	return json.Marshal(struct {
+		plain
+		OriginalDecision string `json:"original_decision,omitempty"`
+	}{plain(a), a.Verdict.OriginalDecision()})
 }
 
 // Dispute is one case between a buyer and a seller about an order.
