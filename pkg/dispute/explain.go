@@ -162,6 +162,31 @@ var actionPhrases = map[Event]string{
 	EventDecideAppeal:  "decide the appeal",
 }
 
+// MessageNotice is what a party posting a message to the conversation must
+// know when the dispute waits for that party's answer: a message is not the
+// answer, and the deadline still runs. It is "" otherwise.
+func MessageNotice(d *Dispute, actor Actor) string {
+	due := func(t *time.Time) string {
+		if t == nil {
+			return "the deadline"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	me := d.PartyOf(actor.ID)
+	switch {
+	case d.State == StateAwaitingSeller && me == PartySeller:
+		return "This message does not answer the dispute: only seller-reply does (or accept-claim). Without one by " +
+			due(d.SellerResponseDueAt) + " the dispute is escalated to the platform."
+	case d.State == StateAwaitingBuyer && me == PartyBuyer:
+		return "This message does not answer the seller: only buyer-reply does (or accept-offer, escalate, withdraw). Without one by " +
+			due(d.BuyerResponseDueAt) + " the dispute closes."
+	case d.State == StateAwaitingInfo && d.InfoRequest != nil && me == d.InfoRequest.Party:
+		return "This message does not answer the reviewer's question: only provide-info does. Without it by " +
+			due(d.InfoDueAt) + " the review continues without your answer."
+	}
+	return ""
+}
+
 // outcomeText says what the outcome means for the party (or neutrally for staff).
 func outcomeText(d *Dispute, me Party) string {
 	if d.Appeal != nil && d.Appeal.Verdict != "" {

@@ -38,5 +38,17 @@ func (s *Server) postMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, m)
+	out := postedMessage{Message: m}
+	// A message never answers a deadline; the party whose answer is awaited
+	// is told so with the message it posted.
+	if d, err := s.svc.Get(c.Request().Context(), actorOf(c), c.Param("id")); err == nil {
+		out.Notice = dispute.MessageNotice(d, actorOf(c))
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// postedMessage is a message just posted, with what its author must know.
+type postedMessage struct {
+	*dispute.Message
+	Notice string `json:"notice,omitempty"`
 }
