@@ -280,8 +280,8 @@ func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 	if !ok || Event(name) == EventOpen {
 		return Errorf(EINVALID, ReasonUnknownEvent, "unknown event %q", name)
 	}
-	if r.caller != nil {
-		if err := r.caller(s.actor); err != nil {
+	if caller := r.callerCheck(Event(name)); caller != nil {
+		if err := caller(s.actor); err != nil {
 			return err
 		}
 	}

@@ -11,9 +11,9 @@ import (
 // (docs/decisions.md, "Error precedence"):
 //
 //   - caller: what the caller's credentials must hold whatever the case (a
-//     Trust & Safety role for staff events, the system role for system
-//     events); checked before the state, so a buyer firing decide is told
-//     role_not_permitted in every state;
+//     Trust & Safety role for staff events; system events need the system
+//     role without saying so); checked before the state, so a buyer firing
+//     decide is told role_not_permitted in every state;
 //   - the state (invalid_state, or what unavailable says instead);
 //   - reviews: the event reviews the case, so nobody who is its buyer or
 //     seller may fire it (conflict_of_interest);
@@ -59,8 +59,8 @@ var rules = map[Event]rule{
 		}
 		return nil
 	}},
-	EventAutoEscalate: {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.SellerResponseDueAt })},
-	EventLapse:        {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.BuyerResponseDueAt })},
+	EventAutoEscalate: {who: system, when: deadline(func(d *Dispute) *timeRef { return d.SellerResponseDueAt })},
+	EventLapse:        {who: system, when: deadline(func(d *Dispute) *timeRef { return d.BuyerResponseDueAt })},
 	EventWithdraw:     {who: party(PartyBuyer)},
 	EventAssign: {caller: staffCaller, reviews: true, who: func(s *step) (Role, error) {
 		target := s.cmd.AssigneeID
@@ -78,13 +78,22 @@ var rules = map[Event]rule{
 	EventRelease:       {caller: staffCaller, who: assigneeOrSupervisor},
 	EventRequestInfo:   {caller: staffCaller, reviews: true, who: assignee, input: requestInfoInput},
 	EventProvideInfo:   {who: targetedParty, input: requireMessage},
-	EventInfoTimeout:   {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
+	EventInfoTimeout:   {who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
 	EventDecide:        {caller: staffCaller, reviews: true, who: assignee, input: decideInput},
 	EventAppeal:        {unavailable: appealWindowEnded, who: parties, when: appealWhen, input: requireReason},
 	EventAssignAppeal:  {caller: staffCaller, reviews: true, who: appealReviewer, when: fourEyes},
 	EventReleaseAppeal: {caller: staffCaller, who: assigneeOrSupervisor},
 	EventDecideAppeal:  {caller: staffCaller, reviews: true, who: assignee, input: decideAppealInput},
-	EventClose:         {caller: systemCaller, who: system, when: deadline(func(d *Dispute) *timeRef { return d.AppealDueAt })},
+	EventClose:         {who: system, when: deadline(func(d *Dispute) *timeRef { return d.AppealDueAt })},
+}
+
+// callerCheck returns the check of the caller's credentials for event e:
+// the rule's own, and for every system event the system role.
+func (r rule) callerCheck(e Event) func(a Actor) error {
+	if r.caller == nil && slices.Contains(SystemEvents, e) {
+		return systemCaller
+	}
+	return r.caller
 }
 
 // staffCaller lets only Trust & Safety staff fire staff events.
