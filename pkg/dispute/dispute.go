@@ -4,6 +4,7 @@
 package dispute
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -143,15 +144,30 @@ type Outcome struct {
 	At            time.Time   `json:"at"`
 }
 
-// Verdict is the result of an appeal.
+// Verdict is the result of an appeal, said of the decision appealed
+// against: an upheld decision stands, so the appeal is rejected.
 type Verdict string
 
 // The verdicts of an appeal.
 const (
-	VerdictUpheld     Verdict = "upheld"
-	VerdictOverturned Verdict = "overturned"
-	VerdictModified   Verdict = "modified"
+	VerdictUpheld     Verdict = "upheld"     // the decision stands; the appeal is rejected
+	VerdictOverturned Verdict = "overturned" // the decision is reversed; the appeal succeeds
+	VerdictModified   Verdict = "modified"   // the decision is changed (new remedies)
 )
+
+// OriginalDecision says in one word what the verdict does to the decision
+// appealed against: "stands", "reversed" or "changed" ("" before a verdict).
+func (v Verdict) OriginalDecision() string {
+	switch v {
+	case VerdictUpheld:
+		return "stands"
+	case VerdictOverturned:
+		return "reversed"
+	case VerdictModified:
+		return "changed"
+	}
+	return ""
+}
 
 // Appeal is a party's appeal of a resolution and, once decided, its verdict.
 type Appeal struct {
@@ -167,6 +183,53 @@ type Appeal struct {
 	Reverted  []Remedy   `json:"reverted,omitempty"`
 	DecidedBy string     `json:"decided_by,omitempty"`
 	DecidedAt *time.Time `json:"decided_at,omitempty"`
+}
+
+// Escalation says who handed the case to the platform, and why: the reason a
+// party gave, or what the service saw (a deadline passed, a safety reason).
+type Escalation struct {
+	By     Role      `json:"by"` // buyer, seller or system
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// Withdrawal is the buyer's withdrawal of the dispute, with the reason if one
+// was given.
+type Withdrawal struct {
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// InfoExchangeStatus says what became of a request for information.
+type InfoExchangeStatus string
+
+// The fates of a request for information.
+const (
+	InfoOpen      InfoExchangeStatus = "open"      // waiting for the answer
+	InfoAnswered  InfoExchangeStatus = "answered"  // the party answered
+	InfoTimedOut  InfoExchangeStatus = "timed_out" // the deadline passed; the review went on
+	InfoCancelled InfoExchangeStatus = "cancelled" // the buyer withdrew the dispute first
+)
+
+// InfoExchange is one of a reviewer's requests for information and what
+// became of it: the case file keeps every question with its answer.
+type InfoExchange struct {
+	Party      Party              `json:"party"`
+	Question   string             `json:"question"`
+	AskedAt    time.Time          `json:"asked_at"`
+	Status     InfoExchangeStatus `json:"status"`
+	Answer     string             `json:"answer,omitempty"`
+	AnsweredAt *time.Time         `json:"answered_at,omitempty"`
+}
+
+// MarshalJSON adds original_decision beside the verdict, so that "upheld"
+// cannot be read as an upheld appeal.
+func (a Appeal) MarshalJSON() ([]byte, error) {
+	type plain Appeal
+	return json.Marshal(struct {
+		plain
+		OriginalDecision string `json:"original_decision,omitempty"`
+	}{plain(a), a.Verdict.OriginalDecision()})
 }
 
 // Dispute is one case between a buyer and a seller about an order.
@@ -197,6 +260,13 @@ type Dispute struct {
 	Offer               *Offer       `json:"offer,omitempty"`
 	Outcome             *Outcome     `json:"outcome,omitempty"`
 	Appeal              *Appeal      `json:"appeal,omitempty"`
+
+	// The case file beyond the events' states: why the case was escalated
+	// and withdrawn, and every request for information with its answer
+	// (the appeal's reason is on Appeal).
+	Escalation    *Escalation    `json:"escalation,omitempty"`
+	Withdrawal    *Withdrawal    `json:"withdrawal,omitempty"`
+	InfoExchanges []InfoExchange `json:"info_exchanges,omitempty"`
 
 	// QueuedAt is when the dispute entered its current queue (escalated or
 	// appealed).

@@ -16,6 +16,8 @@ func (m *Machine) effects(s *step) {
 		if d.State == StateAwaitingSeller {
 			d.SellerResponseDueAt = ptr(now.Add(dl.SellerResponse))
 		} else {
+			d.Escalation = &Escalation{By: RoleBuyer, At: now,
+				Reason: "Opened for a safety reason (" + string(d.Reason) + "): such cases go straight to Trust & Safety."}
 			m.enqueue(s)
 		}
 	case EventSellerReply:
@@ -36,6 +38,10 @@ func (m *Machine) effects(s *step) {
 	case EventAcceptClaim:
 		m.resolve(d, &Outcome{Kind: OutcomeSettled, Remedies: []Remedy{{Type: RemedyRefundFull}}, FavouredParty: PartyBuyer, At: now}, now)
 	case EventEscalate, EventAutoEscalate:
+		d.Escalation = &Escalation{By: s.role, Reason: strings.TrimSpace(cmd.Reason), At: now}
+		if cmd.Event == EventAutoEscalate {
+			d.Escalation.Reason = "The seller did not answer by the deadline (" + d.SellerResponseDueAt.UTC().Format(time.RFC3339) + ")."
+		}
 		d.SellerResponseDueAt, d.BuyerResponseDueAt = nil, nil
 		m.enqueue(s)
 	case EventLapse:
@@ -43,6 +49,8 @@ func (m *Machine) effects(s *step) {
 		m.closeCase(d, now)
 	case EventWithdraw:
 		d.Outcome = &Outcome{Kind: OutcomeWithdrawn, At: now}
+		d.Withdrawal = &Withdrawal{Reason: strings.TrimSpace(cmd.Reason), At: now}
+		closeInfoExchange(d, InfoCancelled, "", now)
 		// Nobody works on a withdrawn case any more.
 		d.AssigneeID, d.InfoRequest = "", nil
 		m.closeCase(d, now)
@@ -62,8 +70,16 @@ func (m *Machine) effects(s *step) {
 		}
 		d.InfoRequest = &InfoRequest{Party: cmd.Party, Question: strings.TrimSpace(cmd.Question), DueAt: due}
 		d.InfoDueAt = ptr(due)
-	case EventProvideInfo, EventInfoTimeout:
+		// A new slice: the dispute Apply was given shares the old one.
+		d.InfoExchanges = append(slices.Clip(d.InfoExchanges), InfoExchange{
+			Party: cmd.Party, Question: d.InfoRequest.Question, AskedAt: now, Status: InfoOpen,
+		})
+	case EventProvideInfo:
 		d.InfoRequest, d.InfoDueAt = nil, nil
+		closeInfoExchange(d, InfoAnswered, strings.TrimSpace(cmd.Message), now)
+	case EventInfoTimeout:
+		d.InfoRequest, d.InfoDueAt = nil, nil
+		closeInfoExchange(d, InfoTimedOut, "", now)
 	case EventDecide:
 		m.resolve(d, &Outcome{
 			Kind: OutcomeDecided, Remedies: cmd.Remedies, Rationale: strings.TrimSpace(cmd.Rationale),
@@ -90,8 +106,24 @@ func (m *Machine) effects(s *step) {
 		// The agreement could not be carried out: there is no outcome any
 		// more, and the platform reviews the case as if escalated.
 		d.Outcome, d.Offer, d.AppealDueAt = nil, nil, nil
+		d.Escalation = &Escalation{By: RoleSystem, Reason: settlementFailure(s.instructions), At: now}
 		m.enqueue(s)
 	}
+}
+
+// settlementFailure says, for the case file, why the platform took a
+// settlement over: which agreed remedy failed, and what the marketplace said.
+func settlementFailure(ins []*Instruction) string {
+	for _, in := range ins {
+		if in.Status == InstructionFailed {
+			why := "The marketplace could not carry out the agreed " + string(in.Remedy.Type)
+			if in.Detail != "" {
+				why += " (" + in.Detail + ")"
+			}
+			return why + "; the platform takes the case over."
+		}
+	}
+	return "A remedy of the settlement failed; the platform takes the case over."
 }
 
 // withdrawn returns the remedies of before that after no longer contains
@@ -110,6 +142,22 @@ func withdrawn(before, after []Remedy) []Remedy {
 		}
 	}
 	return out
+}
+
+// closeInfoExchange records what became of the open request for
+// information, if any, on a copy of the list (the dispute Apply was given
+// shares the old one).
+func closeInfoExchange(d *Dispute, status InfoExchangeStatus, answer string, now time.Time) {
+	n := len(d.InfoExchanges)
+	if n == 0 || d.InfoExchanges[n-1].Status != InfoOpen {
+		return
+	}
+	xs := slices.Clone(d.InfoExchanges)
+	xs[n-1].Status = status
+	if status == InfoAnswered {
+		xs[n-1].Answer, xs[n-1].AnsweredAt = answer, ptr(now)
+	}
+	d.InfoExchanges = xs
 }
 
 // enqueue puts the dispute in its queue with a fresh review deadline.

@@ -2,6 +2,7 @@ package dispute
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -21,8 +22,12 @@ type Status struct {
 
 const redress = "If you are not satisfied, you keep the right to use an approved external dispute-resolution body; in the Netherlands the Authority for Consumers and Markets (ACM) lists them."
 
-// Explain returns the dispute's status as seen by the actor.
-func Explain(d *Dispute, actor Actor) Status {
+// Explain returns the dispute's status as seen by the actor. allowed are the
+// events the actor may fire now (Machine.Allowed): the next step names
+// exactly those, in words, after what the actor should know of the state.
+// Parties read party wording; staff read only what they may do, and the
+// reviewer waiting on an answer when it is due.
+func Explain(d *Dispute, actor Actor, allowed []Event) Status {
 	me := d.PartyOf(actor.ID)
 	waiting := func(p string) string {
 		if string(me) == p {
@@ -31,37 +36,49 @@ func Explain(d *Dispute, actor Actor) Status {
 		return p
 	}
 	var s Status
+	var context string // what the caller should know before the actions
 	switch d.State {
 	case StateAwaitingSeller:
 		s = Status{Summary: "The seller has been asked to answer the buyer.", Waiting: waiting("seller"), DueAt: d.SellerResponseDueAt}
 		switch me {
 		case PartySeller:
-			s.NextStep = "Reply to the buyer, make an offer, or accept the claim (full refund)."
+			context = "The buyer is waiting for your answer: only a reply through seller-reply counts, a message in the conversation does not. Without an answer by the deadline the platform steps in."
 		case PartyBuyer:
-			s.NextStep = "Wait for the seller's answer. If the seller does not answer in time, the platform takes over."
+			context = "Wait for the seller's answer; without one by the deadline the platform steps in."
 		}
 	case StateAwaitingBuyer:
 		s = Status{Summary: "The seller has answered; the buyer's reply is awaited.", Waiting: waiting("buyer"), DueAt: d.BuyerResponseDueAt}
 		switch me {
 		case PartyBuyer:
-			s.NextStep = "Reply to the seller, accept the offer if there is one, or escalate to the platform. Without an answer in time the dispute closes."
+			context = "Without your answer by the deadline the dispute closes; a message in the conversation does not count as one."
 		case PartySeller:
-			s.NextStep = "Wait for the buyer's answer."
+			context = "Wait for the buyer's answer; without one by the deadline the dispute closes."
 		}
 	case StateEscalated:
-		s = Status{Summary: "The platform's Trust & Safety team has the case and will pick it up for review.", Waiting: "platform",
-			NextStep: "No action is needed from you; you may add messages. The platform aims to decide by the date given.", DueAt: d.ReviewDueAt}
+		s = Status{Summary: "The platform's Trust & Safety team has the case and will pick it up for review.", Waiting: "platform", DueAt: d.ReviewDueAt}
+		if me != "" {
+			context = "No action is needed from you: the platform aims to decide by the date given and may ask you for information."
+		}
 	case StateUnderReview:
-		s = Status{Summary: "A Trust & Safety reviewer is examining the case.", Waiting: "platform", DueAt: d.ReviewDueAt,
-			NextStep: "No action is needed from you unless the reviewer asks for information."}
+		s = Status{Summary: "A Trust & Safety reviewer is examining the case.", Waiting: "platform", DueAt: d.ReviewDueAt}
+		if me != "" {
+			context = "No action is needed from you unless the reviewer asks you for information."
+		} else if d.AssigneeID == actor.ID {
+			s.Waiting = "you"
+		}
 	case StateAwaitingInfo:
 		target := ""
 		if d.InfoRequest != nil {
 			target = string(d.InfoRequest.Party)
 		}
 		s = Status{Summary: "The reviewer asked the " + target + " for more information.", Waiting: waiting(target), DueAt: d.InfoDueAt}
-		if me != "" && target == string(me) {
-			s.NextStep = "Answer the reviewer's question before the deadline; after it the review continues without your answer."
+		switch {
+		case me != "" && target == string(me):
+			context = "The reviewer asked you for information; after the deadline the review continues without it. A message in the conversation does not count as your answer."
+		case me != "":
+			context = "No action is needed from you; the reviewer asked the " + target + " for information."
+		case d.AssigneeID == actor.ID:
+			context = "The " + target + " has until the deadline to reply; then the review continues."
 		}
 	case StateResolved:
 		if settled(d) {
@@ -70,16 +87,22 @@ func Explain(d *Dispute, actor Actor) Status {
 			break
 		}
 		s = Status{Summary: "The dispute is resolved.", Waiting: "nobody", DueAt: d.AppealDueAt}
-		if me != "" && d.Appeal == nil {
-			s.NextStep = "If you disagree you may appeal once, before the appeal deadline."
-		}
 	case StateAppealed:
 		s = Status{Summary: "The decision has been appealed; a second reviewer will examine it.", Waiting: "platform", DueAt: d.ReviewDueAt}
+		if me != "" {
+			context = "No action is needed from you: a second reviewer examines the appeal."
+		}
 	case StateAppealReview:
 		s = Status{Summary: "A second reviewer, not the one who decided, is examining the appeal.", Waiting: "platform", DueAt: d.ReviewDueAt}
+		if me != "" {
+			context = "No action is needed from you: a second reviewer examines the appeal."
+		} else if d.AssigneeID == actor.ID {
+			s.Waiting = "you"
+		}
 	case StateClosed:
 		s = Status{Summary: "The dispute is closed.", Waiting: "nobody"}
 	}
+	s.NextStep = strings.TrimSpace(context + " " + actionsText(d, actor, allowed))
 	s.Outcome = outcomeText(d, me)
 	if me != "" && (d.State == StateResolved || d.State == StateClosed) && d.Outcome != nil &&
 		(d.Outcome.Kind == OutcomeDecided || d.Appeal != nil) {
@@ -88,12 +111,93 @@ func Explain(d *Dispute, actor Actor) Status {
 	return s
 }
 
+// actionsText says in words what the actor may do: one phrase per allowed
+// event, the move the state waits for first.
+func actionsText(d *Dispute, actor Actor, allowed []Event) string {
+	var phrases []string
+	for _, e := range nextStepOrder {
+		if !slices.Contains(allowed, e) {
+			continue
+		}
+		phrase := actionPhrases[e]
+		switch {
+		case e == EventBuyerReply && d.Offer != nil:
+			phrase += " (which declines the offer)"
+		case e == EventAssign && actor.Supervises(d.Team):
+			phrase += " or assign it to a reviewer"
+		case e == EventAssignAppeal && actor.Supervises(d.Team):
+			phrase += " or assign it to a senior reviewer"
+		}
+		phrases = append(phrases, phrase)
+	}
+	switch len(phrases) {
+	case 0:
+		return ""
+	case 1:
+		return "You may " + phrases[0] + "."
+	}
+	return "You may " + strings.Join(phrases[:len(phrases)-1], ", ") + " or " + phrases[len(phrases)-1] + "."
+}
+
+// nextStepOrder is the order in which a next step names the actions: the
+// answers a state waits for, then settling, appealing, escalating and
+// withdrawing, then the staff's actions.
+var nextStepOrder = []Event{
+	EventSellerReply, EventBuyerReply, EventProvideInfo, EventAcceptOffer, EventAcceptClaim, EventAppeal,
+	EventEscalate, EventWithdraw, EventAssign, EventAssignAppeal, EventRequestInfo, EventDecide,
+	EventDecideAppeal, EventRelease, EventReleaseAppeal,
+}
+
+// actionPhrases says what each action does, as the next step names it.
+var actionPhrases = map[Event]string{
+	EventSellerReply:   "answer the buyer with a message, an offer, or both",
+	EventBuyerReply:    "reply to the seller",
+	EventAcceptOffer:   "accept the seller's offer",
+	EventAcceptClaim:   "accept the claim (a full refund to the buyer)",
+	EventEscalate:      "escalate to the platform",
+	EventWithdraw:      "withdraw the dispute",
+	EventAssign:        "take the case",
+	EventRelease:       "release the case back to the queue",
+	EventRequestInfo:   "ask a party for information",
+	EventProvideInfo:   "answer the reviewer's question",
+	EventDecide:        "decide the case",
+	EventAppeal:        "appeal the decision once, before the appeal deadline",
+	EventAssignAppeal:  "take the appeal",
+	EventReleaseAppeal: "release the appeal back to the queue",
+	EventDecideAppeal:  "decide the appeal",
+}
+
+// MessageNotice is what a party posting a message to the conversation must
+// know when the dispute waits for that party's answer: a message is not the
+// answer, and the deadline still runs. It is "" otherwise.
+func MessageNotice(d *Dispute, actor Actor) string {
+	due := func(t *time.Time) string {
+		if t == nil {
+			return "the deadline"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	me := d.PartyOf(actor.ID)
+	switch {
+	case d.State == StateAwaitingSeller && me == PartySeller:
+		return "This message does not answer the dispute: only seller-reply does (or accept-claim). Without one by " +
+			due(d.SellerResponseDueAt) + " the dispute is escalated to the platform."
+	case d.State == StateAwaitingBuyer && me == PartyBuyer:
+		return "This message does not answer the seller: only buyer-reply does (or accept-offer, escalate, withdraw). Without one by " +
+			due(d.BuyerResponseDueAt) + " the dispute closes."
+	case d.State == StateAwaitingInfo && d.InfoRequest != nil && me == d.InfoRequest.Party:
+		return "This message does not answer the reviewer's question: only provide-info does. Without it by " +
+			due(d.InfoDueAt) + " the review continues without your answer."
+	}
+	return ""
+}
+
 // outcomeText says what the outcome means for the party (or neutrally for staff).
 func outcomeText(d *Dispute, me Party) string {
 	if d.Appeal != nil && d.Appeal.Verdict != "" {
 		switch d.Appeal.Verdict {
 		case VerdictUpheld:
-			return "The appeal was rejected: the original decision stands. " + remediesText(d.Outcome.Remedies, me)
+			return "The original decision was upheld: the appeal is rejected and the decision stands. " + remediesText(d.Outcome.Remedies, me)
 		case VerdictOverturned:
 			return "The appeal succeeded: the original decision is reversed. " + revertedText(d.Appeal, me) + remediesText(d.Appeal.Remedies, me)
 		case VerdictModified:

@@ -312,13 +312,35 @@ func (m *Machine) Allowed(ctx context.Context, d *Dispute, actor Actor, now time
 	return out
 }
 
-// fire checks who may fire the event, then runs the looplab/fsm machine whose
-// before-event callback runs the guards; effects follow a successful
-// transition.
+// fire checks the caller's credentials, then whether the state allows the
+// event, then the caller's place in the case (see rule for the order), and
+// runs the looplab/fsm machine whose before-event callback runs the guards;
+// effects follow a successful transition.
 func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 	r, ok := rules[Event(name)]
 	if !ok || Event(name) == EventOpen {
 		return Errorf(EINVALID, ReasonUnknownEvent, "unknown event %q", name)
+	}
+	if caller := r.callerCheck(Event(name)); caller != nil {
+		if err := caller(s.actor); err != nil {
+			return err
+		}
+	}
+	// The same definition the looplab/fsm machine is built from says which
+	// states the event fires from; checking it first keeps "not now" ahead
+	// of "not you".
+	if !firesFrom[transitionKey{name, s.d.State}] {
+		if r.unavailable != nil {
+			if err := r.unavailable(m, s); err != nil {
+				return err
+			}
+		}
+		return Errorf(ECONFLICT, ReasonInvalidState, "%s is not possible in state %s", name, s.d.State)
+	}
+	if r.reviews {
+		if err := conflictOfInterest(s); err != nil {
+			return err
+		}
 	}
 	role, err := r.who(s)
 	if err != nil {
@@ -326,11 +348,7 @@ func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 	}
 	s.role = role
 	if s.dry {
-		// Judging what could be fired needs no transition: the same
-		// definition says which states the event fires from.
-		if !firesFrom[transitionKey{name, s.d.State}] {
-			return Errorf(ECONFLICT, ReasonInvalidState, "%s is not possible in state %s", name, s.d.State)
-		}
+		// Judging what could be fired needs no transition.
 		if r.when != nil {
 			return r.when(m, s)
 		}

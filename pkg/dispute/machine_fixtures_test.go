@@ -60,6 +60,11 @@ const (
 	whoAdmin         who = "admin"
 	whoSystem        who = "system"
 	whoStranger      who = "stranger" // signed in, no role, no relation to the case
+
+	// Staff who are also a party of the fixture dispute (conflict of
+	// interest); not columns of the matrix.
+	whoBuyerReviewer who = "buyer_reviewer" // the buyer, and a reviewer of the team
+	whoSellerLead    who = "seller_lead"    // the seller, and a lead of the team
 )
 
 // castOrder is the order of the table's columns.
@@ -81,6 +86,8 @@ var cast = map[who]dispute.Actor{
 	whoAdmin:         {ID: "stf_admin", Roles: []dispute.Role{dispute.RoleAdmin}},
 	whoSystem:        dispute.SystemActor,
 	whoStranger:      {ID: "usr_stranger"},
+	whoBuyerReviewer: {ID: fxBuyerID, Roles: []dispute.Role{dispute.RoleReviewer}, Teams: []dispute.Team{fxTeam}},
+	whoSellerLead:    {ID: fxSellerID, Roles: []dispute.Role{dispute.RoleLead}, Teams: []dispute.Team{fxTeam}},
 }
 
 func actor(w who) dispute.Actor { return cast[w] }

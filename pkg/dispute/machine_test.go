@@ -50,7 +50,9 @@ var allStates = []dispute.State{
 // team; a lead or admin names the assignee of assign and assign_appeal).
 //
 //	Y  may fire it
-//	R  refused: role_not_permitted
+//	R  refused: role_not_permitted (before the state check when the caller's
+//	   credentials lack a staff role for a staff event or the system role
+//	   for a system event, after it otherwise)
 //	T  refused: not_team_member (staff, but not of the dispute's team)
 //	A  only the dispute's current assignee; other staff: not_assignee
 //	P  a party; refused with not_targeted_party if an information request
@@ -133,11 +135,28 @@ func (o outcome) String() string {
 
 func refused(code, reason string) outcome { return outcome{code: code, reason: reason} }
 
+// staffEvents are the events of lifecycle.md fired by Trust & Safety staff.
+var staffEvents = []dispute.Event{"assign", "release", "request_info", "decide", "assign_appeal", "release_appeal", "decide_appeal"}
+
 // expected derives the outcome from the specification tables above, in the
-// documented order: who may fire, then the state, then time and history.
+// documented order (lifecycle.md, "Error precedence"; docs/decisions.md):
+// credentials the caller lacks whatever the case (a staff event fired by
+// someone without a staff role, a system event by anyone but the system),
+// then the state, then the caller's place in the case (party, team,
+// assignee), then time and history.
 func expected(grid map[dispute.Event]map[who]byte, s dispute.State, e dispute.Event, w who) outcome {
-	cell := grid[e][w]
-	switch cell {
+	a := actor(w)
+	if slices.Contains(staffEvents, e) && !a.Staff() || slices.Contains(dispute.SystemEvents, e) && !a.Has(dispute.RoleSystem) {
+		if grid[e][w] != 'R' {
+			panic(fmt.Sprintf("grid: %s may not fire %s by its credentials, yet its cell is %c", w, e, grid[e][w]))
+		}
+		return refused("forbidden", "role_not_permitted")
+	}
+	tr := lifecycle[e]
+	if !slices.Contains(tr.from, s) {
+		return refused("conflict", "invalid_state")
+	}
+	switch grid[e][w] {
 	case 'R':
 		return refused("forbidden", "role_not_permitted")
 	case 'T':
@@ -150,12 +169,7 @@ func expected(grid map[dispute.Event]map[who]byte, s dispute.State, e dispute.Ev
 		if t := targetIn[s]; t != "" && string(t) != string(w) {
 			return refused("forbidden", "not_targeted_party")
 		}
-	}
-	tr := lifecycle[e]
-	if !slices.Contains(tr.from, s) {
-		return refused("conflict", "invalid_state")
-	}
-	if cell == 'E' {
+	case 'E':
 		return refused("conflict", "four_eyes")
 	}
 	return outcome{ok: true, to: tr.to}
@@ -840,9 +854,9 @@ func TestAppealWindow(t *testing.T) {
 			}
 			// ...and closed from appeal_due_at on.
 			_, err = apply(t, m, d, actor(whoBuyer), validCommand("appeal", whoBuyer), tt.want)
-			wantRefusal(t, err, "conflict", "appeal_window_closed")
+			wantRefusal(t, err, "conflict", "appeal_window_ended")
 			_, err = apply(t, m, d, actor(whoSeller), validCommand("appeal", whoSeller), tt.want.Add(40*day))
-			wantRefusal(t, err, "conflict", "appeal_window_closed")
+			wantRefusal(t, err, "conflict", "appeal_window_ended")
 
 			// close is its mirror image.
 			_, err = apply(t, m, d, dispute.SystemActor, dispute.Command{Event: "close"}, tt.want.Add(-time.Second))
@@ -879,11 +893,11 @@ func TestAppealWindow(t *testing.T) {
 		})
 	}
 
-	t.Run("ErrAppealWindowClosedNoDueDate", func(t *testing.T) {
+	t.Run("ErrAppealWindowEndedNoDueDate", func(t *testing.T) {
 		d := fixture(t, "resolved", "")
 		d.AppealDueAt = nil
 		_, err := apply(t, newMachine(), d, actor(whoBuyer), validCommand("appeal", whoBuyer), t0)
-		wantRefusal(t, err, "conflict", "appeal_window_closed")
+		wantRefusal(t, err, "conflict", "appeal_window_ended")
 	})
 
 	t.Run("Configured", func(t *testing.T) {
@@ -913,6 +927,95 @@ func TestAppealWindow(t *testing.T) {
 			t.Errorf("appeal on 28 February: %v", err)
 		}
 	})
+}
+
+// TestAppealWindowEnded: an appeal after the window names the window and
+// when it ended, whether the dispute is still resolved or the window's end
+// has closed it; other closed disputes are simply in the wrong state.
+func TestAppealWindowEnded(t *testing.T) {
+	m := newMachine()
+	resolved := fixture(t, "resolved", "close") // decided, window ended a day ago
+	end := resolved.AppealDueAt.UTC().Format(time.RFC3339Nano)
+	closed := mustApply(t, m, resolved, dispute.SystemActor, dispute.Command{Event: "close"}, t0).After
+	withdrawn := mustApply(t, m, fixture(t, "escalated", ""), actor(whoBuyer), validCommand("withdraw", whoBuyer), t0).After
+	for _, tt := range []struct {
+		name   string
+		d      *dispute.Dispute
+		reason string
+	}{
+		{"ErrAppealWindowEndedResolved", resolved, "appeal_window_ended"},
+		{"ErrAppealWindowEndedClosed", closed, "appeal_window_ended"},
+		{"ClosedAfterTheAppeal", fixture(t, "closed", ""), "invalid_state"},
+		{"ClosedByWithdrawal", withdrawn, "invalid_state"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, w := range []who{whoBuyer, whoSeller} {
+				_, err := apply(t, m, tt.d, actor(w), validCommand("appeal", w), t0.Add(time.Hour))
+				wantRefusal(t, err, "conflict", tt.reason)
+				if tt.reason == "appeal_window_ended" && !strings.Contains(err.Error(), end) {
+					t.Errorf("%v does not name the end of the window (%s)", err, end)
+				}
+			}
+		})
+	}
+}
+
+// TestConflictOfInterest: nobody reviews, decides or reviews the appeal of a
+// dispute in which they are the buyer or the seller, whatever their roles,
+// and nobody assigns such a dispute to one of its parties. Releasing stays
+// possible, so that such an assignment can be undone.
+func TestConflictOfInterest(t *testing.T) {
+	m := newMachine()
+	buyerSenior := dispute.Actor{ID: fxBuyerID, Roles: []dispute.Role{dispute.RoleSeniorReviewer}, Teams: []dispute.Team{fxTeam}}
+	sellerAdmin := dispute.Actor{ID: fxSellerID, Roles: []dispute.Role{dispute.RoleAdmin}}
+	owned := func(a dispute.Actor) func(*dispute.Dispute) {
+		return func(d *dispute.Dispute) { d.AssigneeID = a.ID }
+	}
+	tests := []struct {
+		name   string
+		state  dispute.State
+		edit   func(*dispute.Dispute)
+		actor  dispute.Actor
+		cmd    dispute.Command
+		reason string // "" means accepted
+	}{
+		{"ErrBuyerClaims", "escalated", nil, actor(whoBuyerReviewer), dispute.Command{Event: "assign"}, "conflict_of_interest"},
+		{"ErrBuyerNamesSelf", "escalated", nil, actor(whoBuyerReviewer), dispute.Command{Event: "assign", AssigneeID: fxBuyerID}, "conflict_of_interest"},
+		{"ErrSellerLeadAssignsOther", "escalated", nil, actor(whoSellerLead), dispute.Command{Event: "assign", AssigneeID: id(whoTeamReviewer)}, "conflict_of_interest"},
+		{"ErrLeadAssignsBuyer", "escalated", nil, actor(whoLead), dispute.Command{Event: "assign", AssigneeID: fxBuyerID}, "conflict_of_interest"},
+		{"ErrAdminAssignsSeller", "escalated", nil, actor(whoAdmin), dispute.Command{Event: "assign", AssigneeID: fxSellerID}, "conflict_of_interest"},
+		{"ErrBuyerRequestsInfo", "under_review", owned(actor(whoBuyerReviewer)), actor(whoBuyerReviewer), validCommand("request_info", whoAssignee), "conflict_of_interest"},
+		{"ErrBuyerDecides", "under_review", owned(actor(whoBuyerReviewer)), actor(whoBuyerReviewer), validCommand("decide", whoAssignee), "conflict_of_interest"},
+		{"ErrSellerAdminDecides", "under_review", owned(sellerAdmin), sellerAdmin, validCommand("decide", whoAssignee), "conflict_of_interest"},
+		{"ErrBuyerTakesAppeal", "appealed", nil, buyerSenior, dispute.Command{Event: "assign_appeal"}, "conflict_of_interest"},
+		{"ErrLeadAssignsAppealToSeller", "appealed", nil, actor(whoLead), dispute.Command{Event: "assign_appeal", AssigneeID: fxSellerID}, "conflict_of_interest"},
+		{"ErrBuyerDecidesAppeal", "appeal_review", owned(buyerSenior), buyerSenior, validCommand("decide_appeal", whoSenior), "conflict_of_interest"},
+		{"BuyerReleases", "under_review", owned(actor(whoBuyerReviewer)), actor(whoBuyerReviewer), dispute.Command{Event: "release"}, ""},
+		{"BuyerReleasesAppeal", "appeal_review", owned(buyerSenior), buyerSenior, dispute.Command{Event: "release_appeal"}, ""},
+		{"BuyerWithdrawsAsBuyer", "escalated", nil, actor(whoBuyerReviewer), validCommand("withdraw", whoBuyer), ""},
+		{"SellerAppealsAsSeller", "resolved", nil, actor(whoSellerLead), validCommand("appeal", whoSeller), ""},
+		{"UnrelatedReviewerClaims", "escalated", nil, actor(whoTeamReviewer), dispute.Command{Event: "assign"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := fixture(t, tt.state, "")
+			if tt.edit != nil {
+				tt.edit(d)
+			}
+			_, err := apply(t, m, d, tt.actor, tt.cmd, t0)
+			if tt.reason != "" {
+				wantRefusal(t, err, "forbidden", tt.reason)
+			} else if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			// allowed_actions agrees (leads and admins are judged there
+			// without naming an assignee).
+			allowed := slices.Contains(m.Allowed(t.Context(), d, tt.actor, t0), tt.cmd.Event)
+			if tt.cmd.AssigneeID == "" && allowed != (tt.reason == "") {
+				t.Errorf("Allowed says %s is allowed: %v", tt.cmd.Event, allowed)
+			}
+		})
+	}
 }
 
 // TestDecidePayload covers what a decision must carry.
@@ -1120,13 +1223,21 @@ func TestRefusalOrder(t *testing.T) {
 		code   string
 		reason string
 	}{
-		{"WhoBeforeState", "closed", nil, whoStranger, dispute.Command{Event: "decide"}, "forbidden", "role_not_permitted"},
-		{"AssigneeBeforeState", "escalated", nil, whoTeamReviewer, dispute.Command{Event: "decide"}, "forbidden", "not_assignee"},
-		{"TeamBeforeState", "closed", nil, whoOtherReviewer, dispute.Command{Event: "assign"}, "forbidden", "not_team_member"},
+		{"StaffRoleBeforeState", "closed", nil, whoStranger, dispute.Command{Event: "decide"}, "forbidden", "role_not_permitted"},
+		{"StaffRoleBeforeStateForParties", "awaiting_seller", nil, whoBuyer, dispute.Command{Event: "decide"}, "forbidden", "role_not_permitted"},
+		{"SystemRoleBeforeState", "closed", nil, whoAdmin, dispute.Command{Event: "close"}, "forbidden", "role_not_permitted"},
+		{"StateBeforeAssignee", "escalated", nil, whoTeamReviewer, dispute.Command{Event: "decide"}, "conflict", "invalid_state"},
+		{"StateBeforeAssigneeAfterOwnDecision", "resolved", func(d *dispute.Dispute) { d.Outcome.DecidedBy = id(whoAssignee) }, whoAssignee, validCommand("decide", whoAssignee), "conflict", "invalid_state"},
+		{"StateBeforeTeam", "closed", nil, whoOtherReviewer, dispute.Command{Event: "assign"}, "conflict", "invalid_state"},
+		{"StateBeforeParty", "closed", nil, whoSeller, dispute.Command{Event: "withdraw"}, "conflict", "invalid_state"},
+		{"StateBeforeTarget", "under_review", nil, whoSeller, dispute.Command{Event: "provide_info"}, "conflict", "invalid_state"},
+		{"StateBeforeSeniority", "escalated", nil, whoTeamReviewer, dispute.Command{Event: "assign_appeal"}, "conflict", "invalid_state"},
+		{"StateBeforeConflictOfInterest", "closed", nil, whoBuyerReviewer, dispute.Command{Event: "assign"}, "conflict", "invalid_state"},
+		{"ConflictOfInterestBeforeAssignee", "under_review", nil, whoSellerLead, validCommand("decide", whoLead), "forbidden", "conflict_of_interest"},
 		{"StateBeforePayload", "awaiting_info", nil, whoAssignee, dispute.Command{Event: "decide"}, "conflict", "invalid_state"},
 		{"StateBeforeDeadline", "escalated", func(d *dispute.Dispute) { d.SellerResponseDueAt = at(day) }, whoSystem, dispute.Command{Event: "auto_escalate"}, "conflict", "invalid_state"},
 		{"StateBeforeFourEyes", "resolved", nil, whoDecider, dispute.Command{Event: "assign_appeal"}, "conflict", "invalid_state"},
-		{"DeadlineBeforePayload", "resolved", func(d *dispute.Dispute) { d.AppealDueAt = at(-time.Second) }, whoBuyer, dispute.Command{Event: "appeal"}, "conflict", "appeal_window_closed"},
+		{"DeadlineBeforePayload", "resolved", func(d *dispute.Dispute) { d.AppealDueAt = at(-time.Second) }, whoBuyer, dispute.Command{Event: "appeal"}, "conflict", "appeal_window_ended"},
 		{"HistoryBeforePayload", "resolved", func(d *dispute.Dispute) { d.Appeal = &dispute.Appeal{Party: "seller"} }, whoBuyer, dispute.Command{Event: "appeal"}, "conflict", "already_appealed"},
 		{"AlreadyAppealedBeforeWindow", "resolved", func(d *dispute.Dispute) {
 			d.Appeal = &dispute.Appeal{Party: "seller"}
@@ -1332,6 +1443,39 @@ func TestEffects(t *testing.T) {
 		m := dispute.NewMachine(dispute.Deadlines{InfoResponse: 48 * time.Hour})
 		d := mustApply(t, m, fixture(t, "under_review", ""), actor(whoAssignee), validCommand("request_info", whoAssignee), t0).After
 		sameTime(t, "info_due_at", d.InfoDueAt, t0.Add(48*time.Hour))
+	})
+	t.Run("CaseFile", func(t *testing.T) {
+		d := fixture(t, "awaiting_info", "")
+		d.InfoExchanges = make([]dispute.InfoExchange, 1, 4) // room to append in place
+		d.InfoExchanges[0] = dispute.InfoExchange{Party: "buyer", Question: "Please send a photo of the label.", AskedAt: t0.Add(-day), Status: "open"}
+		before := snapshot(t, d)
+		answered := mustApply(t, m, d, actor(whoBuyer), dispute.Command{Event: "provide_info", Message: " Here. "}, t0).After
+		if x := answered.InfoExchanges[0]; x.Status != "answered" || x.Answer != "Here." || x.AnsweredAt == nil || !x.AnsweredAt.Equal(t0) {
+			t.Errorf("answered exchange = %+v", x)
+		}
+		again := mustApply(t, m, answered, actor(whoAssignee), validCommand("request_info", whoAssignee), t0.Add(time.Hour)).After
+		if len(again.InfoExchanges) != 2 || again.InfoExchanges[1].Status != "open" || again.InfoExchanges[1].Party != "seller" {
+			t.Errorf("exchanges after a second request = %+v", again.InfoExchanges)
+		}
+		if snapshot(t, d) != before || len(answered.InfoExchanges) != 1 {
+			t.Errorf("effects wrote into the disputes they were given")
+		}
+		timedOut := mustApply(t, m, again, dispute.SystemActor, dispute.Command{Event: "info_timeout"}, again.InfoDueAt.Add(time.Second)).After
+		if x := timedOut.InfoExchanges[1]; x.Status != "timed_out" || again.InfoExchanges[1].Status != "open" {
+			t.Errorf("timed out exchange = %+v", x)
+		}
+		esc := mustApply(t, m, fixture(t, "awaiting_buyer", ""), actor(whoSeller), dispute.Command{Event: "escalate", Reason: " No. "}, t0).After
+		if x := esc.Escalation; x == nil || x.By != "seller" || x.Reason != "No." || !x.At.Equal(t0) {
+			t.Errorf("escalation = %+v", x)
+		}
+		auto := mustApply(t, m, fixture(t, "awaiting_seller", ""), dispute.SystemActor, dispute.Command{Event: "auto_escalate"}, t0).After
+		if x := auto.Escalation; x == nil || x.By != "system" || x.Reason != "The seller did not answer by the deadline (2025-03-10T11:00:00Z)." {
+			t.Errorf("automatic escalation = %+v", x)
+		}
+		w := mustApply(t, m, fixture(t, "awaiting_info", ""), actor(whoBuyer), validCommand("withdraw", whoBuyer), t0).After
+		if x := w.Withdrawal; x == nil || x.Reason != "It arrived after all." || !x.At.Equal(t0) {
+			t.Errorf("withdrawal = %+v", x)
+		}
 	})
 	t.Run("InfoTimeout", func(t *testing.T) {
 		d := mustApply(t, m, fixture(t, "awaiting_info", "info_timeout"), dispute.SystemActor, dispute.Command{Event: "info_timeout"}, t0).After

@@ -8,12 +8,26 @@ import (
 	"time"
 )
 
-// rule says who may fire an event (who), what must hold of the dispute and
-// the clock (when), and what the payload must hold (input).
+// rule says who may fire an event and when. The checks run in this order
+// (docs/decisions.md, "Error precedence"):
+//
+//   - caller: what the caller's credentials must hold whatever the case (a
+//     Trust & Safety role for staff events; system events need the system
+//     role without saying so); checked before the state, so a buyer firing
+//     decide is told role_not_permitted in every state;
+//   - the state (invalid_state, or what unavailable says instead);
+//   - reviews: the event reviews the case, so nobody who is its buyer or
+//     seller may fire it (conflict_of_interest);
+//   - who: the caller's place in the case (which party, team, assignee);
+//   - when: the dispute and the clock (deadlines, history);
+//   - input: the payload.
 type rule struct {
-	who   func(s *step) (Role, error)
-	when  func(m *Machine, s *step) error
-	input func(m *Machine, s *step) error
+	caller      func(a Actor) error
+	unavailable func(m *Machine, s *step) error
+	reviews     bool
+	who         func(s *step) (Role, error)
+	when        func(m *Machine, s *step) error
+	input       func(m *Machine, s *step) error
 }
 
 var rules = map[Event]rule{
@@ -49,7 +63,7 @@ var rules = map[Event]rule{
 	EventAutoEscalate: {who: system, when: deadline(func(d *Dispute) *timeRef { return d.SellerResponseDueAt })},
 	EventLapse:        {who: system, when: deadline(func(d *Dispute) *timeRef { return d.BuyerResponseDueAt })},
 	EventWithdraw:     {who: party(PartyBuyer)},
-	EventAssign: {who: func(s *step) (Role, error) {
+	EventAssign: {caller: staffCaller, reviews: true, who: func(s *step) (Role, error) {
 		target := s.cmd.AssigneeID
 		if s.actor.Supervises(s.d.Team) {
 			return s.actor.staffRole(), nil
@@ -62,15 +76,15 @@ var rules = map[Event]rule{
 		}
 		return s.actor.staffRole(), nil
 	}},
-	EventRelease:          {who: assigneeOrSupervisor},
-	EventRequestInfo:      {who: assignee, input: requestInfoInput},
+	EventRelease:          {caller: staffCaller, who: assigneeOrSupervisor},
+	EventRequestInfo:      {caller: staffCaller, reviews: true, who: assignee, input: requestInfoInput},
 	EventProvideInfo:      {who: targetedParty, input: requireMessage},
 	EventInfoTimeout:      {who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
-	EventDecide:           {who: assignee, input: decideInput},
-	EventAppeal:           {who: parties, when: appealWhen, input: requireReason},
-	EventAssignAppeal:     {who: appealReviewer, when: fourEyes},
-	EventReleaseAppeal:    {who: assigneeOrSupervisor},
-	EventDecideAppeal:     {who: assignee, input: decideAppealInput},
+	EventDecide:           {caller: staffCaller, reviews: true, who: assignee, input: decideInput},
+	EventAppeal:           {unavailable: appealWindowEnded, who: parties, when: appealWhen, input: requireReason},
+	EventAssignAppeal:     {caller: staffCaller, reviews: true, who: appealReviewer, when: fourEyes},
+	EventReleaseAppeal:    {caller: staffCaller, who: assigneeOrSupervisor},
+	EventDecideAppeal:     {caller: staffCaller, reviews: true, who: assignee, input: decideAppealInput},
 	EventClose:            {who: system, when: closeWhen},
 	EventSettlementFailed: {who: system, when: settlementFailedWhen},
 }
@@ -131,6 +145,44 @@ func settlementFailedWhen(_ *Machine, s *step) error {
 // settled reports whether the dispute's outcome is the parties' own
 // agreement (an accepted offer or claim) rather than a platform decision.
 func settled(d *Dispute) bool { return d.Outcome != nil && d.Outcome.Kind == OutcomeSettled }
+
+// callerCheck returns the check of the caller's credentials for event e:
+// the rule's own, and for every system event the system role.
+func (r rule) callerCheck(e Event) func(a Actor) error {
+	if r.caller == nil && slices.Contains(SystemEvents, e) {
+		return systemCaller
+	}
+	return r.caller
+}
+
+// staffCaller lets only Trust & Safety staff fire staff events.
+func staffCaller(a Actor) error {
+	if !a.Staff() {
+		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may do this")
+	}
+	return nil
+}
+
+// systemCaller lets only the service and the marketplace's systems fire
+// system events.
+func systemCaller(a Actor) error {
+	if !a.Has(RoleSystem) {
+		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the system fires this event")
+	}
+	return nil
+}
+
+// conflictOfInterest refuses an event that reviews the case to its buyer or
+// seller, and an assignment that names one of them, whatever their roles.
+func conflictOfInterest(s *step) error {
+	if p := s.d.PartyOf(s.actor.ID); p != "" {
+		return Errorf(EFORBIDDEN, ReasonConflictOfInterest, "you are the %s of this dispute and may not review it", p)
+	}
+	if p := s.d.PartyOf(s.cmd.AssigneeID); p != "" {
+		return Errorf(EFORBIDDEN, ReasonConflictOfInterest, "%s is the %s of this dispute and may not review it", s.cmd.AssigneeID, p)
+	}
+	return nil
+}
 
 // offerable are the remedies a seller may offer: what the parties can settle
 // between themselves. Listing removals, account measures and referrals are
@@ -244,10 +296,29 @@ func appealWhen(_ *Machine, s *step) error {
 	if s.d.Appeal != nil {
 		return Errorf(ECONFLICT, ReasonAlreadyAppealed, "this case has already been appealed once")
 	}
-	if s.d.AppealDueAt == nil || !s.now.Before(*s.d.AppealDueAt) {
-		return Errorf(ECONFLICT, ReasonAppealWindowClosed, "the appeal window has closed")
+	if s.d.AppealDueAt == nil {
+		return Errorf(ECONFLICT, ReasonAppealWindowEnded, "this outcome has no appeal window")
+	}
+	if !s.now.Before(*s.d.AppealDueAt) {
+		return windowEnded(*s.d.AppealDueAt)
 	}
 	return nil
+}
+
+// appealWindowEnded explains an appeal of a closed dispute whose decision
+// was never appealed: the window ended (and the case closed with it), which
+// says more than the state does.
+func appealWindowEnded(_ *Machine, s *step) error {
+	d := s.d
+	if d.State == StateClosed && d.Appeal == nil && d.Outcome != nil && d.Outcome.Kind == OutcomeDecided && passed(d.AppealDueAt, s) {
+		return windowEnded(*d.AppealDueAt)
+	}
+	return nil
+}
+
+func windowEnded(due time.Time) error {
+	return Errorf(ECONFLICT, ReasonAppealWindowEnded, "the appeal window of this decision ended at %s; appeals are accepted only before appeal_due_at",
+		due.UTC().Format(time.RFC3339Nano))
 }
 
 func fourEyes(_ *Machine, s *step) error {

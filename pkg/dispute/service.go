@@ -180,15 +180,27 @@ func (s *Service) Fire(ctx context.Context, id string, e Event) (*Dispute, error
 	return out, err
 }
 
-// ClaimInput selects which queue a reviewer claims from.
+// ClaimKind narrows a claim to one kind of queue.
+type ClaimKind string
+
+// The kinds of queue a claim may be narrowed to.
+const (
+	ClaimAny     ClaimKind = ""        // every queue the caller may take from
+	ClaimCases   ClaimKind = "cases"   // escalated cases
+	ClaimAppeals ClaimKind = "appeals" // appealed cases (senior reviewers)
+)
+
+// ClaimInput selects which queues a reviewer claims from.
 type ClaimInput struct {
-	Team    Team // empty: any of the reviewer's teams
-	Appeals bool // the appeal queue instead of the team queue
+	Team Team // empty: any of the reviewer's teams
+	Kind ClaimKind
 }
 
 // Claim atomically assigns the caller the next waiting case of its teams:
-// two reviewers claiming at once never get the same case. It returns
-// ErrQueueEmpty when nothing waits.
+// two reviewers claiming at once never get the same case. Without a kind it
+// takes from every queue the caller may take from (escalated cases, and the
+// appeals for senior reviewers) in queue order: priority, then review
+// deadline. It returns ErrQueueEmpty when nothing waits.
 func (s *Service) Claim(ctx context.Context, actor Actor, in ClaimInput) (*Dispute, error) {
 	if !actor.Staff() {
 		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may claim cases")
@@ -203,20 +215,35 @@ func (s *Service) Claim(ctx context.Context, actor Actor, in ClaimInput) (*Dispu
 	if len(teams) == 0 {
 		return nil, Errorf(EFORBIDDEN, ReasonNotTeamMember, "you belong to no team")
 	}
-	f := QueueFilter{Teams: teams, States: []State{StateEscalated}, Limit: 1}
-	cmd := Command{Event: EventAssign}
-	if in.Appeals {
-		if !actor.Has(RoleSeniorReviewer) {
+	takesAppeals := actor.Has(RoleSeniorReviewer)
+	// Cases of which the caller is a party are skipped, not refused: the
+	// next one is theirs to take. So are appeals of cases they decided.
+	f := QueueFilter{Teams: teams, ExcludeParty: actor.ID, ExcludeDecidedBy: actor.ID, Limit: 1}
+	switch in.Kind {
+	case ClaimAny:
+		f.States = []State{StateEscalated}
+		if takesAppeals {
+			f.States = append(f.States, StateAppealed)
+		}
+	case ClaimCases:
+		f.States = []State{StateEscalated}
+	case ClaimAppeals:
+		if !takesAppeals {
 			return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only senior reviewers take appeals")
 		}
-		f.States, f.ExcludeDecidedBy = []State{StateAppealed}, actor.ID
-		cmd = Command{Event: EventAssignAppeal}
+		f.States = []State{StateAppealed}
+	default:
+		return nil, Invalid("validation_failed", "kind", "must be cases or appeals")
 	}
 	var out *Dispute
 	err := s.store.Tx(ctx, func(tx Tx) error {
 		d, err := tx.LockNextQueued(ctx, f)
 		if err != nil {
 			return err
+		}
+		cmd := Command{Event: EventAssign}
+		if d.State == StateAppealed {
+			cmd = Command{Event: EventAssignAppeal}
 		}
 		out, err = s.apply(ctx, tx, d, actor, cmd)
 		return err

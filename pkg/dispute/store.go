@@ -115,10 +115,14 @@ type Filter struct {
 type QueueFilter struct {
 	Teams  []Team
 	States []State
-	// ExcludeDecidedBy leaves out cases the user decided (four-eyes).
+	// ExcludeDecidedBy leaves out appeals of cases the user decided
+	// (four-eyes); escalated cases stay.
 	ExcludeDecidedBy string
-	Limit            int
-	After            *QueueCursor
+	// ExcludeParty leaves out cases of which the user is the buyer or the
+	// seller (conflict of interest).
+	ExcludeParty string
+	Limit        int
+	After        *QueueCursor
 }
 
 // QueueCursor is the position after which a queue page starts.

@@ -2,7 +2,9 @@ package dispute
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -15,6 +17,26 @@ type TimelineItem struct {
 	By      string    `json:"by"`              // "buyer", "seller" or "platform"
 	Summary string    `json:"summary"`
 	Message string    `json:"message,omitempty"`
+	// Detail is what was given with the event: the reason of an escalation,
+	// a withdrawal or an appeal, a reviewer's question, a party's answer.
+	Detail string `json:"detail,omitempty"`
+}
+
+// detail reads from an audit payload what a timeline shows of the event.
+func detail(e Event, payload []byte) string {
+	var cmd Command
+	if json.Unmarshal(payload, &cmd) != nil {
+		return ""
+	}
+	switch e {
+	case EventEscalate, EventWithdraw, EventAppeal:
+		return strings.TrimSpace(cmd.Reason)
+	case EventRequestInfo:
+		return strings.TrimSpace(cmd.Question)
+	case EventProvideInfo:
+		return strings.TrimSpace(cmd.Message)
+	}
+	return ""
 }
 
 var summaries = map[Event]string{
@@ -87,10 +109,17 @@ func (s *Service) Timeline(ctx context.Context, actor Actor, id string) (*Disput
 				summary = settlementClosed
 			}
 		}
-		items = append(items, TimelineItem{
+		item := TimelineItem{
 			At: r.OccurredAt, Kind: "event", Event: Event(r.Event), State: State(r.ToState),
-			By: byline(Role(r.ActorRole)), Summary: summary,
-		})
+			By: byline(Role(r.ActorRole)), Summary: summary, Detail: detail(Event(r.Event), r.Payload),
+		}
+		if item.Event == EventRequestInfo {
+			var cmd Command
+			if json.Unmarshal(r.Payload, &cmd) == nil && (cmd.Party == PartyBuyer || cmd.Party == PartySeller) {
+				item.Summary = "The reviewer asked the " + string(cmd.Party) + " for more information."
+			}
+		}
+		items = append(items, item)
 	}
 	for _, m := range msgs {
 		items = append(items, TimelineItem{At: m.CreatedAt, Kind: "message", By: byline(m.AuthorRole), Summary: "Message", Message: m.Body})

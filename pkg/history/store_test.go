@@ -260,7 +260,7 @@ func (s *stress) op(ctx context.Context, t *testing.T, r *rand.Rand) {
 		}
 		_, err = s.svc.Act(ctx, s.actor(r, d, e), id, s.command(r, e, "lst_"+d.OrderID), expect)
 	case n < 68: // a claim from a queue
-		_, err = s.svc.Claim(ctx, pick(r, s.staff), dispute.ClaimInput{Appeals: r.IntN(2) == 0})
+		_, err = s.svc.Claim(ctx, pick(r, s.staff), dispute.ClaimInput{Kind: []dispute.ClaimKind{dispute.ClaimAny, dispute.ClaimCases, dispute.ClaimAppeals}[r.IntN(3)]})
 	case n < 76: // time passes and deadlines fire
 		s.clock.Advance(pick(r, []time.Duration{time.Minute, time.Minute, time.Hour, time.Hour, 5 * time.Hour, 25 * time.Hour, 49 * time.Hour, 11 * 24 * time.Hour}))
 		_, err = s.svc.FireDue(ctx, 1+r.IntN(10))

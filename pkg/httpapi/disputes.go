@@ -20,8 +20,9 @@ type disputeView struct {
 func (s *Server) view(c echo.Context, d *dispute.Dispute) disputeView {
 	a := actorOf(c)
 	shown := dispute.Redact(d, a)
-	v := disputeView{Dispute: shown, AllowedActions: []string{}, Status: dispute.Explain(shown, a)}
-	for _, e := range s.svc.AllowedActions(c.Request().Context(), a, d) {
+	allowed := s.svc.AllowedActions(c.Request().Context(), a, d)
+	v := disputeView{Dispute: shown, AllowedActions: []string{}, Status: dispute.Explain(shown, a, allowed)}
+	for _, e := range allowed {
 		v.AllowedActions = append(v.AllowedActions, e.Action())
 	}
 	return v
@@ -123,5 +124,6 @@ func (s *Server) timeline(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": items, "status": dispute.Explain(dispute.Redact(d, a), a)})
+	status := dispute.Explain(dispute.Redact(d, a), a, s.svc.AllowedActions(c.Request().Context(), a, d))
+	return c.JSON(http.StatusOK, map[string]any{"data": items, "status": status})
 }

@@ -103,6 +103,7 @@ var apiUsers = map[string]apiUser{
 type apiEnv struct {
 	dialect store.Dialect
 	db      *store.DB
+	svc     *dispute.Service
 	api     *httpapi.Server
 	srv     *httptest.Server
 	clock   *testClock
@@ -176,7 +177,7 @@ func newAPIEnv(t *testing.T, db *store.DB, cfg apiConfig) *apiEnv {
 	})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	e := &apiEnv{dialect: db.Dialect(), db: db, api: s, srv: srv, clock: clk, tokens: map[string]string{}}
+	e := &apiEnv{dialect: db.Dialect(), db: db, svc: svc, api: s, srv: srv, clock: clk, tokens: map[string]string{}}
 	for name, u := range apiUsers {
 		e.tokens[name] = mintFor(t, u, clockStart, tokenTTL)
 	}
@@ -494,6 +495,18 @@ func (e *apiEnv) escalate(t *testing.T, disputeID string) string {
 	e.act(t, uSeller, disputeID, "seller-reply", map[string]any{"message": "It was shipped."})
 	e.act(t, uBuyer, disputeID, "escalate", map[string]any{"reason": "The seller does not help."})
 	return disputeID
+}
+
+// fireDeadlines does what the deadline worker does on each tick: it fires
+// every system event whose deadline has passed on the test clock, and
+// returns how many.
+func (e *apiEnv) fireDeadlines(t *testing.T) int {
+	t.Helper()
+	n, err := e.svc.FireDue(t.Context(), 1000)
+	if err != nil {
+		t.Fatalf("fire deadlines: %v", err)
+	}
+	return n
 }
 
 // auditCount returns how many audit records a dispute has, read as admin.

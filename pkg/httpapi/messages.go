@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -62,5 +63,32 @@ func (s *Server) postMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, m)
+	out := postedMessage{Message: m}
+	// A message never answers a deadline; the party whose answer is awaited
+	// is told so with the message it posted.
+	if d, err := s.svc.Get(c.Request().Context(), actorOf(c), c.Param("id")); err == nil {
+		out.Notice = dispute.MessageNotice(d, actorOf(c))
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// postedMessage is a message just posted, with what its author must know.
+type postedMessage struct {
+	*dispute.Message
+	Notice string `json:"notice,omitempty"`
+}
+
+// MarshalJSON writes the message as dispute.Message does, plus the notice:
+// the message's own MarshalJSON would otherwise be promoted and drop it.
+func (p postedMessage) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(p.Message)
+	if err != nil || p.Notice == "" || len(b) < 2 || b[len(b)-1] != '}' {
+		return b, err
+	}
+	n, err := json.Marshal(p.Notice)
+	if err != nil {
+		return nil, err
+	}
+	out := append(b[:len(b)-1:len(b)-1], `,"notice":`...)
+	return append(append(out, n...), '}'), nil
 }

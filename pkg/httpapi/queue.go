@@ -85,7 +85,7 @@ func (s *Server) claim(c echo.Context) error {
 	if err := s.decode(c, &b, true); err != nil {
 		return err
 	}
-	d, err := s.svc.Claim(c.Request().Context(), actorOf(c), dispute.ClaimInput{Team: dispute.Team(b.Team), Appeals: b.Kind == "appeals"})
+	d, err := s.svc.Claim(c.Request().Context(), actorOf(c), dispute.ClaimInput{Team: dispute.Team(b.Team), Kind: dispute.ClaimKind(b.Kind)})
 	if dispute.ErrorReason(err) == dispute.ReasonQueueEmpty {
 		return c.NoContent(http.StatusNoContent)
 	}

@@ -149,7 +149,7 @@ func TestPartiesViewInPlainWords(t *testing.T) {
 		if b["waiting_on"] != "seller" || s["waiting_on"] != "you" || b["due_at"] == nil || b["due_at"] != e.get(t, uBuyer, id).str("seller_response_due_at") {
 			t.Fatalf("awaiting the seller: buyer %v, seller %v", b, s)
 		}
-		if !strings.Contains(s["next_step"].(string), "Reply") {
+		if !strings.Contains(s["next_step"].(string), "answer the buyer") {
 			t.Fatalf("seller's next step: %v", s["next_step"])
 		}
 		e.escalate(t, id)

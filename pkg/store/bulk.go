@@ -100,10 +100,12 @@ func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*di
 			})},
 			{"disputes", []string{"id", "order_id", "buyer_id", "seller_id", "reason", "team", "description", "language", "item_count", "state", "version",
 				"assignee_id", "decided_by", "priority", "seller_answered", "seller_response_due_at", "buyer_response_due_at", "info_due_at", "appeal_due_at",
-				"queued_at", "deadline_at", "review_due_at", "info_request", "offer", "outcome", "appeal", "created_at", "updated_at", "closed_at"}, rowsOf(disputes, func(r *disputeRow) []any {
+				"queued_at", "deadline_at", "review_due_at", "info_request", "offer", "outcome", "appeal", "escalation", "withdrawal", "info_exchanges",
+				"created_at", "updated_at", "closed_at"}, rowsOf(disputes, func(r *disputeRow) []any {
 				return []any{r.ID, r.OrderID, r.BuyerID, r.SellerID, r.Reason, r.Team, r.Description, r.Language, r.ItemCount, r.State, r.Version,
 					r.AssigneeID, r.DecidedBy, r.Priority, r.SellerAnswered, r.SellerResponseDueAt, r.BuyerResponseDueAt, r.InfoDueAt, r.AppealDueAt,
-					r.QueuedAt, r.DeadlineAt, r.ReviewDueAt, r.InfoRequest, r.Offer, r.Outcome, r.Appeal, r.CreatedAt, r.UpdatedAt, r.ClosedAt}
+					r.QueuedAt, r.DeadlineAt, r.ReviewDueAt, r.InfoRequest, r.Offer, r.Outcome, r.Appeal, r.Escalation, r.Withdrawal, r.InfoExchanges,
+					r.CreatedAt, r.UpdatedAt, r.ClosedAt}
 			})},
 			{"audit_records", []string{"dispute_id", "seq", "event", "from_state", "to_state", "actor_id", "actor_role", "payload", "occurred_at", "request_id", "prev_hash", "hash"}, rowsOf(records, func(r *auditRow) []any {
 				return []any{r.DisputeID, r.Seq, r.Event, r.FromState, r.ToState, r.ActorID, r.ActorRole, r.Payload, r.OccurredAt, r.RequestID, r.PrevHash, r.Hash}

@@ -85,7 +85,8 @@ func (t *tx) LockDispute(ctx context.Context, id string) (*dispute.Dispute, erro
 
 // claimCandidates is how many cases at the head of the queues a claim looks
 // at first; only when all of them are taken by concurrent claims (or were
-// decided by the claimer) does it search the whole queue.
+// decided by the claimer, or concern the claimer as a party) does it search
+// the whole queue.
 const claimCandidates = 16
 
 func (t *tx) LockNextQueued(ctx context.Context, f dispute.QueueFilter) (*dispute.Dispute, error) {
@@ -104,7 +105,7 @@ func (t *tx) LockNextQueued(ctx context.Context, f dispute.QueueFilter) (*disput
 		// The head of each queue comes from the index alone; locking then
 		// touches a handful of rows instead of sorting a long queue.
 		head := f
-		head.Limit, head.ExcludeDecidedBy = claimCandidates, ""
+		head.Limit, head.ExcludeDecidedBy, head.ExcludeParty = claimCandidates, "", ""
 		var ids []string
 		if err := queueIDs(g.Session(&gorm.Session{NewDB: true}), head).Scan(&ids).Error; err != nil {
 			return nil, wrap(err)
@@ -213,7 +214,10 @@ func findDispute(g *gorm.DB, id string) (*dispute.Dispute, error) {
 func queueQuery(g *gorm.DB, f dispute.QueueFilter) *gorm.DB {
 	q := g.Model(&disputeRow{}).Where("team IN ? AND state IN ?", f.Teams, f.States)
 	if f.ExcludeDecidedBy != "" {
-		q = q.Where("decided_by <> ?", f.ExcludeDecidedBy)
+		q = q.Where("(state <> ? OR decided_by <> ?)", dispute.StateAppealed, f.ExcludeDecidedBy)
+	}
+	if f.ExcludeParty != "" {
+		q = q.Where("buyer_id <> ? AND seller_id <> ?", f.ExcludeParty, f.ExcludeParty)
 	}
 	if c := f.After; c != nil {
 		q = q.Where("(priority < ? OR (priority = ? AND (review_due_at > ? OR (review_due_at = ? AND id > ?))))",

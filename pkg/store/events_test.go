@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -84,6 +85,9 @@ func TestRefusedEventChangesNothing(t *testing.T) {
 		}
 		replied := []step{{"seller_reply", seller, dispute.Command{Event: dispute.EventSellerReply, Message: "No."}, dispute.StateAwaitingBuyer, "No."}}
 		settled := []step{{"accept_claim", seller, dispute.Command{Event: dispute.EventAcceptClaim}, dispute.StateResolved, ""}}
+		underReview := append(slices.Clone(replied),
+			step{"escalate", buyer, dispute.Command{Event: dispute.EventEscalate, Reason: "We cannot agree."}, dispute.StateEscalated, ""},
+			step{"assign", reviewer("usr_rev2", dispute.TeamLogistics), dispute.Command{Event: dispute.EventAssign}, dispute.StateUnderReview, ""})
 		for i, tc := range []struct {
 			name         string
 			setup        []step
@@ -95,7 +99,9 @@ func TestRefusedEventChangesNothing(t *testing.T) {
 			{"SellerMustAnswerFirst", nil, act(buyer, dispute.Command{Event: dispute.EventEscalate, Reason: "We cannot agree."}), dispute.ECONFLICT, dispute.ReasonSellerMustAnswerFirst},
 			{"MessageOrOfferRequired", nil, act(seller, dispute.Command{Event: dispute.EventSellerReply, Message: "  "}), dispute.EINVALID, dispute.ReasonMessageOrOfferRequired},
 			{"RoleNotPermitted", nil, act(seller, dispute.Command{Event: dispute.EventWithdraw}), dispute.EFORBIDDEN, dispute.ReasonRoleNotPermitted},
-			{"NotAssignee", nil, act(rev, dispute.Command{Event: dispute.EventDecide}), dispute.EFORBIDDEN, dispute.ReasonNotAssignee},
+			{"NotAssignee", underReview, act(rev, dispute.Command{Event: dispute.EventDecide}), dispute.EFORBIDDEN, dispute.ReasonNotAssignee},
+			{"StateBeforeAssignee", nil, act(rev, dispute.Command{Event: dispute.EventDecide}), dispute.ECONFLICT, dispute.ReasonInvalidState},
+			{"StaffRoleBeforeState", nil, act(buyer, dispute.Command{Event: dispute.EventDecide}), dispute.EFORBIDDEN, dispute.ReasonRoleNotPermitted},
 			{"StrangerSeesNothing", nil, act(stranger, dispute.Command{Event: dispute.EventWithdraw}), dispute.ENOTFOUND, "not_found"},
 			{"WithdrawAfterResolution", settled, act(buyer, dispute.Command{Event: dispute.EventWithdraw}), dispute.ECONFLICT, dispute.ReasonInvalidState},
 			{"AppealOfASettlement", settled, act(buyer, dispute.Command{Event: dispute.EventAppeal, Reason: "I changed my mind."}), dispute.ECONFLICT, dispute.ReasonSettlementNotAppealable},

@@ -193,6 +193,9 @@ func TestQueueExcludeDecidedBy(t *testing.T) {
 			{"NotDecidedBySomeoneElse", dispute.QueueFilter{Teams: logistics, States: appeals, ExcludeDecidedBy: sen2.ID}, []string{x.ID, y.ID}},
 			{"EscalatedAndAppealed", dispute.QueueFilter{Teams: logistics}, []string{x.ID, y.ID, esc.ID}},
 			{"EscalatedOnly", dispute.QueueFilter{Teams: logistics, States: []dispute.State{dispute.StateEscalated}}, []string{esc.ID}},
+			{"NotOfTheBuyer", dispute.QueueFilter{Teams: logistics, ExcludeParty: buyer.ID}, nil},
+			{"NotOfTheSeller", dispute.QueueFilter{Teams: logistics, ExcludeParty: seller.ID}, nil},
+			{"NotOfSomeoneElse", dispute.QueueFilter{Teams: logistics, ExcludeParty: sen1.ID}, []string{x.ID, y.ID, esc.ID}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, err := e.svc.Queue(ctx, staff, tc.f)
@@ -206,19 +209,19 @@ func TestQueueExcludeDecidedBy(t *testing.T) {
 		}
 
 		t.Run("ClaimAppealsFourEyes", func(t *testing.T) {
-			got, err := e.svc.Claim(ctx, sen1, dispute.ClaimInput{Appeals: true})
+			got, err := e.svc.Claim(ctx, sen1, dispute.ClaimInput{Kind: dispute.ClaimAppeals})
 			if err != nil {
 				t.Fatalf("sen1 claims an appeal: %v", err)
 			}
 			if got.ID != y.ID {
 				t.Fatalf("sen1 got %s, want %s (sen1 decided %s)", got.ID, y.ID, x.ID)
 			}
-			_, err = e.svc.Claim(ctx, sen1, dispute.ClaimInput{Appeals: true})
+			_, err = e.svc.Claim(ctx, sen1, dispute.ClaimInput{Kind: dispute.ClaimAppeals})
 			wantErr(t, err, dispute.ENOTFOUND, dispute.ReasonQueueEmpty)
 			if d := e.dispute(t, x.ID); d.State != dispute.StateAppealed || d.AssigneeID != "" {
 				t.Errorf("%s: state %s assignee %q, want still waiting", x.ID, d.State, d.AssigneeID)
 			}
-			got, err = e.svc.Claim(ctx, sen2, dispute.ClaimInput{Appeals: true})
+			got, err = e.svc.Claim(ctx, sen2, dispute.ClaimInput{Kind: dispute.ClaimAppeals})
 			if err != nil {
 				t.Fatalf("sen2 claims an appeal: %v", err)
 			}

@@ -78,9 +78,14 @@ type disputeRow struct {
 	Offer       *string
 	Outcome     *string
 	Appeal      *string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"` // the service's clock, not gorm's
-	ClosedAt    *time.Time
+	// The case file: escalation, withdrawal and the requests for
+	// information with their answers, as JSON documents.
+	Escalation    *string
+	Withdrawal    *string
+	InfoExchanges *string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"` // the service's clock, not gorm's
+	ClosedAt      *time.Time
 }
 
 func (disputeRow) TableName() string { return "disputes" }
@@ -109,6 +114,17 @@ func toDisputeRow(d *dispute.Dispute) (*disputeRow, error) {
 	if r.Appeal, err = jsonColumn(d.Appeal); err != nil {
 		return nil, err
 	}
+	if r.Escalation, err = jsonColumn(d.Escalation); err != nil {
+		return nil, err
+	}
+	if r.Withdrawal, err = jsonColumn(d.Withdrawal); err != nil {
+		return nil, err
+	}
+	if len(d.InfoExchanges) > 0 {
+		if r.InfoExchanges, err = jsonColumn(&d.InfoExchanges); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
@@ -126,7 +142,8 @@ func (r *disputeRow) dispute() (*dispute.Dispute, error) {
 	for _, c := range []struct {
 		src *string
 		dst any
-	}{{r.InfoRequest, &d.InfoRequest}, {r.Offer, &d.Offer}, {r.Outcome, &d.Outcome}, {r.Appeal, &d.Appeal}} {
+	}{{r.InfoRequest, &d.InfoRequest}, {r.Offer, &d.Offer}, {r.Outcome, &d.Outcome}, {r.Appeal, &d.Appeal},
+		{r.Escalation, &d.Escalation}, {r.Withdrawal, &d.Withdrawal}, {r.InfoExchanges, &d.InfoExchanges}} {
 		if c.src == nil {
 			continue
 		}

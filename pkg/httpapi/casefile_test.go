@@ -1,0 +1,113 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// timelineItem returns the first timeline event item of the event, as a
+// caller sees it.
+func (e *apiEnv) timelineItem(t *testing.T, as, disputeID, event string) map[string]any {
+	t.Helper()
+	for _, it := range e.must(t, http.StatusOK, as, http.MethodGet, "/v1/disputes/"+disputeID+"/timeline", nil).list() {
+		if it["kind"] == "event" && it["event"] == event {
+			return it
+		}
+	}
+	t.Fatalf("%s's timeline of %s has no %s", as, disputeID, event)
+	return nil
+}
+
+// TestCaseFileInTheView: why a case was escalated, appealed or withdrawn,
+// and the answers to requests for information, are in the dispute view and
+// the timeline, for staff and for the parties alike.
+func TestCaseFileInTheView(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		d := e.openID(t, "item_damaged")
+		path := "/v1/disputes/" + d
+		e.act(t, uSeller, d, "seller-reply", map[string]any{"message": "It left here intact."})
+		e.clock.Advance(time.Minute)
+		escalatedAt := rfc3339(e.clock.Now())
+		e.act(t, uBuyer, d, "escalate", map[string]any{"reason": "The vase arrived in three pieces."})
+		for _, who := range []string{uReviewer, uLead, uBuyer, uSeller} {
+			x, _ := e.get(t, who, d).JSON["escalation"].(map[string]any)
+			if x["by"] != "buyer" || x["reason"] != "The vase arrived in three pieces." || x["at"] != escalatedAt {
+				t.Errorf("%s sees escalation %v", who, x)
+			}
+			if it := e.timelineItem(t, who, d, "escalate"); it["detail"] != "The vase arrived in three pieces." {
+				t.Errorf("%s's timeline escalate item %v", who, it)
+			}
+		}
+
+		e.act(t, uReviewer, d, "assign", nil)
+		e.act(t, uReviewer, d, "request-info", map[string]any{"party": "seller", "question": "How was it packed?"})
+		e.clock.Advance(time.Hour)
+		answeredAt := rfc3339(e.clock.Now())
+		e.act(t, uSeller, d, "provide-info", map[string]any{"message": "Double box, bubble wrap."})
+		for _, who := range []string{uReviewer, uBuyer} {
+			xs, _ := e.get(t, who, d).JSON["info_exchanges"].([]any)
+			if len(xs) != 1 {
+				t.Fatalf("%s sees info_exchanges %v", who, xs)
+			}
+			x := xs[0].(map[string]any)
+			if x["party"] != "seller" || x["question"] != "How was it packed?" || x["status"] != "answered" ||
+				x["answer"] != "Double box, bubble wrap." || x["answered_at"] != answeredAt {
+				t.Errorf("%s sees info exchange %v", who, x)
+			}
+			if it := e.timelineItem(t, who, d, "request_info"); it["detail"] != "How was it packed?" || it["summary"] != "The reviewer asked the seller for more information." {
+				t.Errorf("%s's timeline request_info item %v", who, it)
+			}
+			if it := e.timelineItem(t, who, d, "provide_info"); it["detail"] != "Double box, bubble wrap." || it["by"] != "seller" {
+				t.Errorf("%s's timeline provide_info item %v", who, it)
+			}
+		}
+
+		e.act(t, uReviewer, d, "decide", map[string]any{
+			"remedies": []any{map[string]any{"type": "no_action"}}, "rationale": "Well packed.", "policy_refs": []string{"P-1"}, "favoured_party": "seller",
+		})
+		e.act(t, uBuyer, d, "appeal", map[string]any{"reason": "The carrier admits dropping it."})
+		for _, who := range []string{uSenior, uSeller} {
+			a, _ := e.get(t, who, d).JSON["appeal"].(map[string]any)
+			if a["reason"] != "The carrier admits dropping it." || a["party"] != "buyer" {
+				t.Errorf("%s sees appeal %v", who, a)
+			}
+			if it := e.timelineItem(t, who, d, "appeal"); it["detail"] != "The carrier admits dropping it." {
+				t.Errorf("%s's timeline appeal item %v", who, it)
+			}
+		}
+		// Nothing of it names a member of staff to the parties.
+		for _, who := range []string{uBuyer, uSeller} {
+			for _, p := range []string{path, path + "/timeline"} {
+				if r := e.must(t, http.StatusOK, who, http.MethodGet, p, nil); bytes.Contains(r.Body, []byte(uid(uReviewer))) {
+					t.Errorf("%s sees the reviewer on %s: %s", who, p, r.Body)
+				}
+			}
+		}
+
+		// A withdrawal, and an escalation by the deadline worker.
+		w := e.openID(t, "item_damaged")
+		e.clock.Advance(time.Minute)
+		withdrawnAt := rfc3339(e.clock.Now())
+		e.act(t, uBuyer, w, "withdraw", map[string]any{"reason": "We settled it by phone."})
+		for _, who := range []string{uAdmin, uSeller} {
+			x, _ := e.get(t, who, w).JSON["withdrawal"].(map[string]any)
+			if x["reason"] != "We settled it by phone." || x["at"] != withdrawnAt {
+				t.Errorf("%s sees withdrawal %v", who, x)
+			}
+			if it := e.timelineItem(t, who, w, "withdraw"); it["detail"] != "We settled it by phone." {
+				t.Errorf("%s's timeline withdraw item %v", who, it)
+			}
+		}
+		s := e.openID(t, "item_not_received")
+		due := e.get(t, uBuyer, s).str("seller_response_due_at")
+		e.clock.Advance(72 * time.Hour)
+		e.fireDeadlines(t)
+		x, _ := e.get(t, uReviewer, s).JSON["escalation"].(map[string]any)
+		if x["by"] != "system" || x["reason"] != fmt.Sprintf("The seller did not answer by the deadline (%s).", due) {
+			t.Errorf("automatic escalation %v (seller's deadline %s)", x, due)
+		}
+	})
+}
