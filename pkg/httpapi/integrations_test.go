@@ -157,6 +157,14 @@ func TestWebhookEndpoints(t *testing.T) {
 			"http://93.184.216.34/hooks", "https://127.0.0.1/hooks", "https://localhost/hooks", "https://10.0.0.8/hooks",
 			"https://169.254.169.254/latest/meta-data/", "https://[::1]/hooks", "https://[fe80::1]/hooks", "https://224.0.0.1/x",
 			"https://user:pw@93.184.216.34/", "ftp://93.184.216.34/", "hooks.example",
+			// Special-purpose ranges beyond the private ones: IPv4-compatible,
+			// IPv4-mapped, 6to4, Teredo and NAT64 forms of loopback, and the
+			// documentation, benchmarking, shared and reserved blocks.
+			"https://[::127.0.0.1]/hooks", "https://[::ffff:127.0.0.1]/hooks", "https://[2002:7f00:1::]/hooks",
+			"https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hooks", "https://[64:ff9b::7f00:1]/hooks",
+			"https://[64:ff9b:1::a00:1]/hooks", "https://192.0.2.1/hooks", "https://198.18.0.1/hooks",
+			"https://100.64.0.1/hooks", "https://240.0.0.1/hooks", "https://255.255.255.255/hooks",
+			"https://[2001:db8::1]/hooks", "https://[2001:10::1]/hooks",
 		} {
 			r := e.send(t, uSeller, http.MethodPost, "/v1/webhooks", map[string]any{"url": bad, "event_types": []string{"*"}})
 			checkProblem(t, r, http.StatusBadRequest, "invalid_url")
