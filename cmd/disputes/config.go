@@ -37,7 +37,7 @@ type config struct {
 	Deadlines    dispute.Deadlines
 	Contact      contact.Config
 	NoWorkers    bool
-	PprofAddr    string // admin-only profiling endpoints; empty is off
+	AdminAddr    string // admin-only metrics and profiling endpoints; empty is off
 	WorkerTick   time.Duration
 	WebhookGuard webhook.Guard
 	Routing      dispute.RoutingTable
@@ -77,7 +77,11 @@ func loadServeConfig(args []string, getenv func(string) string, stderr io.Writer
 		fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), "listen address (env DISPUTES_ADDR)")
 		fs.BoolVar(&cfg.Demo, "demo", false, "seed a demo marketplace and print tokens and curl lines")
 		fs.BoolVar(&cfg.NoWorkers, "no-workers", false, "do not run the deadline worker in this process")
-		fs.StringVar(&cfg.PprofAddr, "pprof-addr", getenv("DISPUTES_PPROF_ADDR"), "serve Go profiling endpoints (net/http/pprof) on this admin address, e.g. 127.0.0.1:6060 (env DISPUTES_PPROF_ADDR)")
+		// --pprof-addr and DISPUTES_PPROF_ADDR are the older names of the
+		// admin address, from when it served profiling only.
+		admin := envOr(getenv, "DISPUTES_ADMIN_ADDR", getenv("DISPUTES_PPROF_ADDR"))
+		fs.StringVar(&cfg.AdminAddr, "admin-addr", admin, "serve /metrics and Go profiling endpoints on this admin-only address, e.g. 127.0.0.1:6060 (env DISPUTES_ADMIN_ADDR)")
+		fs.StringVar(&cfg.AdminAddr, "pprof-addr", admin, "older name of --admin-addr (env DISPUTES_PPROF_ADDR)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
