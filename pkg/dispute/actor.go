@@ -58,6 +58,16 @@ func (a Actor) CanReview(t Team) bool {
 	return (a.Has(RoleReviewer) || a.Has(RoleSeniorReviewer)) && a.InTeam(t)
 }
 
+// MayAddressParties reports whether a member of staff may post a message the
+// parties read on the dispute: reviewers and senior reviewers of its team,
+// whoever holds the case (a senior reviewer of another team who took its
+// appeal, or someone a lead assigned), the team's leads, and admins. Other
+// staff may read the case and add internal notes, but do not speak for the
+// platform on a case that is not theirs.
+func (a Actor) MayAddressParties(d *Dispute) bool {
+	return a.Staff() && (a.CanReview(d.Team) || a.Supervises(d.Team) || (d.AssigneeID != "" && d.AssigneeID == a.ID))
+}
+
 // CanSee reports whether the actor may see the dispute at all: its parties,
 // staff and the marketplace's systems. Everyone else is told it does not exist.
 func (a Actor) CanSee(d *Dispute) bool {
