@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -151,10 +150,21 @@ func TestMigrateCommands(t *testing.T) {
 			if out := migrate("status"); strings.Contains(out, "pending") {
 				t.Fatalf("status after up: %q", out)
 			}
-			n, _ := strconv.Atoi(m[1])
-			for i := n; i >= 1; i-- {
-				if out := migrate("down"); !strings.Contains(out, fmt.Sprintf("rolled back %04d_", i)) {
-					t.Fatalf("down %d: %q", i, out)
+			// Down rolls back the applied migrations, latest first. Their
+			// numbers may have gaps; status lists them.
+			var versions []string
+			row := regexp.MustCompile(`^(\d{4})  `)
+			for _, line := range strings.Split(migrate("status"), "\n") {
+				if v := row.FindStringSubmatch(line); v != nil {
+					versions = append(versions, v[1])
+				}
+			}
+			if n, _ := strconv.Atoi(m[1]); len(versions) != n {
+				t.Fatalf("status lists %v, up applied %d", versions, n)
+			}
+			for i := len(versions) - 1; i >= 0; i-- {
+				if out := migrate("down"); !strings.Contains(out, "rolled back "+versions[i]+"_") {
+					t.Fatalf("down %s: %q", versions[i], out)
 				}
 			}
 			if out := migrate("down"); !strings.Contains(out, "no migration to roll back") {
