@@ -33,6 +33,17 @@ type Actor struct {
 	KeyID string
 }
 
+// Credential names the credential the actor authenticated with: its token's
+// subject ("sub:" and the user id) or one API key ("key:" and the key id).
+// What is kept per credential, such as Idempotency-Keys, is never shared
+// between a user's token and its keys, nor between two keys.
+func (a Actor) Credential() string {
+	if a.KeyID != "" {
+		return "key:" + a.KeyID
+	}
+	return "sub:" + a.ID
+}
+
 // SystemActor is the service itself, firing deadline events.
 var SystemActor = Actor{ID: "system", Roles: []Role{RoleSystem}}
 
