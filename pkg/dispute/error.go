@@ -53,6 +53,9 @@ const (
 	ReasonUnknownEvent           = "unknown_event"
 	ReasonInvalidReason          = "invalid_reason"
 	ReasonInvalidLanguage        = "invalid_language"
+	ReasonDuplicateWebhook       = "duplicate_webhook"
+	ReasonWebhookLimitReached    = "webhook_limit_reached"
+	ReasonWebhookDisabled        = "webhook_disabled"
 )
 
 // FieldError names one offending input field.

@@ -124,6 +124,7 @@ func TestEventFeed(t *testing.T) {
 
 func TestWebhookEndpoints(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		e.newOrder(t, uBuyer2, uSeller) // the seller sells
 		body := map[string]any{"url": "https://93.184.216.34/hooks", "event_types": []string{"dispute.opened", "message.created"}}
 		created := e.must(t, http.StatusCreated, uSeller, http.MethodPost, "/v1/webhooks", body)
 		id, secret := created.str("id"), created.str("secret")

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -32,7 +34,10 @@ func rollBackTo(t *testing.T, db *store.DB, v int) {
 // TestMigration0009KeepsWhatCameBefore: audit records sealed before 0009
 // (encoding 1) still verify after it, and a chain continues from them with
 // records of encoding 2 naming the API key and the client's request id;
-// Idempotency-Keys kept before 0009 become the user's token's.
+// Idempotency-Keys kept before 0009 become the user's token's; webhooks
+// registered before that break the rules on owners, duplicate URLs and
+// numbers are disabled with the reason, and their waiting deliveries given
+// up.
 func TestMigration0009KeepsWhatCameBefore(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -66,8 +71,59 @@ func TestMigration0009KeepsWhatCameBefore(t *testing.T) {
 			t.Fatalf("insert idempotency key: %v", err)
 		}
 
+		// Webhooks registered before the rules on owners, duplicates and
+		// numbers: a buyer's, the system's, and twelve of a seller's, two of
+		// them to one URL. The buyer's has a delivery waiting.
+		hook := func(id, owner, role, url string) {
+			t.Helper()
+			if err := g.Exec(`INSERT INTO webhooks (id, owner_id, owner_role, url, event_types, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				id, owner, role, url, `["*"]`, "whsec_x", opened).Error; err != nil {
+				t.Fatalf("insert webhook: %v", err)
+			}
+		}
+		hook("whk_buyer", buyer.ID, "", "https://93.184.216.34/b")
+		hook("whk_system", "svc", "system", "https://93.184.216.34/s")
+		for i := 1; i <= 12; i++ {
+			url := fmt.Sprintf("https://93.184.216.34/%d", i)
+			if i == 2 {
+				url = "https://93.184.216.34/1"
+			}
+			hook(fmt.Sprintf("whk_s%02d", i), seller.ID, "", url)
+		}
+		if err := g.Exec(`INSERT INTO events (id, type, dispute_id, buyer_id, seller_id, state, data, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			"evt_old", "dispute.opened", "dsp_old", buyer.ID, seller.ID, "awaiting_seller", "{}", opened).Error; err != nil {
+			t.Fatalf("insert event: %v", err)
+		}
+		if err := g.Exec(`INSERT INTO webhook_deliveries (id, webhook_id, event_id, status, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			"dlv_old", "whk_buyer", "evt_old", "pending", opened, opened, opened).Error; err != nil {
+			t.Fatalf("insert delivery: %v", err)
+		}
+
 		if _, err := db.Migrate(ctx); err != nil {
 			t.Fatalf("migrate: %v", err)
+		}
+
+		disabled := map[string]dispute.DisabledReason{}
+		for _, owner := range []string{buyer.ID, "svc", seller.ID} {
+			ws, err := db.Webhooks(ctx, owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range ws {
+				if w.Active != (w.DisabledAt == nil) || w.Active != (w.DisabledReason == "") {
+					t.Errorf("webhook %s: active %v, disabled at %v for %q", w.ID, w.Active, w.DisabledAt, w.DisabledReason)
+				}
+				if !w.Active {
+					disabled[w.ID] = w.DisabledReason
+				}
+			}
+		}
+		want := map[string]dispute.DisabledReason{"whk_buyer": dispute.DisabledOwnerNotSeller, "whk_s02": dispute.DisabledDuplicateURL, "whk_s12": dispute.DisabledOverLimit}
+		if !maps.Equal(disabled, want) {
+			t.Errorf("disabled by the migration: %v, want %v", disabled, want)
+		}
+		if ds, err := db.Deliveries(ctx, "whk_buyer", dispute.Page{}); err != nil || len(ds) != 1 || ds[0].Status != dispute.DeliveryFailed {
+			t.Errorf("the disabled webhook's waiting delivery: %+v, %v", ds, err)
 		}
 
 		// The seller answers through an API key after the upgrade.

@@ -1,3 +1,9 @@
+DROP INDEX orders_seller;
+DROP INDEX webhooks_api_key;
+ALTER TABLE webhooks DROP COLUMN disabled_reason;
+ALTER TABLE webhooks DROP COLUMN disabled_at;
+ALTER TABLE webhooks DROP COLUMN api_key_id;
+
 -- Records sealed with encoding 2 no longer verify once these columns are
 -- gone: their hashes cover them. A binary from before 0009 could not verify
 -- them anyway.
