@@ -189,7 +189,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 			}
 			active++
 			if o.URL == url {
-				return Errorf(ECONFLICT, ReasonDuplicateWebhook, "you already have webhook %s for this URL; change or delete it instead", o.ID)
+				return Errorf(ECONFLICT, ReasonDuplicateWebhook, "you already have webhook %s for this URL; use it, or delete it first", o.ID)
 			}
 		}
 		if active >= MaxWebhooks {
