@@ -76,7 +76,7 @@ SQL
 
   port=$((20000 + RANDOM % 20000))
   DISPUTES_RATE_LIMIT=0 DISPUTES_AUTH_FAILURE_LIMIT=0 DISPUTES_LOG_LEVEL=warn DISPUTES_DB_MAX_CONNS=$clients \
-    "$tmp/disputes" serve --no-workers --addr "127.0.0.1:$port" --database-url "$url" ${BENCH_PPROF:+--pprof-addr "$BENCH_PPROF"} \
+    "$tmp/disputes" serve --no-workers --addr "127.0.0.1:$port" --database-url "$url" ${BENCH_PPROF:+--admin-addr "$BENCH_PPROF"} \
     >"$tmp/serve.out" 2>"$tmp/serve.err" &
   pid=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$tmp/serve.out" && break; sleep 0.1; done

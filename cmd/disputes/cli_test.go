@@ -81,7 +81,7 @@ func TestAddrValidatedBeforeDatabase(t *testing.T) {
 		"PortTooLarge":  {"--addr", "127.0.0.1:99999"},
 		"PortNotNumber": {"--addr", "localhost:web"},
 		"Words":         {"--addr", "listen here"},
-		"PprofNoPort":   {"--pprof-addr", "127.0.0.1"},
+		"AdminNoPort":   {"--admin-addr", "127.0.0.1"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dbPath := filepath.Join(t.TempDir(), "sub", "d.db")

@@ -143,12 +143,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	if cfg.PprofAddr != "" {
-		_, stopPprof, err := servePprof(cfg.PprofAddr, log)
+	if cfg.AdminAddr != "" {
+		addr, stopAdmin, err := serveAdmin(cfg.AdminAddr, srv.Metrics(), log)
 		if err != nil {
+			_ = ln.Close()
 			return err
 		}
-		defer stopPprof()
+		defer stopAdmin()
+		fmt.Fprintf(stdout, "admin endpoints (metrics, profiling) on http://%s\n", addr)
 	}
 
 	hs := &http.Server{

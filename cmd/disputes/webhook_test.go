@@ -33,6 +33,11 @@ func TestWebhookToLoopbackInDevelopment(t *testing.T) {
 
 	t.Run("WithoutTheSwitches", func(t *testing.T) {
 		s := serveWith(t, nil)
+		// Only sellers have webhooks: the user must sell something first.
+		order := `{"buyer_id":"usr_buyer","seller_id":"usr_seller","listing_ids":["lst_1"],"item_count":1,"total":{"amount":"10.00","currency":"EUR"}}`
+		if a := s.do(t, http.MethodPut, "/v1/orders/ord_hook", system, order); a.status != http.StatusCreated {
+			t.Fatalf("order: %d %v", a.status, a.body)
+		}
 		if a := s.do(t, http.MethodPost, "/v1/webhooks", seller, hook); a.status != http.StatusBadRequest || a.body["code"] != "invalid_url" {
 			t.Fatalf("a loopback http webhook got %d %v, want 400 invalid_url", a.status, a.body)
 		}

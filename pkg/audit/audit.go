@@ -17,9 +17,23 @@ import (
 // GenesisHash is the previous hash of a chain's first record.
 const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
-// encodingVersion names the canonical encoding; it is part of every hash so a
-// future encoding can never be confused with this one.
-const encodingVersion = "disputes.audit.v1"
+// The canonical encodings. A record says which one its hash covers; the
+// encoding's name is part of every hash, so records of one encoding can
+// never pass for records of another. Records are sealed with the current
+// encoding and verified with their own, so records sealed before a new
+// encoding was introduced verify for ever.
+const (
+	// EncodingV1 covers the dispute, sequence number, event, states, actor
+	// id and role, payload, time, request id and previous hash.
+	EncodingV1 = 1
+	// EncodingV2 also covers the API key the action came through and the
+	// request id the client sent, beside the service's own request id.
+	EncodingV2 = 2
+	// CurrentEncoding is the encoding Next seals new records with.
+	CurrentEncoding = EncodingV2
+)
+
+var encodingNames = map[int]string{EncodingV1: "disputes.audit.v1", EncodingV2: "disputes.audit.v2"}
 
 // Entry is what an accepted event records: the content of an audit record.
 type Entry struct {
@@ -31,7 +45,15 @@ type Entry struct {
 	ActorRole  string          `json:"actor_role"`
 	Payload    json.RawMessage `json:"payload"`
 	OccurredAt time.Time       `json:"occurred_at"`
-	RequestID  string          `json:"request_id"`
+	// RequestID is the service's own id of the request that fired the event;
+	// clients cannot choose it.
+	RequestID string `json:"request_id"`
+	// APIKeyID names the API key the action came through (never the key
+	// itself); empty for a signed-in user, staff or the service.
+	APIKeyID string `json:"api_key_id,omitempty"`
+	// ClientRequestID is the X-Request-Id the client sent, if any: its own
+	// correlation id, recorded as claimed.
+	ClientRequestID string `json:"client_request_id,omitempty"`
 }
 
 // Record is an Entry placed in its dispute's chain.
@@ -40,6 +62,18 @@ type Record struct {
 	Seq      int64  `json:"seq"`
 	PrevHash string `json:"prev_hash"`
 	Hash     string `json:"hash"`
+	// Encoding is the canonical encoding the hash covers (EncodingV1 or
+	// EncodingV2); zero means EncodingV1, for records kept before encodings
+	// were numbered.
+	Encoding int `json:"encoding"`
+}
+
+// encoding returns the record's encoding, zero read as EncodingV1.
+func (r Record) encoding() int {
+	if r.Encoding == 0 {
+		return EncodingV1
+	}
+	return r.Encoding
 }
 
 // CanonicalPayload returns the canonical form of a JSON payload: object keys
@@ -73,12 +107,40 @@ func Time(t time.Time) string {
 	return t.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000Z")
 }
 
-// Canonical returns the bytes a record's hash covers: every field but the
-// hash itself, in a fixed order, as a JSON array.
+// Canonical returns the bytes a record's hash covers, in the record's
+// encoding: every field of that encoding but the hash itself, in a fixed
+// order, as a JSON array. EncodingV1 is
+//
+//	["disputes.audit.v1", dispute id, seq, event, from, to, actor id,
+//	 actor role, payload, occurred at, request id, previous hash]
+//
+// and EncodingV2
+//
+//	["disputes.audit.v2", dispute id, seq, event, from, to, actor id,
+//	 actor role, API key id, payload, occurred at, request id,
+//	 client request id, previous hash]
+//
+// with the payload as a string and the time as Time formats it. An unknown
+// encoding is encoded under its own name, so its hash never matches one of
+// a known encoding.
 func Canonical(r Record) []byte {
-	fields := []any{
-		encodingVersion, r.DisputeID, r.Seq, r.Event, r.FromState, r.ToState,
-		r.ActorID, r.ActorRole, string(r.Payload), Time(r.OccurredAt), r.RequestID, r.PrevHash,
+	version := r.encoding()
+	name, ok := encodingNames[version]
+	if !ok {
+		name = fmt.Sprintf("disputes.audit.unknown.%d", version)
+	}
+	var fields []any
+	if version == EncodingV1 {
+		fields = []any{
+			name, r.DisputeID, r.Seq, r.Event, r.FromState, r.ToState,
+			r.ActorID, r.ActorRole, string(r.Payload), Time(r.OccurredAt), r.RequestID, r.PrevHash,
+		}
+	} else {
+		fields = []any{
+			name, r.DisputeID, r.Seq, r.Event, r.FromState, r.ToState,
+			r.ActorID, r.ActorRole, r.APIKeyID, string(r.Payload), Time(r.OccurredAt), r.RequestID,
+			r.ClientRequestID, r.PrevHash,
+		}
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -96,7 +158,7 @@ func HashOf(r Record) string {
 
 // Next places e after prev (nil for the first record) and seals it.
 func Next(prev *Record, e Entry) Record {
-	r := Record{Entry: e, Seq: 1, PrevHash: GenesisHash}
+	r := Record{Entry: e, Seq: 1, PrevHash: GenesisHash, Encoding: CurrentEncoding}
 	if prev != nil {
 		r.Seq = prev.Seq + 1
 		r.PrevHash = prev.Hash
@@ -134,6 +196,12 @@ func Verify(records []Record) Verification {
 		switch {
 		case r.Seq != int64(i+1):
 			return bad(fmt.Sprintf("expected sequence number %d, found %d", i+1, r.Seq))
+		case encodingNames[r.encoding()] == "":
+			return bad(fmt.Sprintf("unknown canonical encoding %d", r.Encoding))
+		case r.encoding() == EncodingV1 && (r.APIKeyID != "" || r.ClientRequestID != ""):
+			// Encoding 1 does not cover these fields: a record of it that
+			// carries them was altered.
+			return bad("the record carries fields its encoding does not cover")
 		case r.PrevHash != prev:
 			return bad("previous hash does not match the preceding record")
 		case HashOf(r) != r.Hash:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,10 @@ func entry(i int) audit.Entry {
 		Payload:    json.RawMessage(fmt.Sprintf(`{"message":"step %d","n":%d.50}`, i, i)),
 		OccurredAt: time.Date(2025, time.March, 10, 12, i, 0, 123456000, time.UTC),
 		RequestID:  fmt.Sprintf("req_%d", i),
+		APIKeyID:   fmt.Sprintf("key_%d", i),
+		// A client's own id is whatever it sent: nothing in it may break the
+		// encoding.
+		ClientRequestID: fmt.Sprintf(`client-%d ","\u0000`, i),
 	}
 }
 
@@ -237,41 +242,110 @@ func TestCanonical(t *testing.T) {
 	}
 }
 
-// TestGolden pins the encoding: testdata/chain.json is a chain whose hashes
-// were computed independently from the documented encoding (a JSON array of
-// "disputes.audit.v1", dispute id, seq, event, from, to, actor id, actor
-// role, payload as a string, time in UTC microseconds, request id, previous
-// hash). Stored hashes must verify for ever, so this must never change.
+// TestGolden pins the encodings with chains whose hashes were computed
+// independently from the documented encodings. testdata/chain.json holds
+// records of encoding 1 (a JSON array of "disputes.audit.v1", dispute id,
+// seq, event, from, to, actor id, actor role, payload as a string, time in
+// UTC microseconds, request id, previous hash), written before encodings were
+// numbered. testdata/chain_2.json continues such records with records of
+// encoding 2 ("disputes.audit.v2", dispute id, seq, event, from, to, actor
+// id, actor role, API key id, payload, time, request id, client request id,
+// previous hash), as a dispute opened before an upgrade and continued after
+// it does. Stored hashes must verify for ever, so this must never change.
 func TestGolden(t *testing.T) {
-	recs := loadChain(t, "chain.json")
-	if len(recs) != 3 {
-		t.Fatalf("golden chain has %d records", len(recs))
+	for _, g := range []struct {
+		chain, canonical string
+		records          int
+		canonicalOf      int // the record whose encoding the canonical file holds
+	}{
+		{"chain.json", "canonical_1.txt", 3, 0},
+		{"chain_2.json", "canonical_2.txt", 4, 3},
+	} {
+		t.Run(g.chain, func(t *testing.T) {
+			recs := loadChain(t, g.chain)
+			if len(recs) != g.records {
+				t.Fatalf("golden chain has %d records", len(recs))
+			}
+			want, err := os.ReadFile(filepath.Join("testdata", g.canonical))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := audit.Canonical(recs[g.canonicalOf]); string(got) != string(want) {
+				t.Errorf("Canonical(record %d) =\n%s\nwant\n%s", g.canonicalOf+1, got, want)
+			}
+			for _, r := range recs {
+				if got := audit.HashOf(r); got != r.Hash {
+					t.Errorf("seq %d: HashOf = %s, golden %s", r.Seq, got, r.Hash)
+				}
+			}
+			v := audit.Verify(recs)
+			head := recs[len(recs)-1].Hash
+			if !v.Valid || v.Records != len(recs) || v.HeadHash != head || v.FirstBadSeq != nil || v.Problem != "" {
+				t.Errorf("Verify(golden) = %+v", v)
+			}
+			// Next seals the entries of the current encoding into the same
+			// chain.
+			for i, r := range recs {
+				if r.Encoding != audit.CurrentEncoding {
+					continue
+				}
+				var prev *audit.Record
+				if i > 0 {
+					prev = &recs[i-1]
+				}
+				got := audit.Next(prev, r.Entry)
+				if got.Hash != r.Hash || got.Seq != r.Seq || got.PrevHash != r.PrevHash || got.Encoding != r.Encoding {
+					t.Errorf("record %d: Next = seq %d prev %s hash %s; golden seq %d prev %s hash %s",
+						i+1, got.Seq, got.PrevHash, got.Hash, r.Seq, r.PrevHash, r.Hash)
+				}
+			}
+		})
 	}
-	want, err := os.ReadFile(filepath.Join("testdata", "canonical_1.txt"))
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestEncodings: new records are sealed with the current encoding, which
+// covers the API key and the client's request id; a record of encoding 1,
+// which does not cover them, may not carry them; an unknown encoding never
+// verifies.
+func TestEncodings(t *testing.T) {
+	r := audit.Next(nil, entry(0))
+	if r.Encoding != audit.CurrentEncoding || audit.CurrentEncoding != audit.EncodingV2 {
+		t.Fatalf("Next sealed encoding %d, want %d", r.Encoding, audit.EncodingV2)
 	}
-	if got := audit.Canonical(recs[0]); string(got) != string(want) {
-		t.Errorf("Canonical(record 1) =\n%s\nwant\n%s", got, want)
-	}
-	for _, r := range recs {
-		if got := audit.HashOf(r); got != r.Hash {
-			t.Errorf("seq %d: HashOf = %s, golden %s", r.Seq, got, r.Hash)
+	for _, edit := range []func(*audit.Record){
+		func(r *audit.Record) { r.APIKeyID = "key_other" },
+		func(r *audit.Record) { r.ClientRequestID = "forged" },
+	} {
+		x := r
+		edit(&x)
+		if audit.HashOf(x) == r.Hash {
+			t.Errorf("encoding 2 does not cover %+v", x.Entry)
 		}
 	}
-	v := audit.Verify(recs)
-	if !v.Valid || v.Records != 3 || v.HeadHash != recs[2].Hash || v.FirstBadSeq != nil || v.Problem != "" {
-		t.Errorf("Verify(golden) = %+v", v)
-	}
-	// Next seals the same entries into the same chain.
-	var prev *audit.Record
-	for i, r := range recs {
-		got := audit.Next(prev, r.Entry)
-		if got.Hash != r.Hash || got.Seq != r.Seq || got.PrevHash != r.PrevHash {
-			t.Errorf("record %d: Next = seq %d prev %s hash %s; golden seq %d prev %s hash %s",
-				i+1, got.Seq, got.PrevHash, got.Hash, r.Seq, r.PrevHash, r.Hash)
+	// Records of encoding 1 verify as they are, and are refused if they
+	// carry what encoding 1 does not cover (only an edit can put it there).
+	old := loadChain(t, "chain.json")
+	for _, field := range []string{"api_key_id", "client_request_id"} {
+		recs := slices.Clone(old)
+		if field == "api_key_id" {
+			recs[1].APIKeyID = "key_forged"
+		} else {
+			recs[1].ClientRequestID = "forged"
 		}
-		prev = &recs[i]
+		if audit.HashOf(recs[1]) != recs[1].Hash {
+			t.Fatalf("encoding 1 covers %s", field)
+		}
+		wantBad(t, audit.Verify(recs), 2)
+	}
+	// Relabelling a record's encoding breaks its hash.
+	recs := chain(t, 3)
+	recs[1].Encoding = audit.EncodingV1
+	recs[1].APIKeyID, recs[1].ClientRequestID = "", ""
+	wantBad(t, audit.Verify(recs), 2)
+	recs = chain(t, 3)
+	recs[2].Encoding = 7
+	if v := audit.Verify(recs); v.Valid || v.FirstBadSeq == nil || *v.FirstBadSeq != 3 || !strings.Contains(v.Problem, "encoding") {
+		t.Errorf("unknown encoding: %+v", v)
 	}
 }
 
@@ -355,6 +429,12 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		{"occurred_at_earlier", func(r *audit.Record) { r.OccurredAt = r.OccurredAt.Add(-time.Hour) }},
 		{"request_id", func(r *audit.Record) { r.RequestID = "req_forged" }},
 		{"request_id_cleared", func(r *audit.Record) { r.RequestID = "" }},
+		{"api_key_id", func(r *audit.Record) { r.APIKeyID = "key_forged" }},
+		{"api_key_id_cleared", func(r *audit.Record) { r.APIKeyID = "" }},
+		{"client_request_id", func(r *audit.Record) { r.ClientRequestID = "client-forged" }},
+		{"client_request_id_cleared", func(r *audit.Record) { r.ClientRequestID = "" }},
+		{"encoding_downgraded", func(r *audit.Record) { r.Encoding = audit.EncodingV1 }},
+		{"encoding_unknown", func(r *audit.Record) { r.Encoding = 3 }},
 		// A forged sequence number must be reported at the record's place
 		// in the chain: Verify reports the forged number itself (11..15, 0),
 		// which names no record of the chain.

@@ -33,6 +33,17 @@ type Actor struct {
 	KeyID string
 }
 
+// Credential names the credential the actor authenticated with: its token's
+// subject ("sub:" and the user id) or one API key ("key:" and the key id).
+// What is kept per credential, such as Idempotency-Keys, is never shared
+// between a user's token and its keys, nor between two keys.
+func (a Actor) Credential() string {
+	if a.KeyID != "" {
+		return "key:" + a.KeyID
+	}
+	return "sub:" + a.ID
+}
+
 // SystemActor is the service itself, firing deadline events.
 var SystemActor = Actor{ID: "system", Roles: []Role{RoleSystem}}
 
@@ -56,6 +67,16 @@ func (a Actor) Supervises(t Team) bool {
 // CanReview reports whether the actor may take cases of the team.
 func (a Actor) CanReview(t Team) bool {
 	return (a.Has(RoleReviewer) || a.Has(RoleSeniorReviewer)) && a.InTeam(t)
+}
+
+// MayAddressParties reports whether a member of staff may post a message the
+// parties read on the dispute: reviewers and senior reviewers of its team,
+// whoever holds the case (a senior reviewer of another team who took its
+// appeal, or someone a lead assigned), the team's leads, and admins. Other
+// staff may read the case and add internal notes, but do not speak for the
+// platform on a case that is not theirs.
+func (a Actor) MayAddressParties(d *Dispute) bool {
+	return a.Staff() && (a.CanReview(d.Team) || a.Supervises(d.Team) || (d.AssigneeID != "" && d.AssigneeID == a.ID))
 }
 
 // CanSee reports whether the actor may see the dispute at all: its parties,

@@ -70,6 +70,11 @@ const (
 	// ReasonNoFailedRemedy: settlement_failed needs a settlement remedy
 	// reported failed.
 	ReasonNoFailedRemedy = "no_failed_remedy"
+	// Webhooks: the same URL twice for one owner, more than the limit of
+	// active endpoints, a redelivery to a disabled one.
+	ReasonDuplicateWebhook    = "duplicate_webhook"
+	ReasonWebhookLimitReached = "webhook_limit_reached"
+	ReasonWebhookDisabled     = "webhook_disabled"
 )
 
 // Reason codes for requests the API cannot take as sent.

@@ -61,7 +61,8 @@ func NewID(prefix string, now time.Time) string {
 
 type requestIDKey struct{}
 
-// WithRequestID returns a context carrying the request id recorded in audits.
+// WithRequestID returns a context carrying the request id recorded in audits:
+// the service's own id of the request, never one a client chose.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey{}, id)
 }
@@ -69,5 +70,20 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 // RequestID returns the request id carried by ctx, or "".
 func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+type clientRequestIDKey struct{}
+
+// WithClientRequestID returns a context carrying the request id the client
+// sent, recorded in audits apart from the service's own: clients correlate
+// with it, but cannot make it pass for the service's.
+func WithClientRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, clientRequestIDKey{}, id)
+}
+
+// ClientRequestID returns the client's request id carried by ctx, or "".
+func ClientRequestID(ctx context.Context) string {
+	id, _ := ctx.Value(clientRequestIDKey{}).(string)
 	return id
 }

@@ -194,6 +194,7 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		_, err = tx.AppendAudit(ctx, audit.Entry{
 			DisputeID: d.ID, Event: ev, FromState: string(d.State), ToState: string(d.State),
 			ActorID: actor.ID, ActorRole: string(RoleSystem), Payload: payload, OccurredAt: now, RequestID: RequestID(ctx),
+			APIKeyID: actor.KeyID, ClientRequestID: ClientRequestID(ctx),
 		})
 		if err != nil {
 			return err

@@ -337,6 +337,7 @@ func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, pa
 	_, err = tx.AppendAudit(ctx, audit.Entry{
 		DisputeID: ch.After.ID, Event: string(ch.Event), FromState: string(ch.From), ToState: string(ch.To),
 		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, OccurredAt: now, RequestID: RequestID(ctx),
+		APIKeyID: actor.KeyID, ClientRequestID: ClientRequestID(ctx),
 	})
 	if err != nil {
 		return err
@@ -465,19 +466,24 @@ func (s *Service) Messages(ctx context.Context, actor Actor, id string, p Page) 
 	}
 	if !actor.Staff() {
 		for i, m := range ms {
-			ms[i] = redactMessage(m, d)
+			ms[i] = redactMessage(m)
 		}
 	}
 	return ms, nil
 }
 
-// redactMessage hides which member of staff wrote a message from the parties.
-func redactMessage(m *Message, d *Dispute) *Message {
-	if d.PartyOf(m.AuthorID) != "" {
+// AuthorPlatform is the author role parties see on a staff message: they
+// learn that the platform wrote, never which member of staff, nor their rank.
+const AuthorPlatform Role = "platform"
+
+// redactMessage hides which member of staff wrote a message, and their role,
+// from the parties.
+func redactMessage(m *Message) *Message {
+	if m.AuthorRole == RoleBuyer || m.AuthorRole == RoleSeller {
 		return m
 	}
 	cp := *m
-	cp.AuthorID = ""
+	cp.AuthorID, cp.AuthorRole = "", AuthorPlatform
 	return &cp
 }
 
@@ -501,6 +507,9 @@ func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string,
 		switch {
 		case actor.Staff():
 			role = actor.staffRole()
+			if !internal && !actor.MayAddressParties(d) {
+				return Errorf(EFORBIDDEN, ReasonNotTeamMember, "only the case's team (%s), its assignee, the team's leads and admins may write to the parties; add an internal note instead", d.Team)
+			}
 		case role == "":
 			return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the parties and staff may write messages")
 		case internal:
@@ -517,7 +526,7 @@ func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string,
 		if internal {
 			return nil // staff notes never reach the feed
 		}
-		fe, err := newFeedEvent(TypeMessageCreated, d, "", map[string]any{"message": redactMessage(out, d)}, now)
+		fe, err := newFeedEvent(TypeMessageCreated, d, "", map[string]any{"message": redactMessage(out)}, now)
 		if err != nil {
 			return err
 		}

@@ -34,6 +34,8 @@ type Store interface {
 	SequenceEvents(ctx context.Context, now time.Time) error
 	Events(ctx context.Context, f EventFilter) ([]*FeedEvent, error)
 
+	// IsSeller reports whether the user is the seller of at least one order.
+	IsSeller(ctx context.Context, userID string) (bool, error)
 	Webhook(ctx context.Context, id string) (*Webhook, error)
 	Webhooks(ctx context.Context, ownerID string) ([]*Webhook, error)
 	Deliveries(ctx context.Context, webhookID string, p Page) ([]*Delivery, error)
@@ -73,11 +75,17 @@ type Tx interface {
 
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	APIKey(ctx context.Context, id string) (*APIKey, error)
+	// RevokeAPIKey revokes the key and disables the webhooks created with
+	// it; their pending deliveries are given up.
 	RevokeAPIKey(ctx context.Context, id string, at time.Time) error
 
 	// AddEvent writes a feed event (the outbox) in the change's transaction.
 	AddEvent(ctx context.Context, e *FeedEvent) error
 
+	// LockWebhooks returns the owner's webhooks that are not deleted and
+	// holds the owner's webhooks until the transaction ends, so that
+	// concurrent registrations of one owner serialise.
+	LockWebhooks(ctx context.Context, ownerID string) ([]*Webhook, error)
 	CreateWebhook(ctx context.Context, w *Webhook) error
 	DeleteWebhook(ctx context.Context, id string, at time.Time) error
 	Delivery(ctx context.Context, id string) (*Delivery, error)

@@ -11,20 +11,60 @@ import (
 // Webhook is an endpoint of a seller's (or the marketplace's) systems that
 // receives feed events, signed with its secret.
 type Webhook struct {
-	ID         string    `json:"id"`
-	OwnerID    string    `json:"owner_id"`
-	OwnerRole  string    `json:"-"` // "system" receives every dispute's events
-	URL        string    `json:"url"`
-	EventTypes []string  `json:"event_types"`
-	Secret     string    `json:"-"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         string   `json:"id"`
+	OwnerID    string   `json:"owner_id"`
+	OwnerRole  string   `json:"-"` // "system" receives every dispute's events
+	URL        string   `json:"url"`
+	EventTypes []string `json:"event_types"`
+	Secret     string   `json:"-"`
+	// APIKeyID names the API key the webhook was created with, if any. Such
+	// a webhook carries what the key may see: the seller side of its owner's
+	// disputes only. Revoking the key disables it.
+	APIKeyID string `json:"api_key_id,omitempty"`
+	// Active is false once the webhook is disabled: it gets no deliveries.
+	Active         bool           `json:"active"`
+	DisabledAt     *time.Time     `json:"disabled_at,omitempty"`
+	DisabledReason DisabledReason `json:"disabled_reason,omitempty"`
+	CreatedAt      time.Time      `json:"created_at"`
 }
 
-// Wants reports whether the webhook receives the event: one of its types,
-// and a dispute its owner is a party of (the system role gets all).
+// DisabledReason says why a webhook no longer gets deliveries.
+type DisabledReason string
+
+// The reasons a webhook is disabled. The last three are given by migration
+// 0009 to webhooks registered before the rules on owners, duplicates and
+// numbers held.
+const (
+	// DisabledKeyRevoked: the API key that created the webhook was revoked.
+	DisabledKeyRevoked DisabledReason = "api_key_revoked"
+	// DisabledOwnerNotSeller: its owner sells nothing and is not the system.
+	DisabledOwnerNotSeller DisabledReason = "owner_not_seller"
+	// DisabledDuplicateURL: an older webhook of the owner has the same URL.
+	DisabledDuplicateURL DisabledReason = "duplicate_url"
+	// DisabledOverLimit: the owner had more than MaxWebhooks.
+	DisabledOverLimit DisabledReason = "over_limit"
+)
+
+// DisabledReasons lists every reason, for the API document.
+var DisabledReasons = []DisabledReason{DisabledKeyRevoked, DisabledOwnerNotSeller, DisabledDuplicateURL, DisabledOverLimit}
+
+// MaxWebhooks is how many active webhooks one owner may have, so that no
+// one can make the service send each event many times over.
+const MaxWebhooks = 10
+
+// Wants reports whether the webhook receives the event: it is active, the
+// event is one of its types, and of a dispute its owner is a party of (the
+// system role gets all). A webhook created with an API key gets what the key
+// may see in the feed: the disputes its owner sells in, never its purchases.
 func (w *Webhook) Wants(e *FeedEvent) bool {
+	if !w.Active {
+		return false
+	}
 	if !slices.Contains(w.EventTypes, e.Type) && !slices.Contains(w.EventTypes, "*") {
 		return false
+	}
+	if w.APIKeyID != "" {
+		return w.OwnerID == e.SellerID
 	}
 	return w.OwnerRole == string(RoleSystem) || w.OwnerID == e.BuyerID || w.OwnerID == e.SellerID
 }
@@ -71,15 +111,40 @@ type CreatedWebhook struct {
 	Secret string `json:"secret"`
 }
 
-// maySubscribe reports whether the actor may own webhooks: sellers (and other
-// parties) for their own disputes, and the marketplace's systems.
-func maySubscribe(a Actor) bool { return !a.Staff() || a.Has(RoleSystem) }
+// mayHaveWebhooks reports whether the actor may list and manage webhooks:
+// anyone but staff (a user who is no longer allowed to create one may still
+// see and delete its old ones), and the marketplace's systems.
+func mayHaveWebhooks(a Actor) bool { return !a.Staff() || a.Has(RoleSystem) }
+
+// maySubscribe reports whether the actor may create a webhook: the
+// marketplace's systems, and sellers. A seller is the seller of at least one
+// order the marketplace's systems have put here: that follows from the
+// orders, as a party's side of a dispute does, and no token or API key can
+// claim it. A buyer has nothing to integrate, and is told so.
+func (s *Service) maySubscribe(ctx context.Context, a Actor) error {
+	if a.Has(RoleSystem) {
+		return nil
+	}
+	if a.Staff() {
+		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "webhooks are for sellers' and the marketplace's systems")
+	}
+	seller, err := s.store.IsSeller(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if !seller {
+		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "webhooks are for sellers (the seller of an order) and the marketplace's systems")
+	}
+	return nil
+}
 
 // CreateWebhook registers an endpoint. check vets the URL (scheme, and that
-// it does not resolve to a private address); types must be feed types or "*".
+// it does not resolve to a special-purpose address); types must be feed
+// types or "*". An owner has at most MaxWebhooks active webhooks, and no two
+// with the same URL.
 func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, types []string) (*CreatedWebhook, error) {
-	if !maySubscribe(actor) {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "webhooks are for sellers' and the marketplace's systems")
+	if err := s.maySubscribe(ctx, actor); err != nil {
+		return nil, err
 	}
 	if s.checkURL != nil {
 		if err := s.checkURL(ctx, url); err != nil {
@@ -107,21 +172,54 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 		role = string(RoleSystem)
 	}
 	w := &CreatedWebhook{Webhook: Webhook{ID: NewID("whk", now), OwnerID: actor.ID, OwnerRole: role, URL: url,
-		EventTypes: slices.Compact(slices.Sorted(slices.Values(types))), CreatedAt: now}}
+		EventTypes: slices.Compact(slices.Sorted(slices.Values(types))), APIKeyID: actor.KeyID, Active: true, CreatedAt: now}}
 	w.Secret = "whsec_" + base64.RawURLEncoding.EncodeToString(b[:])
 	w.Webhook.Secret = w.Secret
-	if err := s.store.Tx(ctx, func(tx Tx) error { return tx.CreateWebhook(ctx, &w.Webhook) }); err != nil {
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		// The owner's webhooks are locked, so concurrent registrations
+		// count each other.
+		existing, err := tx.LockWebhooks(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		active := 0
+		for _, o := range existing {
+			if !o.Active {
+				continue
+			}
+			active++
+			if o.URL == url {
+				return Errorf(ECONFLICT, ReasonDuplicateWebhook, "you already have webhook %s for this URL; use it, or delete it first", o.ID)
+			}
+		}
+		if active >= MaxWebhooks {
+			return Errorf(ECONFLICT, ReasonWebhookLimitReached, "you have %d active webhooks, the most allowed; delete one first", active)
+		}
+		return tx.CreateWebhook(ctx, &w.Webhook)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
-// Webhooks lists the caller's webhooks.
+// Webhooks lists the caller's webhooks. Through an API key, only those
+// created with an API key: the others may carry the owner's purchases.
 func (s *Service) Webhooks(ctx context.Context, actor Actor) ([]*Webhook, error) {
-	if !maySubscribe(actor) {
+	if !mayHaveWebhooks(actor) {
 		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "webhooks are for sellers' and the marketplace's systems")
 	}
-	return s.store.Webhooks(ctx, actor.ID)
+	ws, err := s.store.Webhooks(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(ws, func(w *Webhook) bool { return !reaches(actor, w) }), nil
+}
+
+// reaches reports whether the actor may see and manage the webhook: its
+// owner, and through an API key only a webhook created with one.
+func reaches(a Actor, w *Webhook) bool {
+	return w.OwnerID == a.ID && (a.KeyID == "" || w.APIKeyID != "")
 }
 
 // webhookOf returns the caller's webhook or not-found.
@@ -130,7 +228,7 @@ func (s *Service) webhookOf(ctx context.Context, actor Actor, id string) (*Webho
 	if err != nil {
 		return nil, err
 	}
-	if w.OwnerID != actor.ID {
+	if !reaches(actor, w) {
 		return nil, NotFound("webhook")
 	}
 	return w, nil
@@ -153,12 +251,17 @@ func (s *Service) Deliveries(ctx context.Context, actor Actor, id string, p Page
 }
 
 // Redeliver sends a delivery's event to its webhook again, as a new delivery.
+// A disabled webhook gets nothing more.
 func (s *Service) Redeliver(ctx context.Context, actor Actor, webhookID, deliveryID string) (*Delivery, error) {
-	if _, err := s.webhookOf(ctx, actor, webhookID); err != nil {
+	w, err := s.webhookOf(ctx, actor, webhookID)
+	if err != nil {
 		return nil, err
 	}
+	if !w.Active {
+		return nil, Errorf(ECONFLICT, ReasonWebhookDisabled, "webhook %s is disabled (%s); create a new one", w.ID, w.DisabledReason)
+	}
 	var out *Delivery
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err = s.store.Tx(ctx, func(tx Tx) error {
 		old, err := tx.Delivery(ctx, deliveryID)
 		if err != nil {
 			return err

@@ -49,9 +49,15 @@ func TestMetaEndpoints(t *testing.T) {
 			}
 		})
 		t.Run("request id", func(t *testing.T) {
+			// The service always answers its own id: a client's cannot pass
+			// for it.
 			r := e.must(t, http.StatusOK, "", http.MethodGet, "/healthz", nil, withHeader("X-Request-ID", "req-client-7"))
-			if got := r.Header.Get("X-Request-ID"); got != "req-client-7" {
-				t.Errorf("plain client request id replaced by %q", got)
+			if got := r.Header.Get("X-Request-ID"); !strings.HasPrefix(got, "req_") || got == "req-client-7" {
+				t.Errorf("X-Request-ID %q, want the service's own", got)
+			}
+			other := e.must(t, http.StatusOK, "", http.MethodGet, "/healthz", nil, withHeader("X-Request-ID", r.Header.Get("X-Request-ID")))
+			if other.Header.Get("X-Request-ID") == r.Header.Get("X-Request-ID") {
+				t.Errorf("a client reused another request's id as its own")
 			}
 			r = e.must(t, http.StatusOK, "", http.MethodGet, "/healthz", nil, withHeader("X-Request-ID", "<script>alert(1)</script>"))
 			if got := r.Header.Get("X-Request-ID"); got == "" || strings.ContainsAny(got, "<>()") {
@@ -593,8 +599,8 @@ func TestAudit(t *testing.T) {
 		e.clock.Advance(time.Minute)
 		t2 := e.clock.Now()
 		reply := e.act(t, uSeller, d, "seller-reply", map[string]any{"message": "Packed with care."}, withHeader("X-Request-ID", "req-test-42"))
-		if got := reply.Header.Get("X-Request-ID"); got != "req-test-42" {
-			t.Errorf("X-Request-ID %q", got)
+		if got := reply.Header.Get("X-Request-ID"); !strings.HasPrefix(got, "req_") || got == "req-test-42" {
+			t.Errorf("X-Request-ID %q, want the service's own", got)
 		}
 		// Refused attempts are not audited.
 		e.problem(t, http.StatusConflict, "no_open_offer", uBuyer, http.MethodPost, "/v1/disputes/"+d+"/accept-offer", nil)
@@ -642,8 +648,19 @@ func TestAudit(t *testing.T) {
 			}
 			prev = h
 		}
-		if recs[1]["request_id"] != "req-test-42" {
-			t.Errorf("seller_reply request_id %v, want the client's req-test-42", recs[1]["request_id"])
+		// The chain holds the service's request id; the client's is kept
+		// apart, as the client's.
+		if recs[1]["request_id"] != reply.Header.Get("X-Request-ID") || recs[1]["client_request_id"] != "req-test-42" {
+			t.Errorf("seller_reply request_id %v, client_request_id %v; want the service's %s and the client's req-test-42",
+				recs[1]["request_id"], recs[1]["client_request_id"], reply.Header.Get("X-Request-ID"))
+		}
+		for i, rec := range recs {
+			if rec["encoding"] != float64(audit.EncodingV2) {
+				t.Errorf("record %d encoding %v, want %d", i+1, rec["encoding"], audit.EncodingV2)
+			}
+			if _, ok := rec["api_key_id"]; ok {
+				t.Errorf("record %d names an API key though none was used: %v", i+1, rec)
+			}
 		}
 		if id := esc.Header.Get("X-Request-ID"); id == "" || recs[2]["request_id"] != id {
 			t.Errorf("escalate request_id %v, response X-Request-ID %q", recs[2]["request_id"], id)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -114,6 +115,8 @@ type apiEnv struct {
 // apiConfig tunes newAPIEnv.
 type apiConfig struct {
 	BodyLimit int64
+	// Logger receives the server's log; nil discards it.
+	Logger *slog.Logger
 }
 
 // forEachDialect runs fn as a parallel subtest per dialect, each on its own
@@ -173,7 +176,7 @@ func newAPIEnv(t *testing.T, db *store.DB, cfg apiConfig) *apiEnv {
 	}
 	s := httpapi.New(httpapi.Config{
 		Service: svc, Auth: verifier, Idempotency: db, DB: db, OpenAPI: api.OpenAPI,
-		BodyLimit: cfg.BodyLimit, Now: clk.Now,
+		BodyLimit: cfg.BodyLimit, Now: clk.Now, Logger: cfg.Logger,
 	})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)

@@ -51,7 +51,7 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Write(body)
 		now := s.now().UTC()
 		rec := &idempotency.Record{
-			Principal: actorOf(c).ID, Key: key, Method: c.Request().Method, Path: c.Request().URL.Path,
+			Principal: actorOf(c).Credential(), Key: key, Method: c.Request().Method, Path: c.Request().URL.Path,
 			RequestHash: hex.EncodeToString(h.Sum(nil)), CreatedAt: now, LockedUntil: now.Add(claimLease),
 		}
 		ctx := c.Request().Context()

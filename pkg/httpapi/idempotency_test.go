@@ -182,3 +182,51 @@ func TestIdempotencyKey(t *testing.T) {
 		})
 	})
 }
+
+// TestIdempotencyKeysBelongToTheCredential: a user's token and each of its
+// API keys keep their Idempotency-Keys apart, so a replay never hands one
+// credential the answer another one got (a key would otherwise read the
+// user's purchases through a replayed open).
+func TestIdempotencyKeysBelongToTheCredential(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		key1 := e.must(t, http.StatusCreated, uSeller, http.MethodPost, "/v1/api-keys", map[string]any{"name": "shop"}).str("key")
+		key2 := e.must(t, http.StatusCreated, uSeller, http.MethodPost, "/v1/api-keys", map[string]any{"name": "erp"}).str("key")
+
+		// The seller buys too: signed in, it opens a dispute on its purchase.
+		purchase := e.newOrder(t, uSeller, uSeller2)
+		body := openBody(purchase, "item_damaged")
+		opened := e.must(t, http.StatusCreated, uSeller, http.MethodPost, "/v1/disputes", body, withKey("k-open"))
+		// The same key and body through an API key is that key's own
+		// request: keys do not open disputes, and nothing is replayed.
+		r := e.send(t, "", http.MethodPost, "/v1/disputes", body, withBearer(key1), withKey("k-open"))
+		checkProblem(t, r, http.StatusNotFound, "order_not_found")
+		if r.Header.Get(hdrReplayed) != "" || bytes.Contains(r.Body, []byte(opened.str("id"))) {
+			t.Fatalf("the API key got the token's answer: %s", r)
+		}
+
+		// On the seller's side: one key's message is not another's, nor the
+		// token's, under the same Idempotency-Key and body.
+		sale := e.openID(t, "item_not_received")
+		path := "/v1/disputes/" + sale + "/messages"
+		msg := map[string]any{"body": "Shipped on Monday."}
+		ids := map[string]bool{}
+		for _, opt := range []reqOpt{withBearer(key1), withBearer(key2), withBearer(e.tokens[uSeller])} {
+			r := e.send(t, "", http.MethodPost, path, msg, opt, withKey("k-msg"))
+			if r.Status != http.StatusCreated || r.Header.Get(hdrReplayed) != "" {
+				t.Fatalf("credential's first use of the key: %s (replayed %q)", r, r.Header.Get(hdrReplayed))
+			}
+			ids[r.str("id")] = true
+		}
+		if len(ids) != 3 {
+			t.Fatalf("three credentials made %d messages, want 3", len(ids))
+		}
+		// Each credential still replays its own.
+		again := e.send(t, "", http.MethodPost, path, msg, withBearer(key2), withKey("k-msg"))
+		if again.Header.Get(hdrReplayed) != "true" || !ids[again.str("id")] {
+			t.Fatalf("a key's own retry is not replayed: %s", again)
+		}
+		// And another body under a key another credential used is not 422.
+		e.must(t, http.StatusCreated, uSeller, http.MethodPost, path, map[string]any{"body": "Tracking: TRK1."}, withKey("k-fresh"))
+		e.send(t, "", http.MethodPost, path, map[string]any{"body": "Different."}, withBearer(key1), withKey("k-fresh"))
+	})
+}

@@ -2,10 +2,13 @@ package httpapi_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -121,6 +124,7 @@ func TestEventFeed(t *testing.T) {
 
 func TestWebhookEndpoints(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		e.newOrder(t, uBuyer2, uSeller) // the seller sells
 		body := map[string]any{"url": "https://93.184.216.34/hooks", "event_types": []string{"dispute.opened", "message.created"}}
 		created := e.must(t, http.StatusCreated, uSeller, http.MethodPost, "/v1/webhooks", body)
 		id, secret := created.str("id"), created.str("secret")
@@ -157,6 +161,14 @@ func TestWebhookEndpoints(t *testing.T) {
 			"http://93.184.216.34/hooks", "https://127.0.0.1/hooks", "https://localhost/hooks", "https://10.0.0.8/hooks",
 			"https://169.254.169.254/latest/meta-data/", "https://[::1]/hooks", "https://[fe80::1]/hooks", "https://224.0.0.1/x",
 			"https://user:pw@93.184.216.34/", "ftp://93.184.216.34/", "hooks.example",
+			// Special-purpose ranges beyond the private ones: IPv4-compatible,
+			// IPv4-mapped, 6to4, Teredo and NAT64 forms of loopback, and the
+			// documentation, benchmarking, shared and reserved blocks.
+			"https://[::127.0.0.1]/hooks", "https://[::ffff:127.0.0.1]/hooks", "https://[2002:7f00:1::]/hooks",
+			"https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hooks", "https://[64:ff9b::7f00:1]/hooks",
+			"https://[64:ff9b:1::a00:1]/hooks", "https://192.0.2.1/hooks", "https://198.18.0.1/hooks",
+			"https://100.64.0.1/hooks", "https://240.0.0.1/hooks", "https://255.255.255.255/hooks",
+			"https://[2001:db8::1]/hooks", "https://[2001:10::1]/hooks",
 		} {
 			r := e.send(t, uSeller, http.MethodPost, "/v1/webhooks", map[string]any{"url": bad, "event_types": []string{"*"}})
 			checkProblem(t, r, http.StatusBadRequest, "invalid_url")
@@ -175,5 +187,82 @@ func TestWebhookEndpoints(t *testing.T) {
 		}
 		// The system role subscribes too.
 		e.must(t, http.StatusCreated, uSystem, http.MethodPost, "/v1/webhooks", body)
+	})
+}
+
+// syncBuffer is a log destination safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestAuditNamesTheAPIKey: an action through an API key is audited and
+// logged with the key's id (never the key), under the service's own request
+// id; the X-Request-Id the client sent is kept apart as its own, so a client
+// cannot make its action pass for another request.
+func TestAuditNamesTheAPIKey(t *testing.T) {
+	logs := &syncBuffer{}
+	forEachDialectWith(t, apiConfig{Logger: slog.New(slog.NewJSONHandler(logs, nil))}, func(t *testing.T, e *apiEnv) {
+		created := e.must(t, http.StatusCreated, uSeller, http.MethodPost, "/v1/api-keys", map[string]any{"name": "shop sync"})
+		key, keyID := created.str("key"), created.str("id")
+		d := e.openID(t, "item_damaged")
+		opened := e.must(t, http.StatusOK, uAdmin, http.MethodGet, "/v1/disputes/"+d+"/audit", nil).list()[0]
+		// The client claims the id of the buyer's request, to blur the trail.
+		forged, _ := opened["request_id"].(string)
+		r := e.send(t, "", http.MethodPost, "/v1/disputes/"+d+"/seller-reply", map[string]any{"message": "Replacement sent."},
+			withBearer(key), withHeader("X-Request-Id", forged))
+		if r.Status != http.StatusOK {
+			t.Fatalf("seller reply with the key: %s", r)
+		}
+		served := r.Header.Get("X-Request-Id")
+		if served == forged || !strings.HasPrefix(served, "req_") {
+			t.Fatalf("the response's X-Request-Id %q is the client's", served)
+		}
+		e.act(t, uSeller, d, "escalate", map[string]any{"reason": "We cannot agree."})
+
+		recs := e.must(t, http.StatusOK, uAdmin, http.MethodGet, "/v1/disputes/"+d+"/audit", nil).list()
+		if len(recs) != 3 {
+			t.Fatalf("%d audit records, want 3", len(recs))
+		}
+		viaKey, signedIn := recs[1], recs[2]
+		if viaKey["actor_id"] != uid(uSeller) || viaKey["api_key_id"] != keyID || viaKey["request_id"] != served || viaKey["client_request_id"] != forged {
+			t.Errorf("record through the key: %v; want actor %s, key %s, request %s, client request %s", viaKey, uid(uSeller), keyID, served, forged)
+		}
+		if _, ok := signedIn["api_key_id"]; ok {
+			t.Errorf("the signed-in seller's record names a key: %v", signedIn)
+		}
+		body := e.must(t, http.StatusOK, uAdmin, http.MethodGet, "/v1/disputes/"+d+"/audit", nil).Body
+		if bytes.Contains(body, []byte(key)) {
+			t.Fatal("the audit shows the API key itself")
+		}
+		e.verifyAudit(t, d, 3)
+
+		// The request's log line says the same.
+		var line map[string]any
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, served) && strings.Contains(l, `"msg":"request"`) {
+				if err := json.Unmarshal([]byte(l), &line); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if line == nil || line["request_id"] != served || line["client_request_id"] != forged || line["api_key_id"] != keyID || line["actor"] != uid(uSeller) {
+			t.Errorf("log line %v; want request %s, client request %s, key %s", line, served, forged, keyID)
+		}
+		if strings.Contains(logs.String(), key) {
+			t.Error("the log holds the API key itself")
+		}
 	})
 }

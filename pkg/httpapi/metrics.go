@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -50,7 +51,10 @@ func (m *metrics) observe(c echo.Context, took time.Duration) {
 	m.duration.WithLabelValues(method, route).Observe(took.Seconds())
 }
 
-// metricsHandler serves the Prometheus text format.
-func (s *Server) metricsHandler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+// Metrics serves the server's metrics in the Prometheus text format. It is
+// not a route of the API: the metrics name routes, traffic and the process's
+// internals, so they are served on the admin address (cmd/disputes), which
+// stays private.
+func (s *Server) Metrics() http.Handler {
+	return promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
 }

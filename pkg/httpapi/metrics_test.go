@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -13,7 +14,14 @@ func TestMetrics(t *testing.T) {
 		e.get(t, uBuyer, id)
 		e.act(t, uSeller, id, "seller-reply", map[string]any{"message": "On its way."})
 		e.send(t, uStranger, http.MethodGet, "/v1/disputes/"+id, nil)
-		res, err := http.Get(e.srv.URL + "/metrics")
+		// The metrics are not on the API's address: they are served on the
+		// admin address beside the profiling endpoints.
+		if r := e.send(t, "", http.MethodGet, "/metrics", nil); r.Status != http.StatusNotFound {
+			t.Fatalf("GET /metrics on the API: %s, want 404", r)
+		}
+		admin := httptest.NewServer(e.api.Metrics())
+		defer admin.Close()
+		res, err := http.Get(admin.URL + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}

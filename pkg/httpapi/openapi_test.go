@@ -459,6 +459,10 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 	for _, r := range dispute.RemedyTypes {
 		remedies = append(remedies, r)
 	}
+	var disabled []any
+	for _, r := range dispute.DisabledReasons {
+		disabled = append(disabled, r)
+	}
 	roles = append(roles, dispute.RoleBuyer, dispute.RoleSeller)
 	for _, r := range dispute.GrantableRoles {
 		roles = append(roles, r)
@@ -480,6 +484,7 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		{"Verdict", strs(dispute.VerdictUpheld, dispute.VerdictOverturned, dispute.VerdictModified)},
 		{"OutcomeKind", strs(dispute.OutcomeDecided, dispute.OutcomeSettled, dispute.OutcomeWithdrawn, dispute.OutcomeLapsed)},
 		{"FavouredParty", strs(dispute.PartyBuyer, dispute.PartySeller, dispute.PartySplit)},
+		{"WebhookDisabledReason", strs(disabled...)},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			got := oasEnum(t, doc, tc.schema)

@@ -16,7 +16,6 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openAPI)
 	e.GET("/docs", s.docs)
-	e.GET("/metrics", s.metricsHandler())
 
 	// Failed authentications are counted around authenticate; the
 	// per-caller request limit needs the authenticated caller.

@@ -115,11 +115,7 @@ func New(cfg Config) *Server {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
-		// A client-supplied id is kept only if it is short and plain.
-		Generator: func() string { return dispute.NewID("req", time.Now()) },
-	}))
-	e.Use(s.sanitizeRequestID, s.logRequests, middleware.Recover(), s.limitBody, s.limitPublic)
+	e.Use(s.requestIDs, s.logRequests, middleware.Recover(), s.limitBody, s.limitPublic)
 	s.routes()
 	return s
 }
@@ -130,17 +126,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 // Echo returns the echo instance (for route listings in tests).
 func (s *Server) Echo() *echo.Echo { return s.echo }
 
-// sanitizeRequestID replaces client-supplied request ids that are too long
-// or contain anything but plain characters, and carries the id into the
-// context so audit records name it.
-func (s *Server) sanitizeRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+// clientRequestIDKey holds the X-Request-Id the client sent, if kept.
+const clientRequestIDKey = "client_request_id"
+
+// requestIDs gives every request the service's own id, answered in
+// X-Request-Id and recorded in logs and audit records: a client cannot choose
+// it, so it cannot forge the correlation of its requests with anyone else's.
+// An X-Request-Id the client sends is its own correlation id, kept apart as
+// the client request id when it is short and plain, and otherwise ignored.
+func (s *Server) requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id := c.Response().Header().Get(echo.HeaderXRequestID)
-		if len(id) > 64 || !identPattern.MatchString(id) {
-			id = dispute.NewID("req", time.Now())
-			c.Response().Header().Set(echo.HeaderXRequestID, id)
+		id := dispute.NewID("req", time.Now())
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		ctx := dispute.WithRequestID(c.Request().Context(), id)
+		if client := c.Request().Header.Get(echo.HeaderXRequestID); client != "" && len(client) <= 64 && identPattern.MatchString(client) {
+			ctx = dispute.WithClientRequestID(ctx, client)
+			c.Set(clientRequestIDKey, client)
 		}
-		c.SetRequest(c.Request().WithContext(dispute.WithRequestID(c.Request().Context(), id)))
+		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
 }
@@ -159,8 +162,15 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		attrs := []any{"method", c.Request().Method, "path", c.Request().URL.Path, "status", status,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", c.Response().Header().Get(echo.HeaderXRequestID)}
+		if client, ok := c.Get(clientRequestIDKey).(string); ok {
+			attrs = append(attrs, "client_request_id", client)
+		}
 		if a, ok := c.Get(actorKey).(dispute.Actor); ok {
 			attrs = append(attrs, "actor", a.ID)
+			if a.KeyID != "" {
+				// The key's id, never the key: which credential acted.
+				attrs = append(attrs, "api_key_id", a.KeyID)
+			}
 		}
 		s.log.Log(c.Request().Context(), level, "request", attrs...)
 		s.metrics.observe(c, time.Since(start))

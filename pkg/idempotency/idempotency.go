@@ -10,7 +10,9 @@ import (
 
 // Record is one key's claim and, once the request finished, its response.
 type Record struct {
-	Principal   string // who sent the request; keys are scoped to the caller
+	// Principal is the credential that sent the request (a token's subject
+	// or one API key); keys are scoped to it.
+	Principal   string
 	Key         string
 	Method      string
 	Path        string

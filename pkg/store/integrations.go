@@ -51,7 +51,24 @@ func (t *tx) APIKey(ctx context.Context, id string) (*dispute.APIKey, error) {
 }
 
 func (t *tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) error {
-	return wrap(t.g.WithContext(ctx).Model(&apiKeyRow{}).Where("id = ?", id).Update("revoked_at", at.UTC()).Error)
+	g := t.g.WithContext(ctx)
+	if err := g.Model(&apiKeyRow{}).Where("id = ?", id).Update("revoked_at", at.UTC()).Error; err != nil {
+		return wrap(err)
+	}
+	// The webhooks the key created stop with it.
+	var hooks []string
+	if err := g.Model(&webhookRow{}).Where("api_key_id = ? AND deleted_at IS NULL AND disabled_at IS NULL", id).Pluck("id", &hooks).Error; err != nil {
+		return wrap(err)
+	}
+	if len(hooks) == 0 {
+		return nil
+	}
+	if err := g.Model(&webhookRow{}).Where("id IN ?", hooks).
+		Updates(map[string]any{"disabled_at": at.UTC(), "disabled_reason": string(dispute.DisabledKeyRevoked)}).Error; err != nil {
+		return wrap(err)
+	}
+	return wrap(g.Model(&deliveryRow{}).Where("webhook_id IN ? AND status = ?", hooks, dispute.DeliveryPending).
+		Updates(map[string]any{"status": string(dispute.DeliveryFailed), "last_error": "webhook disabled: " + string(dispute.DisabledKeyRevoked), "updated_at": at.UTC()}).Error)
 }
 
 // APIKeyByPrefix finds a key by its public prefix.
@@ -149,7 +166,7 @@ func (db *DB) sequenceOnce(ctx context.Context, now time.Time) (int, error) {
 			next = *last.Max + 1
 		}
 		var hooks []webhookRow
-		if err := g.Where("deleted_at IS NULL").Find(&hooks).Error; err != nil {
+		if err := g.Where("deleted_at IS NULL AND disabled_at IS NULL").Find(&hooks).Error; err != nil {
 			return err
 		}
 		var deliveries []*dispute.Delivery
@@ -197,21 +214,58 @@ func (db *DB) Events(ctx context.Context, f dispute.EventFilter) ([]*dispute.Fee
 }
 
 type webhookRow struct {
-	ID         string `gorm:"primaryKey"`
-	OwnerID    string
-	OwnerRole  string
-	URL        string
-	EventTypes string
-	Secret     string
-	CreatedAt  time.Time
-	DeletedAt  *time.Time
+	ID             string `gorm:"primaryKey"`
+	OwnerID        string
+	OwnerRole      string
+	URL            string
+	EventTypes     string
+	Secret         string
+	APIKeyID       string
+	CreatedAt      time.Time
+	DeletedAt      *time.Time
+	DisabledAt     *time.Time
+	DisabledReason string
 }
 
 func (webhookRow) TableName() string { return "webhooks" }
 
 func (r *webhookRow) webhook() (*dispute.Webhook, error) {
-	w := &dispute.Webhook{ID: r.ID, OwnerID: r.OwnerID, OwnerRole: r.OwnerRole, URL: r.URL, Secret: r.Secret, CreatedAt: r.CreatedAt.UTC()}
+	w := &dispute.Webhook{ID: r.ID, OwnerID: r.OwnerID, OwnerRole: r.OwnerRole, URL: r.URL, Secret: r.Secret, APIKeyID: r.APIKeyID,
+		Active: r.DisabledAt == nil, DisabledAt: utcPtr(r.DisabledAt), DisabledReason: dispute.DisabledReason(r.DisabledReason),
+		CreatedAt: r.CreatedAt.UTC()}
 	return w, json.Unmarshal([]byte(r.EventTypes), &w.EventTypes)
+}
+
+// webhookLockSpace is the first key of the PostgreSQL advisory locks that
+// serialise webhook registrations per owner (the second is the owner's hash).
+const webhookLockSpace = 72_616_003
+
+func (t *tx) LockWebhooks(ctx context.Context, ownerID string) ([]*dispute.Webhook, error) {
+	g := t.g.WithContext(ctx)
+	if t.dialect == Postgres {
+		// A row lock cannot hold back the insert of a first webhook; a
+		// lock on the owner can. SQLite runs one transaction at a time.
+		if err := g.Exec("SELECT pg_advisory_xact_lock(?, hashtext(?))", webhookLockSpace, ownerID).Error; err != nil {
+			return nil, wrap(err)
+		}
+	}
+	return webhooksOf(g, ownerID)
+}
+
+func webhooksOf(g *gorm.DB, ownerID string) ([]*dispute.Webhook, error) {
+	var rows []webhookRow
+	if err := g.Where("owner_id = ? AND deleted_at IS NULL", ownerID).Order("id").Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]*dispute.Webhook, len(rows))
+	for i := range rows {
+		w, err := rows[i].webhook()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = w
+	}
+	return out, nil
 }
 
 func (t *tx) CreateWebhook(ctx context.Context, w *dispute.Webhook) error {
@@ -220,7 +274,14 @@ func (t *tx) CreateWebhook(ctx context.Context, w *dispute.Webhook) error {
 		return err
 	}
 	return wrap(t.g.WithContext(ctx).Create(&webhookRow{ID: w.ID, OwnerID: w.OwnerID, OwnerRole: w.OwnerRole, URL: w.URL,
-		EventTypes: string(types), Secret: w.Secret, CreatedAt: w.CreatedAt.UTC()}).Error)
+		EventTypes: string(types), Secret: w.Secret, APIKeyID: w.APIKeyID, CreatedAt: w.CreatedAt.UTC()}).Error)
+}
+
+// IsSeller reports whether the user is the seller of at least one order.
+func (db *DB) IsSeller(ctx context.Context, userID string) (bool, error) {
+	var ids []string
+	err := db.gorm.WithContext(ctx).Model(&orderRow{}).Where("seller_id = ?", userID).Limit(1).Pluck("id", &ids).Error
+	return len(ids) > 0, wrap(err)
 }
 
 func (t *tx) DeleteWebhook(ctx context.Context, id string, at time.Time) error {
@@ -245,21 +306,10 @@ func (db *DB) Webhook(ctx context.Context, id string) (*dispute.Webhook, error) 
 	return row.webhook()
 }
 
-// Webhooks lists an owner's webhooks.
+// Webhooks lists an owner's webhooks that are not deleted, disabled ones
+// included.
 func (db *DB) Webhooks(ctx context.Context, ownerID string) ([]*dispute.Webhook, error) {
-	var rows []webhookRow
-	if err := db.gorm.WithContext(ctx).Where("owner_id = ? AND deleted_at IS NULL", ownerID).Order("id").Find(&rows).Error; err != nil {
-		return nil, wrap(err)
-	}
-	out := make([]*dispute.Webhook, len(rows))
-	for i := range rows {
-		w, err := rows[i].webhook()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = w
-	}
-	return out, nil
+	return webhooksOf(db.gorm.WithContext(ctx), ownerID)
 }
 
 type deliveryRow struct {
@@ -381,10 +431,15 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, n int, lease t
 			if err := g.Where("id = ?", r.WebhookID).Take(&w).Error; err != nil {
 				return err
 			}
-			if w.DeletedAt != nil {
-				// Queued just before the webhook was deleted: it goes nowhere.
+			if w.DeletedAt != nil || w.DisabledAt != nil {
+				// Queued just before the webhook was deleted or disabled: it
+				// goes nowhere.
+				reason := "webhook deleted"
+				if w.DeletedAt == nil {
+					reason = "webhook disabled: " + w.DisabledReason
+				}
 				if err := g.Model(&deliveryRow{}).Where("id = ?", r.ID).Updates(map[string]any{
-					"status": string(dispute.DeliveryFailed), "last_error": "webhook deleted", "attempts": r.Attempts - 1}).Error; err != nil {
+					"status": string(dispute.DeliveryFailed), "last_error": reason, "attempts": r.Attempts - 1}).Error; err != nil {
 					return err
 				}
 				continue

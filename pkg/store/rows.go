@@ -186,8 +186,12 @@ type auditRow struct {
 	Payload    string
 	OccurredAt time.Time
 	RequestID  string
-	PrevHash   string
-	Hash       string
+	// APIKeyID and ClientRequestID are covered by the hash from encoding 2.
+	APIKeyID        string
+	ClientRequestID string
+	PrevHash        string
+	Hash            string
+	Encoding        int
 }
 
 func (auditRow) TableName() string { return "audit_records" }
@@ -196,7 +200,8 @@ func toAuditRow(r audit.Record) *auditRow {
 	return &auditRow{
 		DisputeID: r.DisputeID, Seq: r.Seq, Event: r.Event, FromState: r.FromState, ToState: r.ToState,
 		ActorID: r.ActorID, ActorRole: r.ActorRole, Payload: string(r.Payload), OccurredAt: r.OccurredAt,
-		RequestID: r.RequestID, PrevHash: r.PrevHash, Hash: r.Hash,
+		RequestID: r.RequestID, APIKeyID: r.APIKeyID, ClientRequestID: r.ClientRequestID,
+		PrevHash: r.PrevHash, Hash: r.Hash, Encoding: r.Encoding,
 	}
 }
 
@@ -206,8 +211,9 @@ func (r *auditRow) record() audit.Record {
 			DisputeID: r.DisputeID, Event: r.Event, FromState: r.FromState, ToState: r.ToState,
 			ActorID: r.ActorID, ActorRole: r.ActorRole, Payload: json.RawMessage(r.Payload),
 			OccurredAt: r.OccurredAt.UTC(), RequestID: r.RequestID,
+			APIKeyID: r.APIKeyID, ClientRequestID: r.ClientRequestID,
 		},
-		Seq: r.Seq, PrevHash: r.PrevHash, Hash: r.Hash,
+		Seq: r.Seq, PrevHash: r.PrevHash, Hash: r.Hash, Encoding: r.Encoding,
 	}
 }
 

@@ -120,8 +120,22 @@ func (f *fixture) open(sellerID string) *dispute.Dispute {
 	return d
 }
 
+// sells makes the user the seller of an order (without a dispute), as a
+// webhook's owner must be.
+func (f *fixture) sells(sellerID string) {
+	f.t.Helper()
+	f.n++
+	o := dispute.Order{ID: fmt.Sprintf("ord_sold_%d", f.n), BuyerID: "b9", SellerID: sellerID, ItemCount: 1, Total: dispute.Money{Amount: "5.00", Currency: "EUR"}}
+	if _, _, err := f.svc.UpsertOrder(context.Background(), system, o); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
 func (f *fixture) subscribe(owner dispute.Actor, rc *receiver, types ...string) *dispute.CreatedWebhook {
 	f.t.Helper()
+	if !owner.Has(dispute.RoleSystem) {
+		f.sells(owner.ID)
+	}
 	w, err := f.svc.CreateWebhook(context.Background(), owner, rc.srv.URL+"/hooks", types)
 	if err != nil {
 		f.t.Fatal(err)
@@ -445,4 +459,92 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// keyActor makes an API key for the seller and returns the caller it
+// authenticates as, and the key's id.
+func (f *fixture) keyActor(sellerID string) (dispute.Actor, string) {
+	f.t.Helper()
+	ctx := context.Background()
+	k, err := f.svc.CreateAPIKey(ctx, dispute.Actor{ID: sellerID}, "integration")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	a, err := f.svc.AuthenticateAPIKey(ctx, k.Key)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return a, k.ID
+}
+
+// TestAPIKeyWebhooksDeliverTheSellerSideOnly: a seller who also buys gets,
+// on a webhook made with its API key, the events of its sales only; on one
+// made signed in, those of its purchases too.
+func TestAPIKeyWebhooksDeliverTheSellerSideOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		viaKey, signedIn := newReceiver(t, f.clock), newReceiver(t, f.clock)
+		key, _ := f.keyActor("s1")
+		f.subscribe(key, viaKey, "*")
+		f.subscribe(seller, signedIn, "*")
+		sale := f.open("s1")
+		// s1 buys from s2.
+		if _, _, err := f.svc.UpsertOrder(ctx, system, dispute.Order{ID: "ord_bought", BuyerID: "s1", SellerID: "s2", ItemCount: 1,
+			Total: dispute.Money{Amount: "10.00", Currency: "EUR"}}); err != nil {
+			t.Fatal(err)
+		}
+		purchase, err := f.svc.Open(ctx, seller, dispute.OpenInput{OrderID: "ord_bought", Reason: dispute.ReasonItemNotReceived, Description: "x", Language: "en"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.dispatcher(webhook.Config{}).RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ev, _ := viaKey.count(); ev != 1 {
+			t.Fatalf("the key's webhook got %d events, want the sale's 1 (sale %s, purchase %s)", ev, sale.ID, purchase.ID)
+		}
+		if ev, _ := signedIn.count(); ev != 2 {
+			t.Fatalf("the signed-in webhook got %d events, want 2", ev)
+		}
+	})
+}
+
+// TestRevokedKeyStopsDeliveries: once the API key that made a webhook is
+// revoked, the dispatcher sends it nothing, not even what was queued before.
+func TestRevokedKeyStopsDeliveries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		rc, other := newReceiver(t, f.clock), newReceiver(t, f.clock)
+		key, keyID := f.keyActor("s1")
+		w := f.subscribe(key, rc, "*")
+		f.subscribe(seller, other, "*")
+		f.open("s1")
+		if err := db.SequenceEvents(ctx, f.clock.Now()); err != nil { // queued before the revocation
+			t.Fatal(err)
+		}
+		if _, err := f.svc.RevokeAPIKey(ctx, seller, keyID); err != nil {
+			t.Fatal(err)
+		}
+		f.open("s1")
+		if _, err := f.dispatcher(webhook.Config{}).RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ev, _ := rc.count(); ev != 0 {
+			t.Fatalf("the revoked key's webhook got %d events", ev)
+		}
+		if ev, _ := other.count(); ev != 2 {
+			t.Fatalf("the other webhook got %d events, want 2", ev)
+		}
+		hooks, _ := f.svc.Webhooks(ctx, seller)
+		for _, h := range hooks {
+			if h.ID == w.ID && (h.Active || h.DisabledReason != dispute.DisabledKeyRevoked || h.DisabledAt == nil) {
+				t.Fatalf("the revoked key's webhook reads %+v", h)
+			}
+		}
+		if _, err := f.svc.Redeliver(ctx, seller, w.ID, "dlv_any"); dispute.ErrorReason(err) != dispute.ReasonWebhookDisabled {
+			t.Fatalf("redelivery to a disabled webhook: %v", err)
+		}
+	})
 }
