@@ -151,10 +151,13 @@ var messageEvents = []string{"seller_reply", "buyer_reply", "provide_info", "req
 // check compares what the client was told with what the service stored.
 func check(actions []*action, disputes []disputeSnap) report {
 	var rep report
+	// Records are matched to the requests by the X-Request-Id the client
+	// sent, which the audit keeps as client_request_id (its request_id is
+	// the server's own).
 	byRequest := map[string][]audit.Record{}
 	for _, d := range disputes {
 		for _, r := range d.Records {
-			byRequest[r.RequestID] = append(byRequest[r.RequestID], r)
+			byRequest[r.ClientRequestID] = append(byRequest[r.ClientRequestID], r)
 		}
 	}
 	sent := map[string]bool{}

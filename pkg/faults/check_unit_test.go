@@ -53,7 +53,7 @@ func snap(entries []chainEntry) disputeSnap {
 	for i, e := range entries {
 		r := audit.Next(prev, audit.Entry{
 			DisputeID: "dsp_1", Event: e.event, FromState: e.from, ToState: e.to, ActorID: e.actor, ActorRole: e.role,
-			Payload: json.RawMessage(e.payload), OccurredAt: at.Add(time.Duration(i) * time.Minute), RequestID: e.requestID,
+			Payload: json.RawMessage(e.payload), OccurredAt: at.Add(time.Duration(i) * time.Minute), ClientRequestID: e.requestID,
 		})
 		d.Records = append(d.Records, r)
 		prev = &r
