@@ -68,15 +68,7 @@ func (t *tx) DisputesOfOrder(ctx context.Context, orderID string) ([]*dispute.Di
 	if err := t.g.WithContext(ctx).Where("order_id = ?", orderID).Order("id").Find(&rows).Error; err != nil {
 		return nil, wrap(err)
 	}
-	out := make([]*dispute.Dispute, len(rows))
-	for i := range rows {
-		d, err := rows[i].dispute()
-		if err != nil {
-			return nil, err
-		}
-		out[i] = d
-	}
-	return out, nil
+	return toDisputes(rows)
 }
 
 func (t *tx) LockDispute(ctx context.Context, id string) (*dispute.Dispute, error) {
