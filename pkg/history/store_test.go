@@ -278,7 +278,7 @@ func (s *stress) op(ctx context.Context, t *testing.T, r *rand.Rand) {
 		if r.IntN(6) == 0 {
 			who = pick(r, s.actors)
 		}
-		_, err = s.svc.ReportInstruction(ctx, who, pick(r, ins).ID, pick(r, []dispute.InstructionStatus{dispute.InstructionExecuted, dispute.InstructionFailed, "lost"}), "done")
+		_, err = s.svc.ReportInstruction(ctx, who, pick(r, ins).ID, pick(r, []dispute.InstructionStatus{dispute.InstructionExecuted, dispute.InstructionExecuted, dispute.InstructionFailed, "lost"}), "done")
 	default: // a new dispute on an order, whose last one may be closed
 		s.mu.Lock()
 		p := s.parties[oid]
@@ -330,7 +330,17 @@ func TestConcurrentLivesFollowTheLifecycle(t *testing.T) {
 		}
 		close(gate)
 		wg.Wait()
-		// Let every deadline that is left run out.
+		// The marketplace carries out every remedy still pending (which
+		// closes the settlements), then every deadline that is left runs out.
+		pending, err := s.svc.Instructions(ctx, dispute.SystemActor, dispute.InstructionFilter{Statuses: []dispute.InstructionStatus{dispute.InstructionPending}})
+		if err != nil {
+			t.Fatalf("pending remedies: %v", err)
+		}
+		for _, in := range pending {
+			if _, err := s.svc.ReportInstruction(ctx, dispute.SystemActor, in.ID, dispute.InstructionExecuted, "done"); err != nil && unexpected(err) {
+				t.Errorf("report %s executed: %v", in.ID, err)
+			}
+		}
 		s.clock.Advance(365 * 24 * time.Hour)
 		for {
 			n, err := s.svc.FireDue(ctx, 100)
