@@ -39,6 +39,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
+	go mod tidy -diff
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -19,7 +19,7 @@ import (
 func TestHelpExitsZero(t *testing.T) {
 	commands := [][]string{
 		{}, {"serve"}, {"worker"}, {"migrate"}, {"migrate", "up"}, {"migrate", "status"}, {"migrate", "down"},
-		{"token"}, {"seed"}, {"version"},
+		{"token"}, {"seed"}, {"healthcheck"}, {"version"},
 	}
 	for _, cmd := range commands {
 		for _, help := range []string{"--help", "-h", "-help"} {

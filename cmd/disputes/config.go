@@ -74,12 +74,12 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 		fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), "listen address (env DISPUTES_ADDR)")
 		fs.BoolVar(&cfg.Demo, "demo", false, "seed a demo marketplace and print tokens and curl lines")
 		fs.BoolVar(&cfg.NoWorkers, "no-workers", false, "do not run the deadline worker in this process")
-		// --pprof-addr and DISPUTES_PPROF_ADDR are the older names of the
-		// admin address, from when it served profiling only.
-		admin := envOr(getenv, "DISPUTES_ADMIN_ADDR", getenv("DISPUTES_PPROF_ADDR"))
-		fs.StringVar(&cfg.AdminAddr, "admin-addr", admin, "serve /metrics and Go profiling endpoints on this admin-only address, e.g. 127.0.0.1:6060 (env DISPUTES_ADMIN_ADDR)")
-		fs.StringVar(&cfg.AdminAddr, "pprof-addr", admin, "older name of --admin-addr (env DISPUTES_PPROF_ADDR)")
 	}
+	// --pprof-addr and DISPUTES_PPROF_ADDR are the older names of the
+	// admin address, from when it served profiling only.
+	admin := envOr(getenv, "DISPUTES_ADMIN_ADDR", getenv("DISPUTES_PPROF_ADDR"))
+	fs.StringVar(&cfg.AdminAddr, "admin-addr", admin, "serve /metrics and Go profiling endpoints on this admin-only address, e.g. 127.0.0.1:6060 (env DISPUTES_ADMIN_ADDR)")
+	fs.StringVar(&cfg.AdminAddr, "pprof-addr", admin, "older name of --admin-addr (env DISPUTES_PPROF_ADDR)")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return cfg, err
 	}
@@ -94,10 +94,10 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 		if err := checkListenAddr(cfg.Addr); err != nil {
 			add("--addr / DISPUTES_ADDR %q: %v", cfg.Addr, err)
 		}
-		if cfg.AdminAddr != "" {
-			if err := checkListenAddr(cfg.AdminAddr); err != nil {
-				add("--admin-addr / DISPUTES_ADMIN_ADDR %q: %v", cfg.AdminAddr, err)
-			}
+	}
+	if cfg.AdminAddr != "" {
+		if err := checkListenAddr(cfg.AdminAddr); err != nil {
+			add("--admin-addr / DISPUTES_ADMIN_ADDR %q: %v", cfg.AdminAddr, err)
 		}
 	}
 

@@ -82,11 +82,12 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
 const usage = `disputes: dispute-resolution case management
 
 Usage:
-  disputes serve [--addr ADDR] [--database-url URL] [--demo] [--no-workers]
-  disputes worker [--database-url URL]
+  disputes serve [--addr ADDR] [--database-url URL] [--demo] [--no-workers] [--admin-addr ADDR]
+  disputes worker [--database-url URL] [--admin-addr ADDR]
   disputes migrate up|down|status [--database-url URL]
   disputes token --sub ID [--role R]... [--team T]... [--ttl D]
   disputes seed --demo [--database-url URL]
+  disputes healthcheck [--addr ADDR]     exit 0 when the API at ADDR is ready (GET /readyz), else 1
   disputes version
 
 Settings come from flags or the environment (flags win):
@@ -124,6 +125,8 @@ func runCommand(ctx context.Context, args []string, getenv func(string) string, 
 		return runToken(args[1:], getenv, stdout, stderr)
 	case "seed":
 		return runSeed(ctx, args[1:], getenv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, args[1:], getenv, stdout)
 	case "version", "--version":
 		fs := newFlagSet("version", "version")
 		if err := parseFlags(fs, args[1:], stdout); err != nil {

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/opendispute/disputes/api"
 	"github.com/opendispute/disputes/pkg/auth"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi"
+	"github.com/opendispute/disputes/pkg/metrics"
 	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/webhook"
 	"github.com/opendispute/disputes/pkg/worker"
@@ -26,9 +28,14 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// newMetrics returns the process's metrics, named for this build.
+func newMetrics() *metrics.Metrics {
+	return metrics.New(metrics.Build{Version: version, Commit: buildCommit()})
+}
+
 // openService connects to the database, applies pending migrations and
 // returns the domain service over it.
-func openService(ctx context.Context, cfg config, log *slog.Logger) (*store.DB, *dispute.Service, error) {
+func openService(ctx context.Context, cfg config, log *slog.Logger, m *metrics.Metrics) (*store.DB, *dispute.Service, error) {
 	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: cfg.DBMaxConns, Logger: log})
 	if err != nil {
 		return nil, nil, err
@@ -40,14 +47,18 @@ func openService(ctx context.Context, cfg config, log *slog.Logger) (*store.DB, 
 	}
 	log.Info("database ready", "dialect", db.Dialect(), "migrations_applied", n)
 	log.Info("routing", "table", cfg.Routing.String())
-	return db, dispute.NewService(db, dispute.Options{Deadlines: cfg.Deadlines, Routing: cfg.Routing, CheckWebhookURL: cfg.WebhookGuard.CheckURL}), nil
+	m.WatchDatabase(db.Stats)
+	return db, dispute.NewService(db, dispute.Options{
+		Deadlines: cfg.Deadlines, Routing: cfg.Routing, CheckWebhookURL: cfg.WebhookGuard.CheckURL, OnFired: m.Fired,
+	}), nil
 }
 
 // runBackground runs the deadline worker and the webhook dispatcher until
 // ctx ends, and returns once both have stopped.
-func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *store.DB, log *slog.Logger) {
-	w := worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker")})
-	d := webhook.New(webhook.Config{Store: db, Guard: cfg.WebhookGuard, Logger: log.With("component", "webhooks")})
+func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *store.DB, log *slog.Logger, m *metrics.Metrics) {
+	w := worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker"), OnRun: m.WorkerRan})
+	d := webhook.New(webhook.Config{Store: db, Guard: cfg.WebhookGuard, Logger: log.With("component", "webhooks"),
+		OnAttempt: func(o webhook.Outcome, took time.Duration) { m.WebhookAttempted(string(o), took) }})
 	done := make(chan struct{})
 	go func() { defer close(done); d.Run(ctx) }()
 	w.Run(ctx)
@@ -71,13 +82,22 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	log := newLogger(cfg, stderr)
 	warnWebhookSwitches(cfg, log)
-	db, svc, err := openService(ctx, cfg, log)
+	m := newMetrics()
+	db, svc, err := openService(ctx, cfg, log, m)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if cfg.AdminAddr != "" {
+		addr, stopAdmin, err := serveAdmin(cfg.AdminAddr, m.Handler(), log)
+		if err != nil {
+			return err
+		}
+		defer stopAdmin()
+		fmt.Fprintf(stdout, "admin endpoints (metrics, profiling) on http://%s\n", addr)
+	}
 	fmt.Fprintf(stdout, "disputes %s worker running every %s (database: %s)\n", version, cfg.WorkerTick, db.Dialect())
-	runBackground(ctx, cfg, svc, db, log)
+	runBackground(ctx, cfg, svc, db, log, m)
 	return nil
 }
 
@@ -108,7 +128,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Warn("DISPUTES_JWT_SECRET is not set: using a random secret for this run only (development use); tokens stop working at restart")
 	}
 	warnWebhookSwitches(cfg, log)
-	db, svc, err := openService(ctx, cfg, log)
+	m := newMetrics()
+	db, svc, err := openService(ctx, cfg, log, m)
 	if err != nil {
 		return err
 	}
@@ -129,6 +150,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Logger: log, BodyLimit: cfg.BodyLimit, Contact: cfg.Contact,
 		RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, TrustedProxies: cfg.HTTP.TrustedProxies,
 		AuthFailureLimit: cfg.HTTP.AuthFailureLimit, AuthFailureWindow: cfg.HTTP.AuthFailureWindow,
+		Metrics: m.Registry,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -144,7 +166,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	if cfg.AdminAddr != "" {
-		addr, stopAdmin, err := serveAdmin(cfg.AdminAddr, srv.Metrics(), log)
+		addr, stopAdmin, err := serveAdmin(cfg.AdminAddr, m.Handler(), log)
 		if err != nil {
 			_ = ln.Close()
 			return err
@@ -172,7 +194,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	} else {
 		go func() {
 			defer close(workerDone)
-			runBackground(workerCtx, cfg, svc, db, log)
+			runBackground(workerCtx, cfg, svc, db, log, m)
 		}()
 	}
 	fmt.Fprintf(stdout, "disputes %s listening on %s (database: %s)\n", version, base, db.Dialect())

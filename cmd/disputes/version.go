@@ -13,11 +13,11 @@ var (
 	commit  = ""
 )
 
-// versionString names the version, the commit it was built from and the
-// toolchain. The commit comes from the build flags, else from the version
-// control information go build records (absent with -buildvcs=false or
-// outside a checkout), else it is unknown.
-func versionString() string {
+// buildCommit is the commit the binary was built from: the build flags'
+// commit, else the version control information go build records (absent
+// with -buildvcs=false or outside a checkout, then "unknown"), with
+// "+dirty" when the checkout had changes.
+func buildCommit() string {
 	rev, modified := commit, false
 	if rev == "" {
 		rev = "unknown"
@@ -35,5 +35,11 @@ func versionString() string {
 	if modified {
 		rev += "+dirty"
 	}
-	return fmt.Sprintf("disputes %s (commit %s, %s %s/%s)", version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return rev
+}
+
+// versionString names the version, the commit it was built from and the
+// toolchain.
+func versionString() string {
+	return fmt.Sprintf("disputes %s (commit %s, %s %s/%s)", version, buildCommit(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

@@ -30,6 +30,9 @@ type Options struct {
 	// CheckWebhookURL vets a webhook URL before it is registered (scheme,
 	// resolved addresses); nil accepts any URL.
 	CheckWebhookURL func(ctx context.Context, url string) error
+	// OnFired, when set, hears of every committed transition (metrics
+	// count them); it runs after the commit and must not block.
+	OnFired func(Fired)
 }
 
 // NewService returns a service over store.
@@ -41,6 +44,9 @@ func NewService(store Store, opts Options) *Service {
 	m := NewMachine(opts.Deadlines)
 	if opts.Routing != nil {
 		m = m.WithRouting(opts.Routing)
+	}
+	if opts.OnFired != nil {
+		store = observedStore{Store: store, observe: opts.OnFired}
 	}
 	return &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL}
 }
@@ -342,6 +348,7 @@ func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, pa
 	if err != nil {
 		return err
 	}
+	noteTransition(tx, ch, now)
 	fe, err := newFeedEvent(EventTypes[ch.Event], ch.After, ch.Event, nil, now)
 	if err != nil {
 		return err

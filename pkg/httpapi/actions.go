@@ -165,7 +165,6 @@ func (s *Server) act(ev dispute.Event) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		s.metrics.transitions.WithLabelValues(string(ev)).Inc()
 		return s.respondDispute(c, http.StatusOK, d)
 	}
 }

@@ -11,31 +11,47 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the server's Prometheus metrics, in a registry of its own so
-// that several servers (in tests) never collide.
+// metrics are the server's Prometheus metrics: its traffic and the
+// requests its limiters refuse. Transitions, the workers, the database and
+// the build are counted elsewhere (pkg/metrics) in the same registry.
 type metrics struct {
-	registry    *prometheus.Registry
-	requests    *prometheus.CounterVec
-	duration    *prometheus.HistogramVec
-	transitions *prometheus.CounterVec
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	refused  *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+// The limits whose refusals disputes_http_rate_limited_total counts.
+const (
+	limitRequests     = "requests"      // DISPUTES_RATE_LIMIT: a caller's requests a second
+	limitAuthFailures = "auth_failures" // DISPUTES_AUTH_FAILURE_LIMIT: a client address's failed authentications
+)
+
+// newMetrics registers the HTTP metrics in registry; nil makes a registry
+// of the server's own, with the Go runtime's and the process's collectors,
+// so that several servers (in tests) never collide.
+func newMetrics(registry *prometheus.Registry) *metrics {
 	m := &metrics{
-		registry: prometheus.NewRegistry(),
+		registry: registry,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "disputes_http_requests_total", Help: "HTTP requests by method, route and status.",
 		}, []string{"method", "route", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "disputes_http_request_duration_seconds", Help: "HTTP request latency by method and route.",
+			Name: "disputes_http_request_duration_seconds", Help: "HTTP request latency by method, route and status class (2xx, 3xx, 4xx, 5xx).",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
-		}, []string{"method", "route"}),
-		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "disputes_transitions_total", Help: "Accepted lifecycle events fired through the API, by event.",
-		}, []string{"event"}),
+		}, []string{"method", "route", "status_class"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "disputes_http_rate_limited_total", Help: "Requests refused with 429 by limit: requests (a caller's rate) or auth_failures (an address's failed authentications).",
+		}, []string{"limit"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.transitions,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if m.registry == nil {
+		m.registry = prometheus.NewRegistry()
+		m.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	for _, l := range []string{limitRequests, limitAuthFailures} {
+		m.refused.WithLabelValues(l)
+	}
+	m.registry.MustRegister(m.requests, m.duration, m.refused)
 	return m
 }
 
@@ -47,8 +63,17 @@ func (m *metrics) observe(c echo.Context, took time.Duration) {
 		route = "unmatched"
 	}
 	method := c.Request().Method
-	m.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
-	m.duration.WithLabelValues(method, route).Observe(took.Seconds())
+	status := c.Response().Status
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(method, route, statusClass(status)).Observe(took.Seconds())
+}
+
+// statusClass names a status's class: "2xx" for 204.
+func statusClass(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status/100) + "xx"
 }
 
 // Metrics serves the server's metrics in the Prometheus text format. It is

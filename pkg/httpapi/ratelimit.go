@@ -61,6 +61,7 @@ func (s *Server) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			key = "sub:" + a.ID
 		}
 		if ok, wait := s.requests.allow(key, s.now()); !ok {
+			s.metrics.refused.WithLabelValues(limitRequests).Inc()
 			return tooManyRequests(c, wait, "too many requests; retry after the number of seconds in Retry-After")
 		}
 		return next(c)
@@ -92,6 +93,7 @@ func (s *Server) limitAuthFailures(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		key := clientKey(c.RealIP())
 		if wait, blocked := s.authFailures.blocked(key, s.now()); blocked {
+			s.metrics.refused.WithLabelValues(limitAuthFailures).Inc()
 			return tooManyRequests(c, wait, "too many failed authentications from this address; retry after the number of seconds in Retry-After")
 		}
 		err := next(c)

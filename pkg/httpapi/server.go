@@ -13,6 +13,7 @@ import (
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/opendispute/disputes/pkg/contact"
 	"github.com/opendispute/disputes/pkg/dispute"
@@ -62,6 +63,9 @@ type Config struct {
 	// LimiterEntries caps the callers and addresses each limiter tracks at
 	// once; 0 means 100000.
 	LimiterEntries int
+	// Metrics is the registry the HTTP metrics join, served by the caller
+	// on its admin address; nil gives the server a registry of its own.
+	Metrics *prometheus.Registry
 }
 
 // Server is the HTTP API.
@@ -110,7 +114,7 @@ func New(cfg Config) *Server {
 	if cfg.AuthFailureLimit > 0 {
 		s.authFailures = newFailures(cfg.AuthFailureLimit, cfg.AuthFailureWindow, cfg.LimiterEntries)
 	}
-	s.metrics = newMetrics()
+	s.metrics = newMetrics(cfg.Metrics)
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler

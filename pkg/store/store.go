@@ -140,5 +140,9 @@ func (db *DB) Gorm() *gorm.DB { return db.gorm }
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
 
+// Stats reports the connection pool's figures (open, in use, idle, waits),
+// for metrics.
+func (db *DB) Stats() sql.DBStats { return db.sql.Stats() }
+
 // Close closes the pool.
 func (db *DB) Close() error { return db.sql.Close() }

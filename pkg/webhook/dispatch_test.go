@@ -215,7 +215,21 @@ func TestRetriesWithBackoffThenGivesUp(t *testing.T) {
 		}
 		w := f.subscribe(seller, rc, "dispute.opened")
 		f.open("s1")
-		d := f.dispatcher(webhook.Config{})
+		var outcomesMu sync.Mutex
+		outcomes := map[webhook.Outcome]int{}
+		d := f.dispatcher(webhook.Config{OnAttempt: func(o webhook.Outcome, _ time.Duration) {
+			outcomesMu.Lock()
+			defer outcomesMu.Unlock()
+			outcomes[o]++
+		}})
+		wantOutcomes := func(delivered, failed, gaveUp int) {
+			t.Helper()
+			outcomesMu.Lock()
+			defer outcomesMu.Unlock()
+			if outcomes[webhook.Delivered] != delivered || outcomes[webhook.Failed] != failed || outcomes[webhook.GaveUp] != gaveUp {
+				t.Errorf("outcomes reported %v, want %d delivered, %d failed, %d given up", outcomes, delivered, failed, gaveUp)
+			}
+		}
 		run := func() int {
 			n, err := d.RunOnce(ctx)
 			if err != nil {
@@ -241,6 +255,7 @@ func TestRetriesWithBackoffThenGivesUp(t *testing.T) {
 		if ev, _ := rc.count(); ev != 1 {
 			t.Fatalf("delivered %d events, want 1 after two failures", ev)
 		}
+		wantOutcomes(1, 2, 0)
 		ds, _ := f.svc.Deliveries(ctx, seller, w.ID, dispute.Page{})
 		if len(ds) != 1 || ds[0].Status != dispute.DeliverySucceeded || len(ds[0].History) != 3 || ds[0].History[0].StatusCode != 503 {
 			t.Fatalf("delivery %+v", ds)
@@ -257,6 +272,7 @@ func TestRetriesWithBackoffThenGivesUp(t *testing.T) {
 		if ds[0].Status != dispute.DeliveryFailed || ds[0].Attempts < 10 {
 			t.Fatalf("after three days of failures: %+v", ds[0])
 		}
+		wantOutcomes(1, 2+ds[0].Attempts-1, 1)
 		last := ds[0].History[len(ds[0].History)-1].At
 		if span := last.Sub(ds[0].CreatedAt); span > 72*time.Hour || span < 70*time.Hour {
 			t.Fatalf("retried for %s, want about three days", span)
@@ -272,6 +288,7 @@ func TestRetriesWithBackoffThenGivesUp(t *testing.T) {
 		if ds[0].ID != re.ID || ds[0].Status != dispute.DeliverySucceeded {
 			t.Fatalf("redelivery: %+v", ds[0])
 		}
+		wantOutcomes(2, 2+ds[1].Attempts-1, 1)
 	})
 }
 

@@ -46,7 +46,24 @@ type Config struct {
 	RetryFor time.Duration
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// OnAttempt, when set, hears of every attempt once its outcome is
+	// recorded, with the time the endpoint took. Metrics count them.
+	OnAttempt func(Outcome, time.Duration)
 }
+
+// Outcome is what became of one delivery attempt.
+type Outcome string
+
+// The outcomes of an attempt.
+const (
+	// Delivered: the endpoint answered 2xx.
+	Delivered Outcome = "delivered"
+	// Failed: the attempt failed and the delivery will be retried.
+	Failed Outcome = "failed"
+	// GaveUp: the attempt failed and the delivery's retry period is over;
+	// it is not tried again (unless redelivered by hand).
+	GaveUp Outcome = "gave_up"
+)
 
 // Dispatcher sends pending deliveries.
 type Dispatcher struct {
@@ -219,6 +236,17 @@ func (d *Dispatcher) attempt(ctx context.Context, j *dispute.DeliveryJob) {
 	if err := d.cfg.Store.FinishAttempt(ctx, res); err != nil {
 		// The lease runs out and the delivery is tried again: at least once.
 		d.cfg.Logger.Warn("cannot record webhook attempt", "delivery", j.Delivery.ID, "err", err)
+		return
+	}
+	if d.cfg.OnAttempt != nil {
+		outcome := Delivered
+		switch {
+		case !res.Succeeded && res.Next.IsZero():
+			outcome = GaveUp
+		case !res.Succeeded:
+			outcome = Failed
+		}
+		d.cfg.OnAttempt(outcome, time.Duration(a.DurationMS)*time.Millisecond)
 	}
 }
 

@@ -31,6 +31,10 @@ type Config struct {
 	Logger          *slog.Logger
 	// Now is the clock used for purging; nil means time.Now.
 	Now func() time.Time
+	// OnRun, when set, hears of every run: how many events it fired and
+	// the error that ended it, if any (never the end of the worker's
+	// context). Metrics count runs, events and errors with it.
+	OnRun func(fired int, err error)
 }
 
 // Worker fires due deadlines.
@@ -58,8 +62,15 @@ func New(cfg Config) *Worker {
 
 // RunOnce fires every deadline that has passed (up to the batch size) and
 // purges old idempotency records. It returns how many events it fired.
-func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	n, err := w.cfg.Service.FireDue(ctx, w.cfg.Batch)
+func (w *Worker) RunOnce(ctx context.Context) (n int, err error) {
+	if w.cfg.OnRun != nil {
+		defer func() {
+			if ctx.Err() == nil {
+				w.cfg.OnRun(n, err)
+			}
+		}()
+	}
+	n, err = w.cfg.Service.FireDue(ctx, w.cfg.Batch)
 	if n > 0 {
 		w.cfg.Logger.Info("deadlines fired", "events", n)
 	}

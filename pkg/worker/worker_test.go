@@ -2,7 +2,9 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -282,6 +284,44 @@ func TestCrashMidRunLosesNothing(t *testing.T) {
 			if st := f.state(id); st != dispute.StateEscalated {
 				t.Fatalf("%s is %s after the restart", id, st)
 			}
+		}
+	})
+}
+
+// failingPurger fails every purge.
+type failingPurger struct{}
+
+func (failingPurger) Purge(context.Context, time.Time) (int64, error) {
+	return 0, errors.New("database away")
+}
+
+// TestRunsAreReported: OnRun hears of every run with the events it fired
+// and its error, so operators can count runs, events and failures.
+func TestRunsAreReported(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		type run struct {
+			fired  int
+			failed bool
+		}
+		var runs []run
+		onRun := func(n int, err error) { runs = append(runs, run{n, err != nil}) }
+		ctx := context.Background()
+		w := worker.New(worker.Config{Service: f.svc, Purger: db, OnRun: onRun})
+		f.open()
+		f.open()
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(73 * time.Hour)
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := worker.New(worker.Config{Service: f.svc, Purger: failingPurger{}, OnRun: onRun}).RunOnce(ctx); err == nil {
+			t.Fatal("a failed purge did not fail the run")
+		}
+		if want := []run{{0, false}, {2, false}, {0, true}}; !slices.Equal(runs, want) {
+			t.Fatalf("runs reported %v, want %v", runs, want)
 		}
 	})
 }
