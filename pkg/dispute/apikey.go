@@ -67,7 +67,7 @@ type CreatedAPIKey struct {
 // callers using an API key cannot make keys.
 func (s *Service) CreateAPIKey(ctx context.Context, actor Actor, name string) (*CreatedAPIKey, error) {
 	if actor.Staff() || actor.Has(RoleSystem) || actor.KeyID != "" {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "API keys are made by sellers, signed in as themselves")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "API keys are made by sellers, signed in as themselves")
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -87,7 +87,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor Actor, name string) (*
 func (s *Service) APIKeys(ctx context.Context, actor Actor, sellerID string, p Page) ([]*APIKey, error) {
 	if !actor.Staff() {
 		if actor.Has(RoleSystem) || (sellerID != "" && sellerID != actor.ID) {
-			return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "you may list only your own API keys")
+			return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "you may list only your own API keys")
 		}
 		sellerID = actor.ID
 	}
@@ -107,7 +107,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, actor Actor, id string) (*AP
 			return NotFound("API key")
 		}
 		if actor.KeyID != "" {
-			return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "API keys are managed by the seller signed in, not with a key")
+			return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "API keys are managed by the seller signed in, not with a key")
 		}
 		if k.RevokedAt == nil {
 			k.RevokedAt = ptr(s.clock())

@@ -19,68 +19,68 @@ const (
 // Reason codes are stable, machine-readable explanations of a refusal. Clients
 // may branch on them; they never change meaning once published.
 const (
-	ReasonRoleNotPermitted       = "role_not_permitted"
-	ReasonInvalidState           = "invalid_state"
-	ReasonOrderNotFound          = "order_not_found"
-	ReasonNotOrderBuyer          = "not_order_buyer"
-	ReasonActiveDisputeExists    = "active_dispute_exists"
-	ReasonMessageOrOfferRequired = "message_or_offer_required"
-	ReasonMessageRequired        = "message_required"
-	ReasonNoOpenOffer            = "no_open_offer"
-	ReasonSellerMustAnswerFirst  = "seller_must_answer_first"
-	ReasonDeadlineNotPassed      = "deadline_not_passed"
-	ReasonNotTeamMember          = "not_team_member"
-	ReasonNotAssignee            = "not_assignee"
-	ReasonNotTargetedParty       = "not_targeted_party"
-	ReasonRemedyRequired         = "remedy_required"
-	ReasonNoActionCombined       = "no_action_combined"
-	ReasonInvalidRemedy          = "invalid_remedy"
-	ReasonRefundExceedsTotal     = "refund_exceeds_total"
-	ReasonRationaleRequired      = "rationale_required"
-	ReasonPolicyRefRequired      = "policy_ref_required"
-	ReasonFavouredPartyRequired  = "favoured_party_required"
-	ReasonAppealWindowEnded      = "appeal_window_ended"
-	ReasonAlreadyAppealed        = "already_appealed"
-	ReasonReasonRequired         = "reason_required"
-	ReasonFourEyes               = "four_eyes"
-	ReasonConflictOfInterest     = "conflict_of_interest"
-	ReasonInvalidVerdict         = "invalid_verdict"
-	ReasonInvalidParty           = "invalid_party"
-	ReasonQuestionRequired       = "question_required"
-	ReasonDueAtInPast            = "due_at_in_past"
-	ReasonVersionMismatch        = "version_mismatch"
-	ReasonConcurrentUpdate       = "concurrent_update"
-	ReasonQueueEmpty             = "queue_empty"
-	ReasonUnknownEvent           = "unknown_event"
-	ReasonInvalidReason          = "invalid_reason"
-	ReasonInvalidLanguage        = "invalid_language"
-	// ReasonOrderAlreadyDisputed: the order already had its outcome (an
+	CodeRoleNotPermitted       = "role_not_permitted"
+	CodeInvalidState           = "invalid_state"
+	CodeOrderNotFound          = "order_not_found"
+	CodeNotOrderBuyer          = "not_order_buyer"
+	CodeActiveDisputeExists    = "active_dispute_exists"
+	CodeMessageOrOfferRequired = "message_or_offer_required"
+	CodeMessageRequired        = "message_required"
+	CodeNoOpenOffer            = "no_open_offer"
+	CodeSellerMustAnswerFirst  = "seller_must_answer_first"
+	CodeDeadlineNotPassed      = "deadline_not_passed"
+	CodeNotTeamMember          = "not_team_member"
+	CodeNotAssignee            = "not_assignee"
+	CodeNotTargetedParty       = "not_targeted_party"
+	CodeRemedyRequired         = "remedy_required"
+	CodeNoActionCombined       = "no_action_combined"
+	CodeInvalidRemedy          = "invalid_remedy"
+	CodeRefundExceedsTotal     = "refund_exceeds_total"
+	CodeRationaleRequired      = "rationale_required"
+	CodePolicyRefRequired      = "policy_ref_required"
+	CodeFavouredPartyRequired  = "favoured_party_required"
+	CodeAppealWindowEnded      = "appeal_window_ended"
+	CodeAlreadyAppealed        = "already_appealed"
+	ReasonReasonRequired       = "reason_required"
+	CodeFourEyes               = "four_eyes"
+	CodeConflictOfInterest     = "conflict_of_interest"
+	CodeInvalidVerdict         = "invalid_verdict"
+	CodeInvalidParty           = "invalid_party"
+	CodeQuestionRequired       = "question_required"
+	CodeDueAtInPast            = "due_at_in_past"
+	CodeVersionMismatch        = "version_mismatch"
+	CodeConcurrentUpdate       = "concurrent_update"
+	CodeQueueEmpty             = "queue_empty"
+	CodeUnknownEvent           = "unknown_event"
+	ReasonInvalidReason        = "invalid_reason"
+	CodeInvalidLanguage        = "invalid_language"
+	// CodeOrderAlreadyDisputed: the order already had its outcome (an
 	// earlier dispute was decided or settled), or its one more dispute after
 	// a withdrawal or lapse.
-	ReasonOrderAlreadyDisputed = "order_already_disputed"
-	// ReasonSettlementNotAppealable: the parties settled; only the
+	CodeOrderAlreadyDisputed = "order_already_disputed"
+	// CodeSettlementNotAppealable: the parties settled; only the
 	// platform's decisions are appealable.
-	ReasonSettlementNotAppealable = "settlement_not_appealable"
-	// ReasonOfferNoLongerValid: the open offer no longer fits the order as
+	CodeSettlementNotAppealable = "settlement_not_appealable"
+	// CodeOfferNoLongerValid: the open offer no longer fits the order as
 	// it is now (its total, currency or listings changed).
-	ReasonOfferNoLongerValid = "offer_no_longer_valid"
-	// ReasonRemediesOutstanding: a settlement closes only once all its
+	CodeOfferNoLongerValid = "offer_no_longer_valid"
+	// CodeRemediesOutstanding: a settlement closes only once all its
 	// remedies are executed.
-	ReasonRemediesOutstanding = "remedies_outstanding"
-	// ReasonNoFailedRemedy: settlement_failed needs a settlement remedy
+	CodeRemediesOutstanding = "remedies_outstanding"
+	// CodeNoFailedRemedy: settlement_failed needs a settlement remedy
 	// reported failed.
-	ReasonNoFailedRemedy = "no_failed_remedy"
+	CodeNoFailedRemedy = "no_failed_remedy"
 	// Webhooks: the same URL twice for one owner, more than the limit of
 	// active endpoints, a redelivery to a disabled one.
-	ReasonDuplicateWebhook    = "duplicate_webhook"
-	ReasonWebhookLimitReached = "webhook_limit_reached"
-	ReasonWebhookDisabled     = "webhook_disabled"
+	CodeDuplicateWebhook    = "duplicate_webhook"
+	CodeWebhookLimitReached = "webhook_limit_reached"
+	CodeWebhookDisabled     = "webhook_disabled"
 )
 
 // Reason codes for requests the API cannot take as sent.
 const (
-	ReasonUnknownParameter = "unknown_parameter" // a query parameter the endpoint does not take
-	ReasonMalformedQuery   = "malformed_query"   // a query string that cannot be parsed
+	CodeUnknownParameter = "unknown_parameter" // a query parameter the endpoint does not take
+	CodeMalformedQuery   = "malformed_query"   // a query string that cannot be parsed
 )
 
 // FieldError names one offending input field.

@@ -27,8 +27,8 @@ type FeedbackFigure struct {
 	Helpful float64 `json:"helpful_share"`
 }
 
-// ReasonFeedbackGiven refuses a second answer from the same party.
-const ReasonFeedbackGiven = "feedback_already_given"
+// CodeFeedbackGiven refuses a second answer from the same party.
+const CodeFeedbackGiven = "feedback_already_given"
 
 // GiveFeedback records a party's rating of a closed dispute, once per party.
 func (s *Service) GiveFeedback(ctx context.Context, actor Actor, id string, rating int, comment string) (*Feedback, error) {
@@ -46,10 +46,10 @@ func (s *Service) GiveFeedback(ctx context.Context, actor Actor, id string, rati
 		}
 		p := d.PartyOf(actor.ID)
 		if p == "" {
-			return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the buyer and the seller may rate a dispute")
+			return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the buyer and the seller may rate a dispute")
 		}
 		if d.State != StateClosed {
-			return Errorf(ECONFLICT, ReasonInvalidState, "feedback is possible once the dispute is closed")
+			return Errorf(ECONFLICT, CodeInvalidState, "feedback is possible once the dispute is closed")
 		}
 		out = &Feedback{DisputeID: d.ID, Party: p, Rating: rating, Comment: strings.TrimSpace(comment),
 			Team: d.Team, Reason: d.Reason, CreatedAt: s.clock()}
@@ -61,7 +61,7 @@ func (s *Service) GiveFeedback(ctx context.Context, actor Actor, id string, rati
 // FeedbackFigures returns satisfaction per team and reason; staff only.
 func (s *Service) FeedbackFigures(ctx context.Context, actor Actor) ([]FeedbackFigure, error) {
 	if !actor.Staff() {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff see feedback figures")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only Trust & Safety staff see feedback figures")
 	}
 	return s.store.FeedbackFigures(ctx)
 }

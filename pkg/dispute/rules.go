@@ -33,12 +33,12 @@ type rule struct {
 var rules = map[Event]rule{
 	EventSellerReply: {who: party(PartySeller), input: func(_ *Machine, s *step) error {
 		if strings.TrimSpace(s.cmd.Message) == "" && s.cmd.Offer == nil {
-			return Invalid(ReasonMessageOrOfferRequired, "message", "a message or an offer is required")
+			return Invalid(CodeMessageOrOfferRequired, "message", "a message or an offer is required")
 		}
 		if s.cmd.Offer != nil {
 			for i, r := range s.cmd.Offer.Remedies {
 				if !slices.Contains(offerable, r.Type) {
-					return Invalid(ReasonInvalidRemedy, fmt.Sprintf("offer.remedies[%d].type", i),
+					return Invalid(CodeInvalidRemedy, fmt.Sprintf("offer.remedies[%d].type", i),
 						"a seller may offer refunds, a cancellation or no action; sanctions are the platform's to decide")
 				}
 			}
@@ -49,14 +49,14 @@ var rules = map[Event]rule{
 	EventBuyerReply: {who: party(PartyBuyer), input: requireMessage},
 	EventAcceptOffer: {who: party(PartyBuyer), when: func(_ *Machine, s *step) error {
 		if s.d.Offer == nil {
-			return Errorf(ECONFLICT, ReasonNoOpenOffer, "there is no open offer to accept")
+			return Errorf(ECONFLICT, CodeNoOpenOffer, "there is no open offer to accept")
 		}
 		return nil
 	}, input: offerStillValid},
 	EventAcceptClaim: {who: party(PartySeller)},
 	EventEscalate: {who: parties, input: requireReason, when: func(_ *Machine, s *step) error {
 		if s.role == RoleBuyer && s.d.State == StateAwaitingSeller && !s.d.SellerAnswered && !passed(s.d.SellerResponseDueAt, s) {
-			return Errorf(ECONFLICT, ReasonSellerMustAnswerFirst, "the seller must be given the chance to answer first (until %s)", s.d.SellerResponseDueAt.Format("2006-01-02T15:04:05Z"))
+			return Errorf(ECONFLICT, CodeSellerMustAnswerFirst, "the seller must be given the chance to answer first (until %s)", s.d.SellerResponseDueAt.Format("2006-01-02T15:04:05Z"))
 		}
 		return nil
 	}},
@@ -69,10 +69,10 @@ var rules = map[Event]rule{
 			return s.actor.staffRole(), nil
 		}
 		if !s.actor.CanReview(s.d.Team) {
-			return "", staffOnly(s, ReasonNotTeamMember, "only reviewers of team %s or its leads may take this case", s.d.Team)
+			return "", staffOnly(s, CodeNotTeamMember, "only reviewers of team %s or its leads may take this case", s.d.Team)
 		}
 		if target != "" && target != s.actor.ID {
-			return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only a lead may assign someone else")
+			return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only a lead may assign someone else")
 		}
 		return s.actor.staffRole(), nil
 	}},
@@ -110,7 +110,7 @@ func offerStillValid(_ *Machine, s *step) error {
 	for _, f := range e.Fields {
 		msg += "; " + f.Field + " " + f.Message
 	}
-	return &Error{Code: ECONFLICT, Reason: ReasonOfferNoLongerValid, Message: msg + ". Reply to the seller or escalate instead.", Fields: e.Fields}
+	return &Error{Code: ECONFLICT, Reason: CodeOfferNoLongerValid, Message: msg + ". Reply to the seller or escalate instead.", Fields: e.Fields}
 }
 
 // closeWhen: a platform decision closes when its appeal window has passed; a
@@ -122,7 +122,7 @@ func closeWhen(m *Machine, s *step) error {
 	}
 	for _, in := range s.instructions {
 		if in.Status != InstructionExecuted {
-			return Errorf(ECONFLICT, ReasonRemediesOutstanding, "remedy instruction %s of the settlement is %s, not executed", in.ID, in.Status)
+			return Errorf(ECONFLICT, CodeRemediesOutstanding, "remedy instruction %s of the settlement is %s, not executed", in.ID, in.Status)
 		}
 	}
 	return nil
@@ -132,14 +132,14 @@ func closeWhen(m *Machine, s *step) error {
 // remedies the marketplace reported failed.
 func settlementFailedWhen(_ *Machine, s *step) error {
 	if !settled(s.d) {
-		return Errorf(ECONFLICT, ReasonNoFailedRemedy, "only a settlement is taken over when a remedy fails")
+		return Errorf(ECONFLICT, CodeNoFailedRemedy, "only a settlement is taken over when a remedy fails")
 	}
 	for _, in := range s.instructions {
 		if in.Status == InstructionFailed {
 			return nil
 		}
 	}
-	return Errorf(ECONFLICT, ReasonNoFailedRemedy, "no remedy of the settlement was reported failed")
+	return Errorf(ECONFLICT, CodeNoFailedRemedy, "no remedy of the settlement was reported failed")
 }
 
 // settled reports whether the dispute's outcome is the parties' own
@@ -158,7 +158,7 @@ func (r rule) callerCheck(e Event) func(a Actor) error {
 // staffCaller lets only Trust & Safety staff fire staff events.
 func staffCaller(a Actor) error {
 	if !a.Staff() {
-		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may do this")
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only Trust & Safety staff may do this")
 	}
 	return nil
 }
@@ -167,7 +167,7 @@ func staffCaller(a Actor) error {
 // system events.
 func systemCaller(a Actor) error {
 	if !a.Has(RoleSystem) {
-		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the system fires this event")
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the system fires this event")
 	}
 	return nil
 }
@@ -176,10 +176,10 @@ func systemCaller(a Actor) error {
 // seller, and an assignment that names one of them, whatever their roles.
 func conflictOfInterest(s *step) error {
 	if p := s.d.PartyOf(s.actor.ID); p != "" {
-		return Errorf(EFORBIDDEN, ReasonConflictOfInterest, "you are the %s of this dispute and may not review it", p)
+		return Errorf(EFORBIDDEN, CodeConflictOfInterest, "you are the %s of this dispute and may not review it", p)
 	}
 	if p := s.d.PartyOf(s.cmd.AssigneeID); p != "" {
-		return Errorf(EFORBIDDEN, ReasonConflictOfInterest, "%s is the %s of this dispute and may not review it", s.cmd.AssigneeID, p)
+		return Errorf(EFORBIDDEN, CodeConflictOfInterest, "%s is the %s of this dispute and may not review it", s.cmd.AssigneeID, p)
 	}
 	return nil
 }
@@ -193,7 +193,7 @@ var offerable = []RemedyType{RemedyRefundFull, RemedyRefundPartial, RemedyOrderC
 func party(p Party) func(s *step) (Role, error) {
 	return func(s *step) (Role, error) {
 		if s.d.PartyOf(s.actor.ID) != p || (p == PartyBuyer && s.actor.KeyID != "") {
-			return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the %s may do this", p)
+			return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the %s may do this", p)
 		}
 		return Role(p), nil
 	}
@@ -202,14 +202,14 @@ func party(p Party) func(s *step) (Role, error) {
 func parties(s *step) (Role, error) {
 	p := s.d.PartyOf(s.actor.ID)
 	if p == "" || (p == PartyBuyer && s.actor.KeyID != "") {
-		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the buyer or the seller may do this")
+		return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the buyer or the seller may do this")
 	}
 	return Role(p), nil
 }
 
 func system(s *step) (Role, error) {
 	if !s.actor.Has(RoleSystem) {
-		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the system fires this event")
+		return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the system fires this event")
 	}
 	return RoleSystem, nil
 }
@@ -218,14 +218,14 @@ func system(s *step) (Role, error) {
 // role_not_permitted for everyone else.
 func staffOnly(s *step, reason, format string, args ...any) error {
 	if !s.actor.Staff() {
-		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may do this")
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only Trust & Safety staff may do this")
 	}
 	return Errorf(EFORBIDDEN, reason, format, args...)
 }
 
 func assignee(s *step) (Role, error) {
 	if s.d.AssigneeID == "" || s.d.AssigneeID != s.actor.ID || !s.actor.Staff() {
-		return "", staffOnly(s, ReasonNotAssignee, "only the reviewer who owns the case may do this")
+		return "", staffOnly(s, CodeNotAssignee, "only the reviewer who owns the case may do this")
 	}
 	return s.actor.staffRole(), nil
 }
@@ -242,10 +242,10 @@ func appealReviewer(s *step) (Role, error) {
 		return s.actor.staffRole(), nil
 	}
 	if !s.actor.Has(RoleSeniorReviewer) {
-		return "", staffOnly(s, ReasonRoleNotPermitted, "only a senior reviewer may take an appeal")
+		return "", staffOnly(s, CodeRoleNotPermitted, "only a senior reviewer may take an appeal")
 	}
 	if s.cmd.AssigneeID != "" && s.cmd.AssigneeID != s.actor.ID {
-		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only a lead may assign someone else")
+		return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only a lead may assign someone else")
 	}
 	return RoleSeniorReviewer, nil
 }
@@ -253,10 +253,10 @@ func appealReviewer(s *step) (Role, error) {
 func targetedParty(s *step) (Role, error) {
 	p := s.d.PartyOf(s.actor.ID)
 	if p == "" {
-		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the party asked may answer")
+		return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the party asked may answer")
 	}
 	if s.d.InfoRequest != nil && s.d.InfoRequest.Party != p {
-		return "", Errorf(EFORBIDDEN, ReasonNotTargetedParty, "the reviewer asked the %s, not the %s", s.d.InfoRequest.Party, p)
+		return "", Errorf(EFORBIDDEN, CodeNotTargetedParty, "the reviewer asked the %s, not the %s", s.d.InfoRequest.Party, p)
 	}
 	return Role(p), nil
 }
@@ -267,7 +267,7 @@ type timeRef = time.Time
 func deadline(due func(d *Dispute) *timeRef) func(*Machine, *step) error {
 	return func(_ *Machine, s *step) error {
 		if !passed(due(s.d), s) {
-			return Errorf(ECONFLICT, ReasonDeadlineNotPassed, "the deadline has not passed")
+			return Errorf(ECONFLICT, CodeDeadlineNotPassed, "the deadline has not passed")
 		}
 		return nil
 	}
@@ -277,7 +277,7 @@ func passed(t *timeRef, s *step) bool { return t != nil && !s.now.Before(*t) }
 
 func requireMessage(_ *Machine, s *step) error {
 	if strings.TrimSpace(s.cmd.Message) == "" {
-		return Invalid(ReasonMessageRequired, "message", "is required")
+		return Invalid(CodeMessageRequired, "message", "is required")
 	}
 	return nil
 }
@@ -291,13 +291,13 @@ func requireReason(_ *Machine, s *step) error {
 
 func appealWhen(_ *Machine, s *step) error {
 	if settled(s.d) {
-		return Errorf(ECONFLICT, ReasonSettlementNotAppealable, "the buyer and the seller settled this dispute themselves; only the platform's decisions can be appealed")
+		return Errorf(ECONFLICT, CodeSettlementNotAppealable, "the buyer and the seller settled this dispute themselves; only the platform's decisions can be appealed")
 	}
 	if s.d.Appeal != nil {
-		return Errorf(ECONFLICT, ReasonAlreadyAppealed, "this case has already been appealed once")
+		return Errorf(ECONFLICT, CodeAlreadyAppealed, "this case has already been appealed once")
 	}
 	if s.d.AppealDueAt == nil {
-		return Errorf(ECONFLICT, ReasonAppealWindowEnded, "this outcome has no appeal window")
+		return Errorf(ECONFLICT, CodeAppealWindowEnded, "this outcome has no appeal window")
 	}
 	if !s.now.Before(*s.d.AppealDueAt) {
 		return windowEnded(*s.d.AppealDueAt)
@@ -317,7 +317,7 @@ func appealWindowEnded(_ *Machine, s *step) error {
 }
 
 func windowEnded(due time.Time) error {
-	return Errorf(ECONFLICT, ReasonAppealWindowEnded, "the appeal window of this decision ended at %s; appeals are accepted only before appeal_due_at",
+	return Errorf(ECONFLICT, CodeAppealWindowEnded, "the appeal window of this decision ended at %s; appeals are accepted only before appeal_due_at",
 		due.UTC().Format(time.RFC3339Nano))
 }
 
@@ -331,7 +331,7 @@ func fourEyes(_ *Machine, s *step) error {
 		who = s.actor.ID
 	}
 	if who == s.d.DecidedBy() {
-		return Errorf(ECONFLICT, ReasonFourEyes, "an appeal must be reviewed by someone other than the reviewer who decided")
+		return Errorf(ECONFLICT, CodeFourEyes, "an appeal must be reviewed by someone other than the reviewer who decided")
 	}
 	return nil
 }
@@ -358,15 +358,15 @@ func decideInput(_ *Machine, s *step) error {
 		return err
 	}
 	if strings.TrimSpace(s.cmd.Rationale) == "" {
-		return Invalid(ReasonRationaleRequired, "rationale", "a statement of reasons is required")
+		return Invalid(CodeRationaleRequired, "rationale", "a statement of reasons is required")
 	}
 	if !slices.ContainsFunc(s.cmd.PolicyRefs, func(p string) bool { return strings.TrimSpace(p) != "" }) {
-		return Invalid(ReasonPolicyRefRequired, "policy_refs", "at least one policy reference is required")
+		return Invalid(CodePolicyRefRequired, "policy_refs", "at least one policy reference is required")
 	}
 	switch s.cmd.FavouredParty {
 	case PartyBuyer, PartySeller, PartySplit:
 	default:
-		return Invalid(ReasonFavouredPartyRequired, "favoured_party", "must be buyer, seller or split")
+		return Invalid(CodeFavouredPartyRequired, "favoured_party", "must be buyer, seller or split")
 	}
 	return nil
 }
@@ -375,7 +375,7 @@ func decideAppealInput(_ *Machine, s *step) error {
 	switch s.cmd.Verdict {
 	case VerdictUpheld:
 		if len(s.cmd.Remedies) > 0 {
-			return Invalid(ReasonInvalidVerdict, "remedies", "an upheld decision keeps its remedies; give none")
+			return Invalid(CodeInvalidVerdict, "remedies", "an upheld decision keeps its remedies; give none")
 		}
 	case VerdictOverturned, VerdictModified:
 		if s.cmd.Verdict == VerdictModified || len(s.cmd.Remedies) > 0 {
@@ -384,10 +384,10 @@ func decideAppealInput(_ *Machine, s *step) error {
 			}
 		}
 	default:
-		return Invalid(ReasonInvalidVerdict, "verdict", "must be upheld, overturned or modified")
+		return Invalid(CodeInvalidVerdict, "verdict", "must be upheld, overturned or modified")
 	}
 	if strings.TrimSpace(s.cmd.Rationale) == "" {
-		return Invalid(ReasonRationaleRequired, "rationale", "a statement of reasons is required")
+		return Invalid(CodeRationaleRequired, "rationale", "a statement of reasons is required")
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ type Tx interface {
 	AppendAudit(ctx context.Context, e audit.Entry) (audit.Record, error)
 	AddMessage(ctx context.Context, m *Message) error
 	// AddFeedback stores a party's feedback, or refuses a second one from the
-	// same party with ReasonFeedbackGiven.
+	// same party with CodeFeedbackGiven.
 	AddFeedback(ctx context.Context, f *Feedback) error
 	Instructions(ctx context.Context, disputeID string) ([]*Instruction, error)
 	AddInstructions(ctx context.Context, ins []*Instruction) error
@@ -141,7 +141,7 @@ type QueueCursor struct {
 }
 
 // ErrQueueEmpty says no case is waiting for the caller.
-var ErrQueueEmpty = &Error{Code: ENOTFOUND, Reason: ReasonQueueEmpty, Message: "no case is waiting in the queue"}
+var ErrQueueEmpty = &Error{Code: ENOTFOUND, Reason: CodeQueueEmpty, Message: "no case is waiting in the queue"}
 
 // QueueCount is how many cases wait in one team's queue in one state, and
 // since when the oldest waits.

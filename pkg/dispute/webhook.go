@@ -126,14 +126,14 @@ func (s *Service) maySubscribe(ctx context.Context, a Actor) error {
 		return nil
 	}
 	if a.Staff() {
-		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "webhooks are for sellers' and the marketplace's systems")
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "webhooks are for sellers' and the marketplace's systems")
 	}
 	seller, err := s.store.IsSeller(ctx, a.ID)
 	if err != nil {
 		return err
 	}
 	if !seller {
-		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "webhooks are for sellers (the seller of an order) and the marketplace's systems")
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "webhooks are for sellers (the seller of an order) and the marketplace's systems")
 	}
 	return nil
 }
@@ -189,11 +189,11 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 			}
 			active++
 			if o.URL == url {
-				return Errorf(ECONFLICT, ReasonDuplicateWebhook, "you already have webhook %s for this URL; use it, or delete it first", o.ID)
+				return Errorf(ECONFLICT, CodeDuplicateWebhook, "you already have webhook %s for this URL; use it, or delete it first", o.ID)
 			}
 		}
 		if active >= MaxWebhooks {
-			return Errorf(ECONFLICT, ReasonWebhookLimitReached, "you have %d active webhooks, the most allowed; delete one first", active)
+			return Errorf(ECONFLICT, CodeWebhookLimitReached, "you have %d active webhooks, the most allowed; delete one first", active)
 		}
 		return tx.CreateWebhook(ctx, &w.Webhook)
 	})
@@ -207,7 +207,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 // created with an API key: the others may carry the owner's purchases.
 func (s *Service) Webhooks(ctx context.Context, actor Actor) ([]*Webhook, error) {
 	if !mayHaveWebhooks(actor) {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "webhooks are for sellers' and the marketplace's systems")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "webhooks are for sellers' and the marketplace's systems")
 	}
 	ws, err := s.store.Webhooks(ctx, actor.ID)
 	if err != nil {
@@ -258,7 +258,7 @@ func (s *Service) Redeliver(ctx context.Context, actor Actor, webhookID, deliver
 		return nil, err
 	}
 	if !w.Active {
-		return nil, Errorf(ECONFLICT, ReasonWebhookDisabled, "webhook %s is disabled (%s); create a new one", w.ID, w.DisabledReason)
+		return nil, Errorf(ECONFLICT, CodeWebhookDisabled, "webhook %s is disabled (%s); create a new one", w.ID, w.DisabledReason)
 	}
 	var out *Delivery
 	err = s.store.Tx(ctx, func(tx Tx) error {

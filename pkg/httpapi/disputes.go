@@ -113,7 +113,7 @@ func ifMatch(c echo.Context) (*int64, error) {
 	}
 	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
 	if err != nil {
-		return nil, dispute.Errorf(dispute.EPRECONDITION, dispute.ReasonVersionMismatch, "If-Match does not name a version of this dispute")
+		return nil, dispute.Errorf(dispute.EPRECONDITION, dispute.CodeVersionMismatch, "If-Match does not name a version of this dispute")
 	}
 	return &v, nil
 }

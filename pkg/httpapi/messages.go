@@ -29,7 +29,7 @@ func (b postMessageBody) text() (string, error) {
 		if b.Message == "" {
 			return "", dispute.Invalid("validation_failed", "message", "is required")
 		}
-		return "", dispute.Invalid(dispute.ReasonMessageRequired, "message", "must not be only white space")
+		return "", dispute.Invalid(dispute.CodeMessageRequired, "message", "must not be only white space")
 	}
 	return b.Message, nil
 }

@@ -102,7 +102,7 @@ func checkQuery(params []queryParam) echo.MiddlewareFunc {
 			}
 			q, err := url.ParseQuery(raw)
 			if err != nil {
-				return dispute.Errorf(dispute.EINVALID, dispute.ReasonMalformedQuery,
+				return dispute.Errorf(dispute.EINVALID, dispute.CodeMalformedQuery,
 					"the query string cannot be read: parameters are name=value pairs joined by '&', with '%%' only in escapes such as %%20")
 			}
 			keys := slices.Sorted(maps.Keys(q))
@@ -117,7 +117,7 @@ func checkQuery(params []queryParam) echo.MiddlewareFunc {
 				if s := suggest(unknown[0].Field, names); s != "" {
 					msg += fmt.Sprintf("; did you mean %q?", s)
 				}
-				return &dispute.Error{Code: dispute.EINVALID, Reason: dispute.ReasonUnknownParameter, Message: msg + " (" + takes + ")", Fields: unknown}
+				return &dispute.Error{Code: dispute.EINVALID, Reason: dispute.CodeUnknownParameter, Message: msg + " (" + takes + ")", Fields: unknown}
 			}
 			for _, k := range keys {
 				p, vs := byName[k], q[k]

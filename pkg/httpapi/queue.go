@@ -86,7 +86,7 @@ func (s *Server) claim(c echo.Context) error {
 		return err
 	}
 	d, err := s.svc.Claim(c.Request().Context(), actorOf(c), dispute.ClaimInput{Team: dispute.Team(b.Team), Kind: dispute.ClaimKind(b.Kind)})
-	if dispute.ErrorReason(err) == dispute.ReasonQueueEmpty {
+	if dispute.ErrorReason(err) == dispute.CodeQueueEmpty {
 		return c.NoContent(http.StatusNoContent)
 	}
 	if err != nil {

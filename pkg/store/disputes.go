@@ -114,7 +114,7 @@ func (t *tx) LockNextQueued(ctx context.Context, f dispute.QueueFilter) (*disput
 			return nil, dispute.ErrQueueEmpty
 		}
 		q := queueQuery(g.Session(&gorm.Session{NewDB: true}), f).Where("id IN ?", ids)
-		if d, err := lockFirst(q); err == nil || dispute.ErrorReason(err) != dispute.ReasonQueueEmpty || len(ids) < claimCandidates {
+		if d, err := lockFirst(q); err == nil || dispute.ErrorReason(err) != dispute.CodeQueueEmpty || len(ids) < claimCandidates {
 			return d, err
 		}
 	}
@@ -140,7 +140,7 @@ func (t *tx) CreateDispute(ctx context.Context, d *dispute.Dispute) error {
 	}
 	err = t.g.WithContext(ctx).Create(row).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return dispute.Errorf(dispute.ECONFLICT, dispute.ReasonActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
+		return dispute.Errorf(dispute.ECONFLICT, dispute.CodeActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
 	}
 	return wrap(err)
 }
@@ -153,12 +153,12 @@ func (t *tx) UpdateDispute(ctx context.Context, d *dispute.Dispute, fromVersion 
 	res := t.g.WithContext(ctx).Model(&disputeRow{}).Where("id = ? AND version = ?", d.ID, fromVersion).Select("*").Omit("id", "created_at").Updates(row)
 	if res.Error != nil {
 		if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
-			return dispute.Errorf(dispute.ECONFLICT, dispute.ReasonActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
+			return dispute.Errorf(dispute.ECONFLICT, dispute.CodeActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
 		}
 		return wrap(res.Error)
 	}
 	if res.RowsAffected != 1 {
-		return dispute.Errorf(dispute.ECONFLICT, dispute.ReasonConcurrentUpdate, "the dispute changed concurrently; retry")
+		return dispute.Errorf(dispute.ECONFLICT, dispute.CodeConcurrentUpdate, "the dispute changed concurrently; retry")
 	}
 	return nil
 }

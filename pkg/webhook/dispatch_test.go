@@ -543,7 +543,7 @@ func TestRevokedKeyStopsDeliveries(t *testing.T) {
 				t.Fatalf("the revoked key's webhook reads %+v", h)
 			}
 		}
-		if _, err := f.svc.Redeliver(ctx, seller, w.ID, "dlv_any"); dispute.ErrorReason(err) != dispute.ReasonWebhookDisabled {
+		if _, err := f.svc.Redeliver(ctx, seller, w.ID, "dlv_any"); dispute.ErrorReason(err) != dispute.CodeWebhookDisabled {
 			t.Fatalf("redelivery to a disabled webhook: %v", err)
 		}
 	})
