@@ -55,7 +55,7 @@ func keyPrefix(plain string) (string, bool) {
 }
 
 // ErrInvalidAPIKey refuses an unknown, malformed or revoked key.
-var ErrInvalidAPIKey = &Error{Code: EUNAUTHORIZED, Reason: "invalid_token", Message: "the API key is unknown or revoked"}
+var ErrInvalidAPIKey = &Error{Code: EUNAUTHORIZED, Reason: CodeInvalidToken, Message: "the API key is unknown or revoked"}
 
 // CreatedAPIKey is a new key with its plaintext, shown once.
 type CreatedAPIKey struct {
@@ -71,7 +71,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor Actor, name string) (*
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return nil, Invalid("validation_failed", "name", "is required")
+		return nil, Invalid(CodeValidationFailed, "name", "is required")
 	}
 	plain, prefix, hash := newAPIKey()
 	now := s.clock()

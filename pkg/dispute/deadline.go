@@ -22,7 +22,7 @@ func (d *Dispute) Due() (*time.Time, Event) {
 }
 
 // ErrNothingDue says no deadline has passed.
-var ErrNothingDue = &Error{Code: ENOTFOUND, Reason: "nothing_due", Message: "no deadline has passed"}
+var ErrNothingDue = &Error{Code: ENOTFOUND, Reason: CodeNothingDue, Message: "no deadline has passed"}
 
 // FireDue fires the system events of deadlines that have passed, at most max
 // of them, each in its own transaction, and returns how many it fired. The

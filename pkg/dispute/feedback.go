@@ -27,13 +27,10 @@ type FeedbackFigure struct {
 	Helpful float64 `json:"helpful_share"`
 }
 
-// CodeFeedbackGiven refuses a second answer from the same party.
-const CodeFeedbackGiven = "feedback_already_given"
-
 // GiveFeedback records a party's rating of a closed dispute, once per party.
 func (s *Service) GiveFeedback(ctx context.Context, actor Actor, id string, rating int, comment string) (*Feedback, error) {
 	if rating < 1 || rating > 5 {
-		return nil, Invalid("validation_failed", "rating", "must be from 1 to 5")
+		return nil, Invalid(CodeValidationFailed, "rating", "must be from 1 to 5")
 	}
 	var out *Feedback
 	err := s.store.Tx(ctx, func(tx Tx) error {

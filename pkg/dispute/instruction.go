@@ -157,7 +157,7 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the marketplace's systems report on remedies")
 	}
 	if status != InstructionExecuted && status != InstructionFailed {
-		return nil, Invalid("validation_failed", "status", "must be executed or failed")
+		return nil, Invalid(CodeValidationFailed, "status", "must be executed or failed")
 	}
 	var out *Instruction
 	err := s.store.Tx(ctx, func(tx Tx) error {
@@ -176,7 +176,7 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 			return err
 		}
 		if in.Status == InstructionExecuted {
-			return Errorf(ECONFLICT, "remedy_already_executed", "the instruction was already reported executed")
+			return Errorf(ECONFLICT, CodeRemedyAlreadyExecuted, "the instruction was already reported executed")
 		}
 		now := s.clock()
 		in.Status, in.Detail, in.UpdatedAt = status, strings.TrimSpace(detail), now

@@ -294,7 +294,7 @@ func validateOpen(in OpenInput, order *Order) error {
 		fields = append(fields, FieldError{Field: "item_count", Message: "must be between 1 and the order's item count"})
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Reason: "validation_failed", Message: "the dispute cannot be opened as given", Fields: fields}
+		return &Error{Code: EINVALID, Reason: CodeValidationFailed, Message: "the dispute cannot be opened as given", Fields: fields}
 	}
 	return nil
 }

@@ -284,7 +284,7 @@ func requireMessage(_ *Machine, s *step) error {
 
 func requireReason(_ *Machine, s *step) error {
 	if strings.TrimSpace(s.cmd.Reason) == "" {
-		return Invalid(ReasonReasonRequired, "reason", "is required")
+		return Invalid(CodeReasonRequired, "reason", "is required")
 	}
 	return nil
 }
@@ -348,7 +348,7 @@ func requestInfoInput(m *Machine, s *step) error {
 		fields = append(fields, FieldError{Field: "due_at", Message: "must be in the future"})
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Reason: "validation_failed", Message: "the request for information is incomplete", Fields: fields}
+		return &Error{Code: EINVALID, Reason: CodeValidationFailed, Message: "the request for information is incomplete", Fields: fields}
 	}
 	return nil
 }

@@ -103,7 +103,7 @@ func ValidateOrder(o *Order) error {
 		fields = append(fields, FieldError{Field: "total", Message: "must be a decimal amount and a three-letter currency"})
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Reason: "validation_failed", Message: "the order is invalid", Fields: fields}
+		return &Error{Code: EINVALID, Reason: CodeValidationFailed, Message: "the order is invalid", Fields: fields}
 	}
 	if o.ListingIDs == nil {
 		o.ListingIDs = []string{}
@@ -233,7 +233,7 @@ func (s *Service) Claim(ctx context.Context, actor Actor, in ClaimInput) (*Dispu
 		}
 		f.States = []State{StateAppealed}
 	default:
-		return nil, Invalid("validation_failed", "kind", "must be cases or appeals")
+		return nil, Invalid(CodeValidationFailed, "kind", "must be cases or appeals")
 	}
 	var out *Dispute
 	err := s.store.Tx(ctx, func(tx Tx) error {
@@ -409,7 +409,7 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Dispute, 
 	if !actor.Staff() && !actor.Has(RoleSystem) {
 		if len(f.AssigneeIDs) > 0 {
 			// Parties never learn who reviews their case.
-			return nil, Invalid("invalid_filter", "assignee", "only staff may filter by assignee")
+			return nil, Invalid(CodeInvalidFilter, "assignee", "only staff may filter by assignee")
 		}
 		f.PartyID, f.SellerOnly = actor.ID, actor.KeyID != ""
 	}

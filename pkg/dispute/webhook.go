@@ -148,7 +148,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 	}
 	if s.checkURL != nil {
 		if err := s.checkURL(ctx, url); err != nil {
-			return nil, Invalid("invalid_url", "url", err.Error())
+			return nil, Invalid(CodeInvalidURL, "url", err.Error())
 		}
 	}
 	known := FeedTypes()
@@ -162,7 +162,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 		fields = append(fields, FieldError{Field: "event_types", Message: `name at least one event type, or "*"`})
 	}
 	if len(fields) > 0 {
-		return nil, &Error{Code: EINVALID, Reason: "validation_failed", Message: "the webhook is invalid", Fields: fields}
+		return nil, &Error{Code: EINVALID, Reason: CodeValidationFailed, Message: "the webhook is invalid", Fields: fields}
 	}
 	var b [32]byte
 	_, _ = rand.Read(b[:])

@@ -91,7 +91,7 @@ func (s *Server) listDisputes(c echo.Context) error {
 	}
 	for _, id := range f.AssigneeIDs {
 		if !identPattern.MatchString(id) {
-			return dispute.Invalid("invalid_filter", "assignee", "is not a user id")
+			return dispute.Invalid(dispute.CodeInvalidFilter, "assignee", "is not a user id")
 		}
 	}
 	ds, err := s.svc.List(c.Request().Context(), actorOf(c), f)

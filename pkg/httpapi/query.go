@@ -30,20 +30,20 @@ type queryParam struct {
 
 // filterParam is a list filter: repeatable, refused with invalid_filter.
 func filterParam(name string, values []string) queryParam {
-	return queryParam{name: name, reason: "invalid_filter", values: values, many: true}
+	return queryParam{name: name, reason: dispute.CodeInvalidFilter, values: values, many: true}
 }
 
 // inputParam is a single value a query needs, refused with
 // validation_failed.
 func inputParam(name string, values []string) queryParam {
-	return queryParam{name: name, reason: "validation_failed", values: values}
+	return queryParam{name: name, reason: dispute.CodeValidationFailed, values: values}
 }
 
 // The parameters of paginated lists: every cursor-paginated list takes
 // both, the event feed (which pages with after) only limit.
 var (
-	limitParam   = queryParam{name: "limit", reason: "invalid_limit"}
-	cursorParam  = queryParam{name: "cursor", reason: "invalid_cursor"}
+	limitParam   = queryParam{name: "limit", reason: dispute.CodeInvalidLimit}
+	cursorParam  = queryParam{name: "cursor", reason: dispute.CodeInvalidCursor}
 	pagingParams = []queryParam{limitParam, cursorParam}
 )
 

@@ -18,9 +18,9 @@ var _ dispute.Store = (*DB)(nil)
 
 // Tx runs fn in one transaction.
 func (db *DB) Tx(ctx context.Context, fn func(dispute.Tx) error) error {
-	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+	return wrap(db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		return fn(&tx{g: g, dialect: db.dialect})
-	})
+	}))
 }
 
 type tx struct {
@@ -248,17 +248,6 @@ func queueIDs(g *gorm.DB, f dispute.QueueFilter) *gorm.DB {
 	return g.Raw("SELECT id FROM ("+strings.Join(parts, " UNION ALL ")+") AS page ORDER BY priority DESC, review_due_at, id LIMIT ?", args...)
 }
 
-// wrap marks database failures; they reach clients only as internal errors.
-func wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *dispute.Error
-	if errors.As(err, &de) {
-		return err
-	}
-	return fmt.Errorf("store: %w", err)
-}
 
 // Order returns an order.
 func (db *DB) Order(ctx context.Context, id string) (*dispute.Order, error) {
