@@ -321,7 +321,7 @@ func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 	if !ok || Event(name) == EventOpen {
 		return Errorf(EINVALID, CodeUnknownEvent, "unknown event %q", name)
 	}
-	if caller := r.callerCheck(Event(name)); caller != nil {
+	if caller := callerCheck(Event(name)); caller != nil {
 		if err := caller(s.actor); err != nil {
 			return err
 		}
@@ -345,6 +345,9 @@ func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 	role, err := r.who(s)
 	if err != nil {
 		return err
+	}
+	if !MayFireAs(Event(name), role) {
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "%s may not be fired as %s", name, role)
 	}
 	s.role = role
 	if s.dry {

@@ -11,18 +11,19 @@ import (
 // rule says who may fire an event and when. The checks run in this order
 // (docs/decisions.md, "Error precedence"):
 //
-//   - caller: what the caller's credentials must hold whatever the case (a
-//     Trust & Safety role for staff events; system events need the system
-//     role without saying so); checked before the state, so a buyer firing
-//     decide is told role_not_permitted in every state;
+//   - caller: what the caller's credentials must hold whatever the case,
+//     read from Firers: a Trust & Safety role for events only staff fire,
+//     the system role for events only the system fires; checked before the
+//     state, so a buyer firing decide is told role_not_permitted in every
+//     state;
 //   - the state (invalid_state, or what unavailable says instead);
 //   - reviews: the event reviews the case, so nobody who is its buyer or
 //     seller may fire it (conflict_of_interest);
-//   - who: the caller's place in the case (which party, team, assignee);
+//   - who: the caller's place in the case (which party, team, assignee),
+//     and the role it fires the event as, which Firers must give;
 //   - when: the dispute and the clock (deadlines, history);
 //   - input: the payload.
 type rule struct {
-	caller      func(a Actor) error
 	unavailable func(m *Machine, s *step) error
 	reviews     bool
 	who         func(s *step) (Role, error)
@@ -63,7 +64,7 @@ var rules = map[Event]rule{
 	EventAutoEscalate: {who: system, when: deadline(func(d *Dispute) *timeRef { return d.SellerResponseDueAt })},
 	EventLapse:        {who: system, when: deadline(func(d *Dispute) *timeRef { return d.BuyerResponseDueAt })},
 	EventWithdraw:     {who: party(PartyBuyer)},
-	EventAssign: {caller: staffCaller, reviews: true, who: func(s *step) (Role, error) {
+	EventAssign: {reviews: true, who: func(s *step) (Role, error) {
 		target := s.cmd.AssigneeID
 		if s.actor.Supervises(s.d.Team) {
 			return s.actor.staffRole(), nil
@@ -76,15 +77,15 @@ var rules = map[Event]rule{
 		}
 		return s.actor.staffRole(), nil
 	}},
-	EventRelease:          {caller: staffCaller, who: assigneeOrSupervisor},
-	EventRequestInfo:      {caller: staffCaller, reviews: true, who: assignee, input: requestInfoInput},
+	EventRelease:          {who: assigneeOrSupervisor},
+	EventRequestInfo:      {reviews: true, who: assignee, input: requestInfoInput},
 	EventProvideInfo:      {who: targetedParty, input: requireMessage},
 	EventInfoTimeout:      {who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
-	EventDecide:           {caller: staffCaller, reviews: true, who: assignee, input: decideInput},
+	EventDecide:           {reviews: true, who: assignee, input: decideInput},
 	EventAppeal:           {unavailable: appealWindowEnded, who: parties, when: appealWhen, input: requireReason},
-	EventAssignAppeal:     {caller: staffCaller, reviews: true, who: appealReviewer, when: fourEyes},
-	EventReleaseAppeal:    {caller: staffCaller, who: assigneeOrSupervisor},
-	EventDecideAppeal:     {caller: staffCaller, reviews: true, who: assignee, input: decideAppealInput},
+	EventAssignAppeal:     {reviews: true, who: appealReviewer, when: fourEyes},
+	EventReleaseAppeal:    {who: assigneeOrSupervisor},
+	EventDecideAppeal:     {reviews: true, who: assignee, input: decideAppealInput},
 	EventClose:            {who: system, when: closeWhen},
 	EventSettlementFailed: {who: system, when: settlementFailedWhen},
 }
@@ -146,13 +147,17 @@ func settlementFailedWhen(_ *Machine, s *step) error {
 // agreement (an accepted offer or claim) rather than a platform decision.
 func settled(d *Dispute) bool { return d.Outcome != nil && d.Outcome.Kind == OutcomeSettled }
 
-// callerCheck returns the check of the caller's credentials for event e:
-// the rule's own, and for every system event the system role.
-func (r rule) callerCheck(e Event) func(a Actor) error {
-	if r.caller == nil && slices.Contains(SystemEvents, e) {
+// callerCheck returns the check of the caller's credentials for event e,
+// from Firers: staff events need a staff role, system events the system
+// role, and the parties' events nothing the credentials could show.
+func callerCheck(e Event) func(a Actor) error {
+	switch {
+	case systemEvent(e):
 		return systemCaller
+	case staffEvent(e):
+		return staffCaller
 	}
-	return r.caller
+	return nil
 }
 
 // staffCaller lets only Trust & Safety staff fire staff events.
