@@ -47,7 +47,7 @@ func openService(ctx context.Context, cfg config, log *slog.Logger) (*store.DB, 
 // ctx ends, and returns once both have stopped.
 func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *store.DB, log *slog.Logger) {
 	w := worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker")})
-	d := webhook.New(webhook.Config{Store: db, Guard: cfg.WebhookGuard, Logger: log.With("component", "webhooks")})
+	d := webhook.New(webhook.Config{Store: db, Sequencer: svc, Guard: cfg.WebhookGuard, Logger: log.With("component", "webhooks")})
 	done := make(chan struct{})
 	go func() { defer close(done); d.Run(ctx) }()
 	w.Run(ctx)

@@ -76,7 +76,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor Actor, name string) (*
 	plain, prefix, hash := newAPIKey()
 	now := s.clock()
 	k := &CreatedAPIKey{APIKey: APIKey{ID: NewID("key", now), SellerID: actor.ID, Name: name, Prefix: prefix, Hash: hash, CreatedAt: now}, Key: plain}
-	if err := s.store.Tx(ctx, func(tx Tx) error { return tx.CreateAPIKey(ctx, &k.APIKey) }); err != nil {
+	if err := s.tx(ctx, func(tx Tx) error { return tx.CreateAPIKey(ctx, &k.APIKey) }); err != nil {
 		return nil, err
 	}
 	return k, nil
@@ -98,7 +98,7 @@ func (s *Service) APIKeys(ctx context.Context, actor Actor, sellerID string, p P
 // working at once.
 func (s *Service) RevokeAPIKey(ctx context.Context, actor Actor, id string) (*APIKey, error) {
 	var out *APIKey
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		k, err := tx.APIKey(ctx, id)
 		if err != nil {
 			return err

@@ -36,7 +36,7 @@ func (s *Service) FireDue(ctx context.Context, max int) (int, error) {
 			return fired, err
 		}
 		now := s.clock()
-		err := s.store.Tx(ctx, func(tx Tx) error {
+		err := s.tx(ctx, func(tx Tx) error {
 			d, err := tx.LockNextDue(ctx, now)
 			if err != nil {
 				return err

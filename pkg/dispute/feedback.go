@@ -33,7 +33,7 @@ func (s *Service) GiveFeedback(ctx context.Context, actor Actor, id string, rati
 		return nil, Invalid(CodeValidationFailed, "rating", "must be from 1 to 5")
 	}
 	var out *Feedback
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		d, err := tx.LockDispute(ctx, id)
 		if err != nil {
 			return err

@@ -160,7 +160,7 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		return nil, Invalid(CodeValidationFailed, "status", "must be executed or failed")
 	}
 	var out *Instruction
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		in, err := tx.Instruction(ctx, id)
 		if err != nil {
 			return err

@@ -65,7 +65,7 @@ func (s *Service) UpsertOrder(ctx context.Context, actor Actor, o Order) (*Order
 		o.DeliveredAt = ptr(o.DeliveredAt.UTC().Truncate(time.Microsecond))
 	}
 	var created bool
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		prev, err := tx.Order(ctx, o.ID)
 		switch {
 		case err == nil:
@@ -115,7 +115,7 @@ func ValidateOrder(o *Order) error {
 func (s *Service) Open(ctx context.Context, actor Actor, in OpenInput) (*Dispute, error) {
 	now := s.clock()
 	var out *Dispute
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		order, err := tx.LockOrder(ctx, in.OrderID)
 		if err != nil && ErrorCode(err) != ENOTFOUND {
 			return err
@@ -146,7 +146,7 @@ func (s *Service) Open(ctx context.Context, actor Actor, in OpenInput) (*Dispute
 // dispute must still be at that version (If-Match).
 func (s *Service) Act(ctx context.Context, actor Actor, id string, cmd Command, expectVersion *int64) (*Dispute, error) {
 	var out *Dispute
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		d, err := tx.LockDispute(ctx, id)
 		if err != nil {
 			return err
@@ -169,7 +169,7 @@ func (s *Service) Fire(ctx context.Context, id string, e Event) (*Dispute, error
 		return nil, Errorf(EINVALID, CodeUnknownEvent, "%s is not a system event", e)
 	}
 	var out *Dispute
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		d, err := tx.LockDispute(ctx, id)
 		if err != nil {
 			return err
@@ -236,7 +236,7 @@ func (s *Service) Claim(ctx context.Context, actor Actor, in ClaimInput) (*Dispu
 		return nil, Invalid(CodeValidationFailed, "kind", "must be cases or appeals")
 	}
 	var out *Dispute
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		d, err := tx.LockNextQueued(ctx, f)
 		if err != nil {
 			return err
@@ -495,7 +495,7 @@ func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string,
 		return nil, Invalid(CodeMessageRequired, "body", "is required")
 	}
 	var out *Message
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		d, err := tx.LockDispute(ctx, id)
 		if err != nil {
 			return err

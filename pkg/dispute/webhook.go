@@ -175,7 +175,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 		EventTypes: slices.Compact(slices.Sorted(slices.Values(types))), APIKeyID: actor.KeyID, Active: true, CreatedAt: now}}
 	w.Secret = "whsec_" + base64.RawURLEncoding.EncodeToString(b[:])
 	w.Webhook.Secret = w.Secret
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		// The owner's webhooks are locked, so concurrent registrations
 		// count each other.
 		existing, err := tx.LockWebhooks(ctx, actor.ID)
@@ -239,7 +239,7 @@ func (s *Service) DeleteWebhook(ctx context.Context, actor Actor, id string) err
 	if _, err := s.webhookOf(ctx, actor, id); err != nil {
 		return err
 	}
-	return s.store.Tx(ctx, func(tx Tx) error { return tx.DeleteWebhook(ctx, id, s.clock()) })
+	return s.tx(ctx, func(tx Tx) error { return tx.DeleteWebhook(ctx, id, s.clock()) })
 }
 
 // Deliveries lists a webhook's deliveries, newest first, with their attempts.
@@ -261,7 +261,7 @@ func (s *Service) Redeliver(ctx context.Context, actor Actor, webhookID, deliver
 		return nil, Errorf(ECONFLICT, CodeWebhookDisabled, "webhook %s is disabled (%s); create a new one", w.ID, w.DisabledReason)
 	}
 	var out *Delivery
-	err = s.store.Tx(ctx, func(tx Tx) error {
+	err = s.tx(ctx, func(tx Tx) error {
 		old, err := tx.Delivery(ctx, deliveryID)
 		if err != nil {
 			return err

@@ -248,7 +248,6 @@ func queueIDs(g *gorm.DB, f dispute.QueueFilter) *gorm.DB {
 	return g.Raw("SELECT id FROM ("+strings.Join(parts, " UNION ALL ")+") AS page ORDER BY priority DESC, review_due_at, id LIMIT ?", args...)
 }
 
-
 // Order returns an order.
 func (db *DB) Order(ctx context.Context, id string) (*dispute.Order, error) {
 	return findOrder(db.gorm.WithContext(ctx), id)
