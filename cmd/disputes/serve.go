@@ -57,7 +57,7 @@ func openService(ctx context.Context, cfg config, log *slog.Logger, m *metrics.M
 // ctx ends, and returns once both have stopped.
 func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *store.DB, log *slog.Logger, m *metrics.Metrics) {
 	w := worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker"), OnRun: m.WorkerRan})
-	d := webhook.New(webhook.Config{Store: db, Guard: cfg.WebhookGuard, Logger: log.With("component", "webhooks"),
+	d := webhook.New(webhook.Config{Store: db, Sequencer: svc, Guard: cfg.WebhookGuard, Logger: log.With("component", "webhooks"),
 		OnAttempt: func(o webhook.Outcome, took time.Duration) { m.WebhookAttempted(string(o), took) }})
 	done := make(chan struct{})
 	go func() { defer close(done); d.Run(ctx) }()

@@ -55,7 +55,7 @@ func NewVerifier(secret []byte, now func() time.Time) (*Verifier, error) {
 
 // ErrUnauthenticated is returned for every bad token; the reason is not
 // disclosed to the caller beyond the message.
-var ErrUnauthenticated = &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: "invalid_token", Message: "the bearer token is missing, malformed, expired or not signed by this service"}
+var ErrUnauthenticated = &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: dispute.CodeInvalidToken, Message: "the bearer token is missing, malformed, expired or not signed by this service"}
 
 // Verify parses and checks a token and returns the actor it names.
 func (v *Verifier) Verify(token string) (dispute.Actor, error) {

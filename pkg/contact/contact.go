@@ -90,7 +90,7 @@ func (q Query) Validate() error {
 		fields = append(fields, dispute.FieldError{Field: "language", Message: "must be one of " + strings.Join(WrittenLanguages, ", ")})
 	}
 	if len(fields) > 0 {
-		return &dispute.Error{Code: dispute.EINVALID, Reason: "validation_failed", Message: "the query is invalid", Fields: fields}
+		return &dispute.Error{Code: dispute.EINVALID, Reason: dispute.CodeValidationFailed, Message: "the query is invalid", Fields: fields}
 	}
 	return nil
 }

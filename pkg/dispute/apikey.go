@@ -55,7 +55,7 @@ func keyPrefix(plain string) (string, bool) {
 }
 
 // ErrInvalidAPIKey refuses an unknown, malformed or revoked key.
-var ErrInvalidAPIKey = &Error{Code: EUNAUTHORIZED, Reason: "invalid_token", Message: "the API key is unknown or revoked"}
+var ErrInvalidAPIKey = &Error{Code: EUNAUTHORIZED, Reason: CodeInvalidToken, Message: "the API key is unknown or revoked"}
 
 // CreatedAPIKey is a new key with its plaintext, shown once.
 type CreatedAPIKey struct {
@@ -67,16 +67,16 @@ type CreatedAPIKey struct {
 // callers using an API key cannot make keys.
 func (s *Service) CreateAPIKey(ctx context.Context, actor Actor, name string) (*CreatedAPIKey, error) {
 	if actor.Staff() || actor.Has(RoleSystem) || actor.KeyID != "" {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "API keys are made by sellers, signed in as themselves")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "API keys are made by sellers, signed in as themselves")
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return nil, Invalid("validation_failed", "name", "is required")
+		return nil, Invalid(CodeValidationFailed, "name", "is required")
 	}
 	plain, prefix, hash := newAPIKey()
 	now := s.clock()
 	k := &CreatedAPIKey{APIKey: APIKey{ID: NewID("key", now), SellerID: actor.ID, Name: name, Prefix: prefix, Hash: hash, CreatedAt: now}, Key: plain}
-	if err := s.store.Tx(ctx, func(tx Tx) error { return tx.CreateAPIKey(ctx, &k.APIKey) }); err != nil {
+	if err := s.tx(ctx, func(tx Tx) error { return tx.CreateAPIKey(ctx, &k.APIKey) }); err != nil {
 		return nil, err
 	}
 	return k, nil
@@ -87,7 +87,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, actor Actor, name string) (*
 func (s *Service) APIKeys(ctx context.Context, actor Actor, sellerID string, p Page) ([]*APIKey, error) {
 	if !actor.Staff() {
 		if actor.Has(RoleSystem) || (sellerID != "" && sellerID != actor.ID) {
-			return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "you may list only your own API keys")
+			return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "you may list only your own API keys")
 		}
 		sellerID = actor.ID
 	}
@@ -98,7 +98,7 @@ func (s *Service) APIKeys(ctx context.Context, actor Actor, sellerID string, p P
 // working at once.
 func (s *Service) RevokeAPIKey(ctx context.Context, actor Actor, id string) (*APIKey, error) {
 	var out *APIKey
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		k, err := tx.APIKey(ctx, id)
 		if err != nil {
 			return err
@@ -107,7 +107,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, actor Actor, id string) (*AP
 			return NotFound("API key")
 		}
 		if actor.KeyID != "" {
-			return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "API keys are managed by the seller signed in, not with a key")
+			return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "API keys are managed by the seller signed in, not with a key")
 		}
 		if k.RevokedAt == nil {
 			k.RevokedAt = ptr(s.clock())

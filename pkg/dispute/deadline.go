@@ -22,7 +22,7 @@ func (d *Dispute) Due() (*time.Time, Event) {
 }
 
 // ErrNothingDue says no deadline has passed.
-var ErrNothingDue = &Error{Code: ENOTFOUND, Reason: "nothing_due", Message: "no deadline has passed"}
+var ErrNothingDue = &Error{Code: ENOTFOUND, Reason: CodeNothingDue, Message: "no deadline has passed"}
 
 // FireDue fires the system events of deadlines that have passed, at most max
 // of them, each in its own transaction, and returns how many it fired. The
@@ -36,7 +36,7 @@ func (s *Service) FireDue(ctx context.Context, max int) (int, error) {
 			return fired, err
 		}
 		now := s.clock()
-		err := s.store.Tx(ctx, func(tx Tx) error {
+		err := s.tx(ctx, func(tx Tx) error {
 			d, err := tx.LockNextDue(ctx, now)
 			if err != nil {
 				return err

@@ -5,31 +5,6 @@ import (
 	"strings"
 )
 
-// Firers says, for the diagram's table, who may fire each event.
-var Firers = map[Event]string{
-	EventOpen:             "buyer of the order",
-	EventSellerReply:      "seller",
-	EventBuyerReply:       "buyer",
-	EventAcceptOffer:      "buyer",
-	EventAcceptClaim:      "seller",
-	EventEscalate:         "buyer (after the seller answered or its deadline passed) or seller",
-	EventAutoEscalate:     "system",
-	EventLapse:            "system",
-	EventWithdraw:         "buyer",
-	EventAssign:           "reviewer of the team (self) or its lead",
-	EventRelease:          "assignee or lead",
-	EventRequestInfo:      "assignee",
-	EventProvideInfo:      "the party asked",
-	EventInfoTimeout:      "system",
-	EventDecide:           "assignee",
-	EventAppeal:           "buyer or seller",
-	EventAssignAppeal:     "senior reviewer (not the decider) or lead",
-	EventReleaseAppeal:    "assignee or lead",
-	EventDecideAppeal:     "assignee",
-	EventClose:            "system (appeal window passed; a settlement once its remedies are executed)",
-	EventSettlementFailed: "system (a settlement's remedy failed)",
-}
-
 // StateDiagram renders the state machine definition (Transitions) as a
 // Markdown page with a Mermaid diagram and a table of events.
 func StateDiagram() string {
@@ -52,6 +27,8 @@ func StateDiagram() string {
 		}
 	}
 	b.WriteString("    closed --> [*]\n```\n\n")
+	b.WriteString("Who may fire each event comes from `dispute.Firers`, the table the machine and the\n")
+	b.WriteString("history checker read: the roles (as the audit records them) and the place in the case they need.\n\n")
 	b.WriteString("| event | from | to | fired by |\n|---|---|---|---|\n")
 	for _, t := range Transitions {
 		from := make([]string, len(t.From))
@@ -62,7 +39,17 @@ func StateDiagram() string {
 		if t.Label != "" {
 			label += " (" + strings.TrimPrefix(strings.TrimSuffix(t.Label, ")"), string(t.Event)+" (") + ")"
 		}
-		fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", label, strings.Join(from, ", "), t.To, Firers[t.Event])
+		fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", label, strings.Join(from, ", "), t.To, firedBy(t.Event))
 	}
 	return b.String()
+}
+
+// firedBy is the diagram's "fired by" cell of an event, from Firers.
+func firedBy(e Event) string {
+	f := Firers[e]
+	roles := make([]string, len(f.Roles))
+	for i, r := range f.Roles {
+		roles[i] = "`" + string(r) + "`"
+	}
+	return strings.Join(roles, ", ") + ": " + f.Place
 }

@@ -104,11 +104,10 @@ type EventFilter struct {
 
 // Events returns the caller's feed after a position: a party's own
 // disputes' events, everything for staff and the marketplace's systems.
-// Events enter the feed in commit order, so paging by seq misses nothing.
+// Reading writes nothing: only sequenced events are read, and events are
+// sequenced in commit order (SequenceEvents), so paging by seq misses
+// nothing.
 func (s *Service) Events(ctx context.Context, actor Actor, after int64, limit int) ([]*FeedEvent, error) {
-	if err := s.store.SequenceEvents(ctx, s.clock()); err != nil {
-		return nil, err
-	}
 	f := EventFilter{AfterSeq: after, Limit: limit}
 	if !actor.Staff() && !actor.Has(RoleSystem) {
 		f.PartyID = actor.ID
@@ -116,4 +115,91 @@ func (s *Service) Events(ctx context.Context, actor Actor, after int64, limit in
 		f.SellerOnly = actor.KeyID != ""
 	}
 	return s.store.Events(ctx, f)
+}
+
+// sequenceBatch bounds the events sequenced in one transaction.
+const sequenceBatch = 500
+
+// SequenceEvents gives committed feed events their place in the feed and
+// queues their webhook deliveries, in batches until none is left, and
+// returns how many it sequenced. The store lets one caller at a time do
+// this, whatever the number of instances, and numbers only committed events,
+// after the highest number given: an event committed later never gets a
+// smaller number than one a reader has already seen. The service runs it
+// after each of its transactions that made events, and the webhook
+// dispatcher's loop runs it too, so that events are sequenced even when the
+// process that made them died before it could.
+func (s *Service) SequenceEvents(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := s.store.Tx(ctx, func(tx Tx) error {
+			evs, err := tx.SequenceNext(ctx, sequenceBatch)
+			if err != nil || len(evs) == 0 {
+				return err
+			}
+			n = len(evs)
+			hooks, err := tx.ActiveWebhooks(ctx)
+			if err != nil || len(hooks) == 0 {
+				return err
+			}
+			return tx.AddDeliveries(ctx, FanOut(evs, hooks, s.clock()))
+		})
+		total += n
+		if err != nil || n < sequenceBatch {
+			return total, err
+		}
+	}
+}
+
+// FanOut is the rule of who receives what: one delivery, due now, for every
+// webhook that wants each event (Webhook.Wants).
+func FanOut(events []*FeedEvent, hooks []*Webhook, now time.Time) []*Delivery {
+	var out []*Delivery
+	for _, e := range events {
+		for _, w := range hooks {
+			if w.Wants(e) {
+				out = append(out, &Delivery{ID: NewID("dlv", now), WebhookID: w.ID, EventID: e.ID,
+					Status: DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now})
+			}
+		}
+	}
+	return out
+}
+
+// eventTx notes whether a transaction made feed events.
+type eventTx struct {
+	Tx
+	made bool
+}
+
+// noteTransition passes a recorded transition on to the observed
+// transaction inside, if there is one.
+func (t *eventTx) noteTransition(f Fired) {
+	if n, ok := t.Tx.(transitionNoter); ok {
+		n.noteTransition(f)
+	}
+}
+
+func (t *eventTx) AddEvent(ctx context.Context, e *FeedEvent) error {
+	t.made = true
+	return t.Tx.AddEvent(ctx, e)
+}
+
+// tx runs fn in one transaction, and once it committed sequences the feed
+// events it made, so that the caller finds them in the feed when it is
+// answered. Sequencing is not part of the change: if it fails, the change
+// stands and the dispatcher's loop sequences the events later.
+func (s *Service) tx(ctx context.Context, fn func(tx Tx) error) error {
+	var made bool
+	err := s.store.Tx(ctx, func(tx Tx) error {
+		et := &eventTx{Tx: tx}
+		err := fn(et)
+		made = et.made
+		return err
+	})
+	if err == nil && made {
+		_, _ = s.SequenceEvents(context.WithoutCancel(ctx))
+	}
+	return err
 }

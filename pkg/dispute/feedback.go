@@ -27,16 +27,13 @@ type FeedbackFigure struct {
 	Helpful float64 `json:"helpful_share"`
 }
 
-// ReasonFeedbackGiven refuses a second answer from the same party.
-const ReasonFeedbackGiven = "feedback_already_given"
-
 // GiveFeedback records a party's rating of a closed dispute, once per party.
 func (s *Service) GiveFeedback(ctx context.Context, actor Actor, id string, rating int, comment string) (*Feedback, error) {
 	if rating < 1 || rating > 5 {
-		return nil, Invalid("validation_failed", "rating", "must be from 1 to 5")
+		return nil, Invalid(CodeValidationFailed, "rating", "must be from 1 to 5")
 	}
 	var out *Feedback
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		d, err := tx.LockDispute(ctx, id)
 		if err != nil {
 			return err
@@ -46,10 +43,10 @@ func (s *Service) GiveFeedback(ctx context.Context, actor Actor, id string, rati
 		}
 		p := d.PartyOf(actor.ID)
 		if p == "" {
-			return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the buyer and the seller may rate a dispute")
+			return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the buyer and the seller may rate a dispute")
 		}
 		if d.State != StateClosed {
-			return Errorf(ECONFLICT, ReasonInvalidState, "feedback is possible once the dispute is closed")
+			return Errorf(ECONFLICT, CodeInvalidState, "feedback is possible once the dispute is closed")
 		}
 		out = &Feedback{DisputeID: d.ID, Party: p, Rating: rating, Comment: strings.TrimSpace(comment),
 			Team: d.Team, Reason: d.Reason, CreatedAt: s.clock()}
@@ -61,7 +58,7 @@ func (s *Service) GiveFeedback(ctx context.Context, actor Actor, id string, rati
 // FeedbackFigures returns satisfaction per team and reason; staff only.
 func (s *Service) FeedbackFigures(ctx context.Context, actor Actor) ([]FeedbackFigure, error) {
 	if !actor.Staff() {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff see feedback figures")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only Trust & Safety staff see feedback figures")
 	}
 	return s.store.FeedbackFigures(ctx)
 }

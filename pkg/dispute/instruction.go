@@ -154,13 +154,13 @@ func (s *Service) issueInstructions(ctx context.Context, tx Tx, ch *Change, earl
 // dispute's chain as remedy_executed or remedy_failed.
 func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string, status InstructionStatus, detail string) (*Instruction, error) {
 	if !actor.Has(RoleSystem) {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the marketplace's systems report on remedies")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the marketplace's systems report on remedies")
 	}
 	if status != InstructionExecuted && status != InstructionFailed {
-		return nil, Invalid("validation_failed", "status", "must be executed or failed")
+		return nil, Invalid(CodeValidationFailed, "status", "must be executed or failed")
 	}
 	var out *Instruction
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		in, err := tx.Instruction(ctx, id)
 		if err != nil {
 			return err
@@ -176,7 +176,7 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 			return err
 		}
 		if in.Status == InstructionExecuted {
-			return Errorf(ECONFLICT, "remedy_already_executed", "the instruction was already reported executed")
+			return Errorf(ECONFLICT, CodeRemedyAlreadyExecuted, "the instruction was already reported executed")
 		}
 		now := s.clock()
 		in.Status, in.Detail, in.UpdatedAt = status, strings.TrimSpace(detail), now
@@ -259,7 +259,7 @@ func (s *Service) Instructions(ctx context.Context, actor Actor, f InstructionFi
 			return nil, err
 		}
 	} else if !staff {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only staff and the marketplace's systems list all remedies")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only staff and the marketplace's systems list all remedies")
 	}
 	ins, err := s.store.Instructions(ctx, f)
 	if err != nil || staff {

@@ -215,12 +215,12 @@ func (m *Machine) Apply(ctx context.Context, d *Dispute, facts Facts, actor Acto
 func (m *Machine) Open(ctx context.Context, id string, order *Order, actor Actor, in OpenInput, earlier []*Dispute, now time.Time) (*Change, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	if order == nil {
-		return nil, Errorf(ENOTFOUND, ReasonOrderNotFound, "order %s not found", in.OrderID)
+		return nil, Errorf(ENOTFOUND, CodeOrderNotFound, "order %s not found", in.OrderID)
 	}
 	if actor.ID != order.BuyerID || actor.KeyID != "" {
 		// API keys act for sellers; buyers open disputes signed in.
 		// Only the order's buyer may open; anyone else learns nothing about it.
-		return nil, Errorf(ENOTFOUND, ReasonOrderNotFound, "order %s not found", in.OrderID)
+		return nil, Errorf(ENOTFOUND, CodeOrderNotFound, "order %s not found", in.OrderID)
 	}
 	if err := validateOpen(in, order); err != nil {
 		return nil, err
@@ -265,16 +265,16 @@ const maxDisputesPerOrder = 2
 func oncePerOutcome(orderID string, earlier []*Dispute) error {
 	for _, d := range earlier {
 		if d.Outcome != nil && (d.Outcome.Kind == OutcomeDecided || d.Outcome.Kind == OutcomeSettled) {
-			return Errorf(ECONFLICT, ReasonOrderAlreadyDisputed, "order %s was already the subject of dispute %s, which was %s; an order gets one outcome", orderID, d.ID, d.Outcome.Kind)
+			return Errorf(ECONFLICT, CodeOrderAlreadyDisputed, "order %s was already the subject of dispute %s, which was %s; an order gets one outcome", orderID, d.ID, d.Outcome.Kind)
 		}
 	}
 	for _, d := range earlier {
 		if d.State != StateClosed {
-			return Errorf(ECONFLICT, ReasonActiveDisputeExists, "order %s already has an active dispute (%s)", orderID, d.ID)
+			return Errorf(ECONFLICT, CodeActiveDisputeExists, "order %s already has an active dispute (%s)", orderID, d.ID)
 		}
 	}
 	if len(earlier) >= maxDisputesPerOrder {
-		return Errorf(ECONFLICT, ReasonOrderAlreadyDisputed, "order %s already had %d disputes; after a withdrawal or a lapse a dispute may be opened once more, not again", orderID, len(earlier))
+		return Errorf(ECONFLICT, CodeOrderAlreadyDisputed, "order %s already had %d disputes; after a withdrawal or a lapse a dispute may be opened once more, not again", orderID, len(earlier))
 	}
 	return nil
 }
@@ -294,7 +294,7 @@ func validateOpen(in OpenInput, order *Order) error {
 		fields = append(fields, FieldError{Field: "item_count", Message: "must be between 1 and the order's item count"})
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Reason: "validation_failed", Message: "the dispute cannot be opened as given", Fields: fields}
+		return &Error{Code: EINVALID, Reason: CodeValidationFailed, Message: "the dispute cannot be opened as given", Fields: fields}
 	}
 	return nil
 }
@@ -319,9 +319,9 @@ func (m *Machine) Allowed(ctx context.Context, d *Dispute, actor Actor, now time
 func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 	r, ok := rules[Event(name)]
 	if !ok || Event(name) == EventOpen {
-		return Errorf(EINVALID, ReasonUnknownEvent, "unknown event %q", name)
+		return Errorf(EINVALID, CodeUnknownEvent, "unknown event %q", name)
 	}
-	if caller := r.callerCheck(Event(name)); caller != nil {
+	if caller := callerCheck(Event(name)); caller != nil {
 		if err := caller(s.actor); err != nil {
 			return err
 		}
@@ -335,7 +335,7 @@ func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 				return err
 			}
 		}
-		return Errorf(ECONFLICT, ReasonInvalidState, "%s is not possible in state %s", name, s.d.State)
+		return Errorf(ECONFLICT, CodeInvalidState, "%s is not possible in state %s", name, s.d.State)
 	}
 	if r.reviews {
 		if err := conflictOfInterest(s); err != nil {
@@ -345,6 +345,9 @@ func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 	role, err := r.who(s)
 	if err != nil {
 		return err
+	}
+	if !MayFireAs(Event(name), role) {
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "%s may not be fired as %s", name, role)
 	}
 	s.role = role
 	if s.dry {
@@ -387,11 +390,11 @@ func (m *Machine) fire(ctx context.Context, s *step, name string) error {
 func translate(err error) error {
 	var invalid fsm.InvalidEventError
 	if errors.As(err, &invalid) {
-		return Errorf(ECONFLICT, ReasonInvalidState, "%s is not possible in state %s", invalid.Event, invalid.State)
+		return Errorf(ECONFLICT, CodeInvalidState, "%s is not possible in state %s", invalid.Event, invalid.State)
 	}
 	var unknown fsm.UnknownEventError
 	if errors.As(err, &unknown) {
-		return Errorf(EINVALID, ReasonUnknownEvent, "unknown event %q", unknown.Event)
+		return Errorf(EINVALID, CodeUnknownEvent, "unknown event %q", unknown.Event)
 	}
 	return err
 }

@@ -248,6 +248,9 @@ func TestApplyMatrix(t *testing.T) {
 					if ch.From != s || ch.Event != e {
 						t.Errorf("change from %s by %s, want from %s by %s", ch.From, ch.Event, s, e)
 					}
+					if !dispute.MayFireAs(e, ch.Role) {
+						t.Errorf("fired as %s, which dispute.Firers does not give %s (%v)", ch.Role, e, dispute.Firers[e].Roles)
+					}
 					if ch.Before != d {
 						t.Errorf("change.Before is not the dispute given")
 					}

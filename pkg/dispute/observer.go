@@ -45,12 +45,18 @@ type observedTx struct {
 	done *[]Fired
 }
 
+// transitionNoter is a transaction that collects the transitions it
+// records: observedTx, and the wrappers around one, which pass them on.
+type transitionNoter interface {
+	noteTransition(f Fired)
+}
+
+func (o *observedTx) noteTransition(f Fired) { *o.done = append(*o.done, f) }
+
 // noteTransition remembers a recorded change for the observer, if the
 // transaction has one.
 func noteTransition(tx Tx, ch *Change, now time.Time) {
-	if o, ok := tx.(*observedTx); ok {
-		*o.done = append(*o.done, Fired{
-			DisputeID: ch.After.ID, Event: ch.Event, From: ch.From, To: ch.To, Role: ch.Role, At: now,
-		})
+	if n, ok := tx.(transitionNoter); ok {
+		n.noteTransition(Fired{DisputeID: ch.After.ID, Event: ch.Event, From: ch.From, To: ch.To, Role: ch.Role, At: now})
 	}
 }

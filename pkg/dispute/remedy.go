@@ -109,7 +109,7 @@ func (r Remedy) Restrictive() bool {
 // field prefixes field names in the returned error (e.g. "remedies").
 func ValidateRemedies(field string, rs []Remedy, order *Order, now time.Time) error {
 	if len(rs) == 0 {
-		return Invalid(ReasonRemedyRequired, field, "at least one remedy is required")
+		return Invalid(CodeRemedyRequired, field, "at least one remedy is required")
 	}
 	var errs []FieldError
 	add := func(i int, sub, msg string) {
@@ -119,7 +119,7 @@ func ValidateRemedies(field string, rs []Remedy, order *Order, now time.Time) er
 		}
 		errs = append(errs, FieldError{Field: f, Message: msg})
 	}
-	reason := ReasonInvalidRemedy
+	reason := CodeInvalidRemedy
 	seen := map[RemedyType]bool{}
 	for i, r := range rs {
 		if !slices.Contains(RemedyTypes, r.Type) {
@@ -141,7 +141,7 @@ func ValidateRemedies(field string, rs []Remedy, order *Order, now time.Time) er
 				if !ok {
 					add(i, "amount.currency", "must be the order's currency "+order.Total.Currency)
 				} else if c > 0 {
-					reason = ReasonRefundExceedsTotal
+					reason = CodeRefundExceedsTotal
 					add(i, "amount", "must be at most the order total "+order.Total.Amount+" "+order.Total.Currency)
 				}
 			}
@@ -179,7 +179,7 @@ func ValidateRemedies(field string, rs []Remedy, order *Order, now time.Time) er
 		seen[r.Type] = true
 	}
 	if seen[RemedyNoAction] && len(rs) > 1 {
-		return &Error{Code: EINVALID, Reason: ReasonNoActionCombined, Message: "no_action cannot be combined with another remedy",
+		return &Error{Code: EINVALID, Reason: CodeNoActionCombined, Message: "no_action cannot be combined with another remedy",
 			Fields: []FieldError{{Field: field, Message: "no_action cannot be combined with another remedy"}}}
 	}
 	if seen[RemedyRefundFull] && seen[RemedyRefundPartial] {

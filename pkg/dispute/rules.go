@@ -11,18 +11,19 @@ import (
 // rule says who may fire an event and when. The checks run in this order
 // (docs/decisions.md, "Error precedence"):
 //
-//   - caller: what the caller's credentials must hold whatever the case (a
-//     Trust & Safety role for staff events; system events need the system
-//     role without saying so); checked before the state, so a buyer firing
-//     decide is told role_not_permitted in every state;
+//   - caller: what the caller's credentials must hold whatever the case,
+//     read from Firers: a Trust & Safety role for events only staff fire,
+//     the system role for events only the system fires; checked before the
+//     state, so a buyer firing decide is told role_not_permitted in every
+//     state;
 //   - the state (invalid_state, or what unavailable says instead);
 //   - reviews: the event reviews the case, so nobody who is its buyer or
 //     seller may fire it (conflict_of_interest);
-//   - who: the caller's place in the case (which party, team, assignee);
+//   - who: the caller's place in the case (which party, team, assignee),
+//     and the role it fires the event as, which Firers must give;
 //   - when: the dispute and the clock (deadlines, history);
 //   - input: the payload.
 type rule struct {
-	caller      func(a Actor) error
 	unavailable func(m *Machine, s *step) error
 	reviews     bool
 	who         func(s *step) (Role, error)
@@ -33,12 +34,12 @@ type rule struct {
 var rules = map[Event]rule{
 	EventSellerReply: {who: party(PartySeller), input: func(_ *Machine, s *step) error {
 		if strings.TrimSpace(s.cmd.Message) == "" && s.cmd.Offer == nil {
-			return Invalid(ReasonMessageOrOfferRequired, "message", "a message or an offer is required")
+			return Invalid(CodeMessageOrOfferRequired, "message", "a message or an offer is required")
 		}
 		if s.cmd.Offer != nil {
 			for i, r := range s.cmd.Offer.Remedies {
 				if !slices.Contains(offerable, r.Type) {
-					return Invalid(ReasonInvalidRemedy, fmt.Sprintf("offer.remedies[%d].type", i),
+					return Invalid(CodeInvalidRemedy, fmt.Sprintf("offer.remedies[%d].type", i),
 						"a seller may offer refunds, a cancellation or no action; sanctions are the platform's to decide")
 				}
 			}
@@ -49,42 +50,42 @@ var rules = map[Event]rule{
 	EventBuyerReply: {who: party(PartyBuyer), input: requireMessage},
 	EventAcceptOffer: {who: party(PartyBuyer), when: func(_ *Machine, s *step) error {
 		if s.d.Offer == nil {
-			return Errorf(ECONFLICT, ReasonNoOpenOffer, "there is no open offer to accept")
+			return Errorf(ECONFLICT, CodeNoOpenOffer, "there is no open offer to accept")
 		}
 		return nil
 	}, input: offerStillValid},
 	EventAcceptClaim: {who: party(PartySeller)},
 	EventEscalate: {who: parties, input: requireReason, when: func(_ *Machine, s *step) error {
 		if s.role == RoleBuyer && s.d.State == StateAwaitingSeller && !s.d.SellerAnswered && !passed(s.d.SellerResponseDueAt, s) {
-			return Errorf(ECONFLICT, ReasonSellerMustAnswerFirst, "the seller must be given the chance to answer first (until %s)", s.d.SellerResponseDueAt.Format("2006-01-02T15:04:05Z"))
+			return Errorf(ECONFLICT, CodeSellerMustAnswerFirst, "the seller must be given the chance to answer first (until %s)", s.d.SellerResponseDueAt.Format("2006-01-02T15:04:05Z"))
 		}
 		return nil
 	}},
 	EventAutoEscalate: {who: system, when: deadline(func(d *Dispute) *timeRef { return d.SellerResponseDueAt })},
 	EventLapse:        {who: system, when: deadline(func(d *Dispute) *timeRef { return d.BuyerResponseDueAt })},
 	EventWithdraw:     {who: party(PartyBuyer)},
-	EventAssign: {caller: staffCaller, reviews: true, who: func(s *step) (Role, error) {
+	EventAssign: {reviews: true, who: func(s *step) (Role, error) {
 		target := s.cmd.AssigneeID
 		if s.actor.Supervises(s.d.Team) {
 			return s.actor.staffRole(), nil
 		}
 		if !s.actor.CanReview(s.d.Team) {
-			return "", staffOnly(s, ReasonNotTeamMember, "only reviewers of team %s or its leads may take this case", s.d.Team)
+			return "", staffOnly(s, CodeNotTeamMember, "only reviewers of team %s or its leads may take this case", s.d.Team)
 		}
 		if target != "" && target != s.actor.ID {
-			return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only a lead may assign someone else")
+			return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only a lead may assign someone else")
 		}
 		return s.actor.staffRole(), nil
 	}},
-	EventRelease:          {caller: staffCaller, who: assigneeOrSupervisor},
-	EventRequestInfo:      {caller: staffCaller, reviews: true, who: assignee, input: requestInfoInput},
+	EventRelease:          {who: assigneeOrSupervisor},
+	EventRequestInfo:      {reviews: true, who: assignee, input: requestInfoInput},
 	EventProvideInfo:      {who: targetedParty, input: requireMessage},
 	EventInfoTimeout:      {who: system, when: deadline(func(d *Dispute) *timeRef { return d.InfoDueAt })},
-	EventDecide:           {caller: staffCaller, reviews: true, who: assignee, input: decideInput},
+	EventDecide:           {reviews: true, who: assignee, input: decideInput},
 	EventAppeal:           {unavailable: appealWindowEnded, who: parties, when: appealWhen, input: requireReason},
-	EventAssignAppeal:     {caller: staffCaller, reviews: true, who: appealReviewer, when: fourEyes},
-	EventReleaseAppeal:    {caller: staffCaller, who: assigneeOrSupervisor},
-	EventDecideAppeal:     {caller: staffCaller, reviews: true, who: assignee, input: decideAppealInput},
+	EventAssignAppeal:     {reviews: true, who: appealReviewer, when: fourEyes},
+	EventReleaseAppeal:    {who: assigneeOrSupervisor},
+	EventDecideAppeal:     {reviews: true, who: assignee, input: decideAppealInput},
 	EventClose:            {who: system, when: closeWhen},
 	EventSettlementFailed: {who: system, when: settlementFailedWhen},
 }
@@ -110,7 +111,7 @@ func offerStillValid(_ *Machine, s *step) error {
 	for _, f := range e.Fields {
 		msg += "; " + f.Field + " " + f.Message
 	}
-	return &Error{Code: ECONFLICT, Reason: ReasonOfferNoLongerValid, Message: msg + ". Reply to the seller or escalate instead.", Fields: e.Fields}
+	return &Error{Code: ECONFLICT, Reason: CodeOfferNoLongerValid, Message: msg + ". Reply to the seller or escalate instead.", Fields: e.Fields}
 }
 
 // closeWhen: a platform decision closes when its appeal window has passed; a
@@ -122,7 +123,7 @@ func closeWhen(m *Machine, s *step) error {
 	}
 	for _, in := range s.instructions {
 		if in.Status != InstructionExecuted {
-			return Errorf(ECONFLICT, ReasonRemediesOutstanding, "remedy instruction %s of the settlement is %s, not executed", in.ID, in.Status)
+			return Errorf(ECONFLICT, CodeRemediesOutstanding, "remedy instruction %s of the settlement is %s, not executed", in.ID, in.Status)
 		}
 	}
 	return nil
@@ -132,33 +133,37 @@ func closeWhen(m *Machine, s *step) error {
 // remedies the marketplace reported failed.
 func settlementFailedWhen(_ *Machine, s *step) error {
 	if !settled(s.d) {
-		return Errorf(ECONFLICT, ReasonNoFailedRemedy, "only a settlement is taken over when a remedy fails")
+		return Errorf(ECONFLICT, CodeNoFailedRemedy, "only a settlement is taken over when a remedy fails")
 	}
 	for _, in := range s.instructions {
 		if in.Status == InstructionFailed {
 			return nil
 		}
 	}
-	return Errorf(ECONFLICT, ReasonNoFailedRemedy, "no remedy of the settlement was reported failed")
+	return Errorf(ECONFLICT, CodeNoFailedRemedy, "no remedy of the settlement was reported failed")
 }
 
 // settled reports whether the dispute's outcome is the parties' own
 // agreement (an accepted offer or claim) rather than a platform decision.
 func settled(d *Dispute) bool { return d.Outcome != nil && d.Outcome.Kind == OutcomeSettled }
 
-// callerCheck returns the check of the caller's credentials for event e:
-// the rule's own, and for every system event the system role.
-func (r rule) callerCheck(e Event) func(a Actor) error {
-	if r.caller == nil && slices.Contains(SystemEvents, e) {
+// callerCheck returns the check of the caller's credentials for event e,
+// from Firers: staff events need a staff role, system events the system
+// role, and the parties' events nothing the credentials could show.
+func callerCheck(e Event) func(a Actor) error {
+	switch {
+	case systemEvent(e):
 		return systemCaller
+	case staffEvent(e):
+		return staffCaller
 	}
-	return r.caller
+	return nil
 }
 
 // staffCaller lets only Trust & Safety staff fire staff events.
 func staffCaller(a Actor) error {
 	if !a.Staff() {
-		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may do this")
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only Trust & Safety staff may do this")
 	}
 	return nil
 }
@@ -167,7 +172,7 @@ func staffCaller(a Actor) error {
 // system events.
 func systemCaller(a Actor) error {
 	if !a.Has(RoleSystem) {
-		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the system fires this event")
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the system fires this event")
 	}
 	return nil
 }
@@ -176,10 +181,10 @@ func systemCaller(a Actor) error {
 // seller, and an assignment that names one of them, whatever their roles.
 func conflictOfInterest(s *step) error {
 	if p := s.d.PartyOf(s.actor.ID); p != "" {
-		return Errorf(EFORBIDDEN, ReasonConflictOfInterest, "you are the %s of this dispute and may not review it", p)
+		return Errorf(EFORBIDDEN, CodeConflictOfInterest, "you are the %s of this dispute and may not review it", p)
 	}
 	if p := s.d.PartyOf(s.cmd.AssigneeID); p != "" {
-		return Errorf(EFORBIDDEN, ReasonConflictOfInterest, "%s is the %s of this dispute and may not review it", s.cmd.AssigneeID, p)
+		return Errorf(EFORBIDDEN, CodeConflictOfInterest, "%s is the %s of this dispute and may not review it", s.cmd.AssigneeID, p)
 	}
 	return nil
 }
@@ -193,7 +198,7 @@ var offerable = []RemedyType{RemedyRefundFull, RemedyRefundPartial, RemedyOrderC
 func party(p Party) func(s *step) (Role, error) {
 	return func(s *step) (Role, error) {
 		if s.d.PartyOf(s.actor.ID) != p || (p == PartyBuyer && s.actor.KeyID != "") {
-			return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the %s may do this", p)
+			return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the %s may do this", p)
 		}
 		return Role(p), nil
 	}
@@ -202,14 +207,14 @@ func party(p Party) func(s *step) (Role, error) {
 func parties(s *step) (Role, error) {
 	p := s.d.PartyOf(s.actor.ID)
 	if p == "" || (p == PartyBuyer && s.actor.KeyID != "") {
-		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the buyer or the seller may do this")
+		return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the buyer or the seller may do this")
 	}
 	return Role(p), nil
 }
 
 func system(s *step) (Role, error) {
 	if !s.actor.Has(RoleSystem) {
-		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the system fires this event")
+		return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the system fires this event")
 	}
 	return RoleSystem, nil
 }
@@ -218,14 +223,14 @@ func system(s *step) (Role, error) {
 // role_not_permitted for everyone else.
 func staffOnly(s *step, reason, format string, args ...any) error {
 	if !s.actor.Staff() {
-		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may do this")
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only Trust & Safety staff may do this")
 	}
 	return Errorf(EFORBIDDEN, reason, format, args...)
 }
 
 func assignee(s *step) (Role, error) {
 	if s.d.AssigneeID == "" || s.d.AssigneeID != s.actor.ID || !s.actor.Staff() {
-		return "", staffOnly(s, ReasonNotAssignee, "only the reviewer who owns the case may do this")
+		return "", staffOnly(s, CodeNotAssignee, "only the reviewer who owns the case may do this")
 	}
 	return s.actor.staffRole(), nil
 }
@@ -242,10 +247,10 @@ func appealReviewer(s *step) (Role, error) {
 		return s.actor.staffRole(), nil
 	}
 	if !s.actor.Has(RoleSeniorReviewer) {
-		return "", staffOnly(s, ReasonRoleNotPermitted, "only a senior reviewer may take an appeal")
+		return "", staffOnly(s, CodeRoleNotPermitted, "only a senior reviewer may take an appeal")
 	}
 	if s.cmd.AssigneeID != "" && s.cmd.AssigneeID != s.actor.ID {
-		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only a lead may assign someone else")
+		return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only a lead may assign someone else")
 	}
 	return RoleSeniorReviewer, nil
 }
@@ -253,10 +258,10 @@ func appealReviewer(s *step) (Role, error) {
 func targetedParty(s *step) (Role, error) {
 	p := s.d.PartyOf(s.actor.ID)
 	if p == "" {
-		return "", Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the party asked may answer")
+		return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the party asked may answer")
 	}
 	if s.d.InfoRequest != nil && s.d.InfoRequest.Party != p {
-		return "", Errorf(EFORBIDDEN, ReasonNotTargetedParty, "the reviewer asked the %s, not the %s", s.d.InfoRequest.Party, p)
+		return "", Errorf(EFORBIDDEN, CodeNotTargetedParty, "the reviewer asked the %s, not the %s", s.d.InfoRequest.Party, p)
 	}
 	return Role(p), nil
 }
@@ -267,7 +272,7 @@ type timeRef = time.Time
 func deadline(due func(d *Dispute) *timeRef) func(*Machine, *step) error {
 	return func(_ *Machine, s *step) error {
 		if !passed(due(s.d), s) {
-			return Errorf(ECONFLICT, ReasonDeadlineNotPassed, "the deadline has not passed")
+			return Errorf(ECONFLICT, CodeDeadlineNotPassed, "the deadline has not passed")
 		}
 		return nil
 	}
@@ -277,27 +282,27 @@ func passed(t *timeRef, s *step) bool { return t != nil && !s.now.Before(*t) }
 
 func requireMessage(_ *Machine, s *step) error {
 	if strings.TrimSpace(s.cmd.Message) == "" {
-		return Invalid(ReasonMessageRequired, "message", "is required")
+		return Invalid(CodeMessageRequired, "message", "is required")
 	}
 	return nil
 }
 
 func requireReason(_ *Machine, s *step) error {
 	if strings.TrimSpace(s.cmd.Reason) == "" {
-		return Invalid(ReasonReasonRequired, "reason", "is required")
+		return Invalid(CodeReasonRequired, "reason", "is required")
 	}
 	return nil
 }
 
 func appealWhen(_ *Machine, s *step) error {
 	if settled(s.d) {
-		return Errorf(ECONFLICT, ReasonSettlementNotAppealable, "the buyer and the seller settled this dispute themselves; only the platform's decisions can be appealed")
+		return Errorf(ECONFLICT, CodeSettlementNotAppealable, "the buyer and the seller settled this dispute themselves; only the platform's decisions can be appealed")
 	}
 	if s.d.Appeal != nil {
-		return Errorf(ECONFLICT, ReasonAlreadyAppealed, "this case has already been appealed once")
+		return Errorf(ECONFLICT, CodeAlreadyAppealed, "this case has already been appealed once")
 	}
 	if s.d.AppealDueAt == nil {
-		return Errorf(ECONFLICT, ReasonAppealWindowEnded, "this outcome has no appeal window")
+		return Errorf(ECONFLICT, CodeAppealWindowEnded, "this outcome has no appeal window")
 	}
 	if !s.now.Before(*s.d.AppealDueAt) {
 		return windowEnded(*s.d.AppealDueAt)
@@ -317,7 +322,7 @@ func appealWindowEnded(_ *Machine, s *step) error {
 }
 
 func windowEnded(due time.Time) error {
-	return Errorf(ECONFLICT, ReasonAppealWindowEnded, "the appeal window of this decision ended at %s; appeals are accepted only before appeal_due_at",
+	return Errorf(ECONFLICT, CodeAppealWindowEnded, "the appeal window of this decision ended at %s; appeals are accepted only before appeal_due_at",
 		due.UTC().Format(time.RFC3339Nano))
 }
 
@@ -331,7 +336,7 @@ func fourEyes(_ *Machine, s *step) error {
 		who = s.actor.ID
 	}
 	if who == s.d.DecidedBy() {
-		return Errorf(ECONFLICT, ReasonFourEyes, "an appeal must be reviewed by someone other than the reviewer who decided")
+		return Errorf(ECONFLICT, CodeFourEyes, "an appeal must be reviewed by someone other than the reviewer who decided")
 	}
 	return nil
 }
@@ -348,7 +353,7 @@ func requestInfoInput(m *Machine, s *step) error {
 		fields = append(fields, FieldError{Field: "due_at", Message: "must be in the future"})
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Reason: "validation_failed", Message: "the request for information is incomplete", Fields: fields}
+		return &Error{Code: EINVALID, Reason: CodeValidationFailed, Message: "the request for information is incomplete", Fields: fields}
 	}
 	return nil
 }
@@ -358,15 +363,15 @@ func decideInput(_ *Machine, s *step) error {
 		return err
 	}
 	if strings.TrimSpace(s.cmd.Rationale) == "" {
-		return Invalid(ReasonRationaleRequired, "rationale", "a statement of reasons is required")
+		return Invalid(CodeRationaleRequired, "rationale", "a statement of reasons is required")
 	}
 	if !slices.ContainsFunc(s.cmd.PolicyRefs, func(p string) bool { return strings.TrimSpace(p) != "" }) {
-		return Invalid(ReasonPolicyRefRequired, "policy_refs", "at least one policy reference is required")
+		return Invalid(CodePolicyRefRequired, "policy_refs", "at least one policy reference is required")
 	}
 	switch s.cmd.FavouredParty {
 	case PartyBuyer, PartySeller, PartySplit:
 	default:
-		return Invalid(ReasonFavouredPartyRequired, "favoured_party", "must be buyer, seller or split")
+		return Invalid(CodeFavouredPartyRequired, "favoured_party", "must be buyer, seller or split")
 	}
 	return nil
 }
@@ -375,7 +380,7 @@ func decideAppealInput(_ *Machine, s *step) error {
 	switch s.cmd.Verdict {
 	case VerdictUpheld:
 		if len(s.cmd.Remedies) > 0 {
-			return Invalid(ReasonInvalidVerdict, "remedies", "an upheld decision keeps its remedies; give none")
+			return Invalid(CodeInvalidVerdict, "remedies", "an upheld decision keeps its remedies; give none")
 		}
 	case VerdictOverturned, VerdictModified:
 		if s.cmd.Verdict == VerdictModified || len(s.cmd.Remedies) > 0 {
@@ -384,10 +389,10 @@ func decideAppealInput(_ *Machine, s *step) error {
 			}
 		}
 	default:
-		return Invalid(ReasonInvalidVerdict, "verdict", "must be upheld, overturned or modified")
+		return Invalid(CodeInvalidVerdict, "verdict", "must be upheld, overturned or modified")
 	}
 	if strings.TrimSpace(s.cmd.Rationale) == "" {
-		return Invalid(ReasonRationaleRequired, "rationale", "a statement of reasons is required")
+		return Invalid(CodeRationaleRequired, "rationale", "a statement of reasons is required")
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 // report it. Only the system role may do this.
 func (s *Service) UpsertOrder(ctx context.Context, actor Actor, o Order) (*Order, bool, error) {
 	if !actor.Has(RoleSystem) {
-		return nil, false, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the marketplace's systems may write orders")
+		return nil, false, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the marketplace's systems may write orders")
 	}
 	if err := ValidateOrder(&o); err != nil {
 		return nil, false, err
@@ -71,7 +71,7 @@ func (s *Service) UpsertOrder(ctx context.Context, actor Actor, o Order) (*Order
 		o.DeliveredAt = ptr(o.DeliveredAt.UTC().Truncate(time.Microsecond))
 	}
 	var created bool
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		prev, err := tx.Order(ctx, o.ID)
 		switch {
 		case err == nil:
@@ -109,7 +109,7 @@ func ValidateOrder(o *Order) error {
 		fields = append(fields, FieldError{Field: "total", Message: "must be a decimal amount and a three-letter currency"})
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Reason: "validation_failed", Message: "the order is invalid", Fields: fields}
+		return &Error{Code: EINVALID, Reason: CodeValidationFailed, Message: "the order is invalid", Fields: fields}
 	}
 	if o.ListingIDs == nil {
 		o.ListingIDs = []string{}
@@ -121,7 +121,7 @@ func ValidateOrder(o *Order) error {
 func (s *Service) Open(ctx context.Context, actor Actor, in OpenInput) (*Dispute, error) {
 	now := s.clock()
 	var out *Dispute
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		order, err := tx.LockOrder(ctx, in.OrderID)
 		if err != nil && ErrorCode(err) != ENOTFOUND {
 			return err
@@ -152,7 +152,7 @@ func (s *Service) Open(ctx context.Context, actor Actor, in OpenInput) (*Dispute
 // dispute must still be at that version (If-Match).
 func (s *Service) Act(ctx context.Context, actor Actor, id string, cmd Command, expectVersion *int64) (*Dispute, error) {
 	var out *Dispute
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		d, err := tx.LockDispute(ctx, id)
 		if err != nil {
 			return err
@@ -161,7 +161,7 @@ func (s *Service) Act(ctx context.Context, actor Actor, id string, cmd Command, 
 			return NotFound("dispute")
 		}
 		if expectVersion != nil && *expectVersion != d.Version {
-			return Errorf(EPRECONDITION, ReasonVersionMismatch, "the dispute is at version %d, not %d", d.Version, *expectVersion)
+			return Errorf(EPRECONDITION, CodeVersionMismatch, "the dispute is at version %d, not %d", d.Version, *expectVersion)
 		}
 		out, err = s.apply(ctx, tx, d, actor, cmd)
 		return err
@@ -172,10 +172,10 @@ func (s *Service) Act(ctx context.Context, actor Actor, id string, cmd Command, 
 // Fire fires a system event (a passed deadline) at a dispute.
 func (s *Service) Fire(ctx context.Context, id string, e Event) (*Dispute, error) {
 	if !slices.Contains(SystemEvents, e) {
-		return nil, Errorf(EINVALID, ReasonUnknownEvent, "%s is not a system event", e)
+		return nil, Errorf(EINVALID, CodeUnknownEvent, "%s is not a system event", e)
 	}
 	var out *Dispute
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		d, err := tx.LockDispute(ctx, id)
 		if err != nil {
 			return err
@@ -209,17 +209,17 @@ type ClaimInput struct {
 // deadline. It returns ErrQueueEmpty when nothing waits.
 func (s *Service) Claim(ctx context.Context, actor Actor, in ClaimInput) (*Dispute, error) {
 	if !actor.Staff() {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may claim cases")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only Trust & Safety staff may claim cases")
 	}
 	teams := actor.Teams
 	if in.Team != "" {
 		if !actor.InTeam(in.Team) && !actor.Has(RoleAdmin) {
-			return nil, Errorf(EFORBIDDEN, ReasonNotTeamMember, "you are not a member of team %s", in.Team)
+			return nil, Errorf(EFORBIDDEN, CodeNotTeamMember, "you are not a member of team %s", in.Team)
 		}
 		teams = []Team{in.Team}
 	}
 	if len(teams) == 0 {
-		return nil, Errorf(EFORBIDDEN, ReasonNotTeamMember, "you belong to no team")
+		return nil, Errorf(EFORBIDDEN, CodeNotTeamMember, "you belong to no team")
 	}
 	takesAppeals := actor.Has(RoleSeniorReviewer)
 	// Cases of which the caller is a party are skipped, not refused: the
@@ -235,14 +235,14 @@ func (s *Service) Claim(ctx context.Context, actor Actor, in ClaimInput) (*Dispu
 		f.States = []State{StateEscalated}
 	case ClaimAppeals:
 		if !takesAppeals {
-			return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only senior reviewers take appeals")
+			return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only senior reviewers take appeals")
 		}
 		f.States = []State{StateAppealed}
 	default:
-		return nil, Invalid("validation_failed", "kind", "must be cases or appeals")
+		return nil, Invalid(CodeValidationFailed, "kind", "must be cases or appeals")
 	}
 	var out *Dispute
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		d, err := tx.LockNextQueued(ctx, f)
 		if err != nil {
 			return err
@@ -416,7 +416,7 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Dispute, 
 	if !actor.Staff() && !actor.Has(RoleSystem) {
 		if len(f.AssigneeIDs) > 0 {
 			// Parties never learn who reviews their case.
-			return nil, Invalid("invalid_filter", "assignee", "only staff may filter by assignee")
+			return nil, Invalid(CodeInvalidFilter, "assignee", "only staff may filter by assignee")
 		}
 		f.PartyID, f.SellerOnly = actor.ID, actor.KeyID != ""
 	}
@@ -433,7 +433,7 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Dispute, 
 // Queue lists the cases waiting in a team's queues.
 func (s *Service) Queue(ctx context.Context, actor Actor, f QueueFilter) ([]*Dispute, error) {
 	if !actor.Staff() {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff see queues")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only Trust & Safety staff see queues")
 	}
 	if len(f.States) == 0 {
 		f.States = []State{StateEscalated, StateAppealed}
@@ -445,7 +445,7 @@ func (s *Service) Queue(ctx context.Context, actor Actor, f QueueFilter) ([]*Dis
 // the oldest has waited.
 func (s *Service) QueueCounts(ctx context.Context, actor Actor, teams []Team, states []State) ([]QueueCount, error) {
 	if !actor.Staff() {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff see queues")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only Trust & Safety staff see queues")
 	}
 	if len(states) == 0 {
 		states = []State{StateEscalated, StateAppealed}
@@ -499,10 +499,10 @@ func redactMessage(m *Message) *Message {
 func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string, internal bool) (*Message, error) {
 	body = strings.TrimSpace(body)
 	if body == "" {
-		return nil, Invalid(ReasonMessageRequired, "body", "is required")
+		return nil, Invalid(CodeMessageRequired, "body", "is required")
 	}
 	var out *Message
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		d, err := tx.LockDispute(ctx, id)
 		if err != nil {
 			return err
@@ -515,15 +515,15 @@ func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string,
 		case actor.Staff():
 			role = actor.staffRole()
 			if !internal && !actor.MayAddressParties(d) {
-				return Errorf(EFORBIDDEN, ReasonNotTeamMember, "only the case's team (%s), its assignee, the team's leads and admins may write to the parties; add an internal note instead", d.Team)
+				return Errorf(EFORBIDDEN, CodeNotTeamMember, "only the case's team (%s), its assignee, the team's leads and admins may write to the parties; add an internal note instead", d.Team)
 			}
 		case role == "":
-			return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only the parties and staff may write messages")
+			return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the parties and staff may write messages")
 		case internal:
-			return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only staff may write internal notes")
+			return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only staff may write internal notes")
 		}
 		if d.State == StateClosed {
-			return Errorf(ECONFLICT, ReasonInvalidState, "the dispute is closed")
+			return Errorf(ECONFLICT, CodeInvalidState, "the dispute is closed")
 		}
 		now := s.clock()
 		out = &Message{ID: NewID("msg", now), DisputeID: d.ID, AuthorID: actor.ID, AuthorRole: role, Body: body, Internal: internal, CreatedAt: now}
@@ -549,7 +549,7 @@ func (s *Service) Audit(ctx context.Context, actor Actor, id string) ([]audit.Re
 		return nil, err
 	}
 	if !actor.Staff() {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "only Trust & Safety staff may read the audit log")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only Trust & Safety staff may read the audit log")
 	}
 	return s.store.AuditRecords(ctx, d.ID)
 }

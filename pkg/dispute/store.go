@@ -28,10 +28,8 @@ type Store interface {
 	APIKeys(ctx context.Context, sellerID string, p Page) ([]*APIKey, error)
 	APIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error)
 
-	// SequenceEvents gives committed feed events their place in the feed,
-	// in the order they were made, and queues their webhook deliveries. One
-	// caller at a time does this, whatever the number of instances.
-	SequenceEvents(ctx context.Context, now time.Time) error
+	// Events reads sequenced feed events only, in sequence order; it
+	// writes nothing.
 	Events(ctx context.Context, f EventFilter) ([]*FeedEvent, error)
 
 	// IsSeller reports whether the user is the seller of at least one order.
@@ -66,7 +64,7 @@ type Tx interface {
 	AppendAudit(ctx context.Context, e audit.Entry) (audit.Record, error)
 	AddMessage(ctx context.Context, m *Message) error
 	// AddFeedback stores a party's feedback, or refuses a second one from the
-	// same party with ReasonFeedbackGiven.
+	// same party with CodeFeedbackGiven.
 	AddFeedback(ctx context.Context, f *Feedback) error
 	Instructions(ctx context.Context, disputeID string) ([]*Instruction, error)
 	AddInstructions(ctx context.Context, ins []*Instruction) error
@@ -81,6 +79,14 @@ type Tx interface {
 
 	// AddEvent writes a feed event (the outbox) in the change's transaction.
 	AddEvent(ctx context.Context, e *FeedEvent) error
+	// SequenceNext holds the feed's sequencer until the transaction ends
+	// (one holder at a time across every instance), numbers up to max
+	// committed events that have no number yet, in the order they were
+	// made, after the highest number given, and returns them numbered.
+	SequenceNext(ctx context.Context, max int) ([]*FeedEvent, error)
+	// ActiveWebhooks returns every webhook that is neither deleted nor
+	// disabled.
+	ActiveWebhooks(ctx context.Context) ([]*Webhook, error)
 
 	// LockWebhooks returns the owner's webhooks that are not deleted and
 	// holds the owner's webhooks until the transaction ends, so that
@@ -141,7 +147,7 @@ type QueueCursor struct {
 }
 
 // ErrQueueEmpty says no case is waiting for the caller.
-var ErrQueueEmpty = &Error{Code: ENOTFOUND, Reason: ReasonQueueEmpty, Message: "no case is waiting in the queue"}
+var ErrQueueEmpty = &Error{Code: ENOTFOUND, Reason: CodeQueueEmpty, Message: "no case is waiting in the queue"}
 
 // QueueCount is how many cases wait in one team's queue in one state, and
 // since when the oldest waits.

@@ -126,14 +126,14 @@ func (s *Service) maySubscribe(ctx context.Context, a Actor) error {
 		return nil
 	}
 	if a.Staff() {
-		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "webhooks are for sellers' and the marketplace's systems")
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "webhooks are for sellers' and the marketplace's systems")
 	}
 	seller, err := s.store.IsSeller(ctx, a.ID)
 	if err != nil {
 		return err
 	}
 	if !seller {
-		return Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "webhooks are for sellers (the seller of an order) and the marketplace's systems")
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "webhooks are for sellers (the seller of an order) and the marketplace's systems")
 	}
 	return nil
 }
@@ -148,7 +148,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 	}
 	if s.checkURL != nil {
 		if err := s.checkURL(ctx, url); err != nil {
-			return nil, Invalid("invalid_url", "url", err.Error())
+			return nil, Invalid(CodeInvalidURL, "url", err.Error())
 		}
 	}
 	known := FeedTypes()
@@ -162,7 +162,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 		fields = append(fields, FieldError{Field: "event_types", Message: `name at least one event type, or "*"`})
 	}
 	if len(fields) > 0 {
-		return nil, &Error{Code: EINVALID, Reason: "validation_failed", Message: "the webhook is invalid", Fields: fields}
+		return nil, &Error{Code: EINVALID, Reason: CodeValidationFailed, Message: "the webhook is invalid", Fields: fields}
 	}
 	var b [32]byte
 	_, _ = rand.Read(b[:])
@@ -175,7 +175,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 		EventTypes: slices.Compact(slices.Sorted(slices.Values(types))), APIKeyID: actor.KeyID, Active: true, CreatedAt: now}}
 	w.Secret = "whsec_" + base64.RawURLEncoding.EncodeToString(b[:])
 	w.Webhook.Secret = w.Secret
-	err := s.store.Tx(ctx, func(tx Tx) error {
+	err := s.tx(ctx, func(tx Tx) error {
 		// The owner's webhooks are locked, so concurrent registrations
 		// count each other.
 		existing, err := tx.LockWebhooks(ctx, actor.ID)
@@ -189,11 +189,11 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 			}
 			active++
 			if o.URL == url {
-				return Errorf(ECONFLICT, ReasonDuplicateWebhook, "you already have webhook %s for this URL; use it, or delete it first", o.ID)
+				return Errorf(ECONFLICT, CodeDuplicateWebhook, "you already have webhook %s for this URL; use it, or delete it first", o.ID)
 			}
 		}
 		if active >= MaxWebhooks {
-			return Errorf(ECONFLICT, ReasonWebhookLimitReached, "you have %d active webhooks, the most allowed; delete one first", active)
+			return Errorf(ECONFLICT, CodeWebhookLimitReached, "you have %d active webhooks, the most allowed; delete one first", active)
 		}
 		return tx.CreateWebhook(ctx, &w.Webhook)
 	})
@@ -207,7 +207,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 // created with an API key: the others may carry the owner's purchases.
 func (s *Service) Webhooks(ctx context.Context, actor Actor) ([]*Webhook, error) {
 	if !mayHaveWebhooks(actor) {
-		return nil, Errorf(EFORBIDDEN, ReasonRoleNotPermitted, "webhooks are for sellers' and the marketplace's systems")
+		return nil, Errorf(EFORBIDDEN, CodeRoleNotPermitted, "webhooks are for sellers' and the marketplace's systems")
 	}
 	ws, err := s.store.Webhooks(ctx, actor.ID)
 	if err != nil {
@@ -239,7 +239,7 @@ func (s *Service) DeleteWebhook(ctx context.Context, actor Actor, id string) err
 	if _, err := s.webhookOf(ctx, actor, id); err != nil {
 		return err
 	}
-	return s.store.Tx(ctx, func(tx Tx) error { return tx.DeleteWebhook(ctx, id, s.clock()) })
+	return s.tx(ctx, func(tx Tx) error { return tx.DeleteWebhook(ctx, id, s.clock()) })
 }
 
 // Deliveries lists a webhook's deliveries, newest first, with their attempts.
@@ -258,10 +258,10 @@ func (s *Service) Redeliver(ctx context.Context, actor Actor, webhookID, deliver
 		return nil, err
 	}
 	if !w.Active {
-		return nil, Errorf(ECONFLICT, ReasonWebhookDisabled, "webhook %s is disabled (%s); create a new one", w.ID, w.DisabledReason)
+		return nil, Errorf(ECONFLICT, CodeWebhookDisabled, "webhook %s is disabled (%s); create a new one", w.ID, w.DisabledReason)
 	}
 	var out *Delivery
-	err = s.store.Tx(ctx, func(tx Tx) error {
+	err = s.tx(ctx, func(tx Tx) error {
 		old, err := tx.Delivery(ctx, deliveryID)
 		if err != nil {
 			return err

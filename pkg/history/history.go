@@ -4,10 +4,12 @@
 // its deadlines allow. Where audit.Verify proves that nobody altered the
 // chain, Check proves that nothing illegal was ever written to it.
 //
-// The checker is independent of the machine that wrote the records: it reads
-// only the records, dispute.Transitions and the deadlines, and keeps its own
-// account of who may fire what (lifecycle.md), so a bug in the machine's rules
-// shows up as a violation instead of being repeated.
+// The checker is independent of the machine's rule functions: it reads only
+// the records, the lifecycle's tables (dispute.Transitions, and
+// dispute.Firers for the roles that may fire each event, the one table the
+// machine also enforces) and the deadlines, and follows the case itself (the
+// parties, the assignee, the decider, the deadlines), so a bug in the
+// machine's rules shows up as a violation instead of being repeated.
 package history
 
 import (
@@ -88,37 +90,8 @@ const (
 	EventRemedyFailed   = "remedy_failed"
 )
 
-// staff are the roles recorded for Trust & Safety actions.
-var staff = []dispute.Role{dispute.RoleReviewer, dispute.RoleSeniorReviewer, dispute.RoleLead, dispute.RoleAdmin}
-
 // supervisors may act on others' cases (release) and assign others.
 var supervisors = []dispute.Role{dispute.RoleLead, dispute.RoleAdmin}
-
-// FiredBy is, per event, the roles lifecycle.md lets fire it, as recorded in
-// the audit's actor_role.
-var FiredBy = map[dispute.Event][]dispute.Role{
-	dispute.EventOpen:             {dispute.RoleBuyer},
-	dispute.EventSellerReply:      {dispute.RoleSeller},
-	dispute.EventBuyerReply:       {dispute.RoleBuyer},
-	dispute.EventAcceptOffer:      {dispute.RoleBuyer},
-	dispute.EventAcceptClaim:      {dispute.RoleSeller},
-	dispute.EventEscalate:         {dispute.RoleBuyer, dispute.RoleSeller},
-	dispute.EventAutoEscalate:     {dispute.RoleSystem},
-	dispute.EventLapse:            {dispute.RoleSystem},
-	dispute.EventWithdraw:         {dispute.RoleBuyer},
-	dispute.EventAssign:           staff,
-	dispute.EventRelease:          staff,
-	dispute.EventRequestInfo:      staff,
-	dispute.EventProvideInfo:      {dispute.RoleBuyer, dispute.RoleSeller},
-	dispute.EventInfoTimeout:      {dispute.RoleSystem},
-	dispute.EventDecide:           staff,
-	dispute.EventAppeal:           {dispute.RoleBuyer, dispute.RoleSeller},
-	dispute.EventAssignAppeal:     {dispute.RoleSeniorReviewer, dispute.RoleLead, dispute.RoleAdmin},
-	dispute.EventReleaseAppeal:    staff,
-	dispute.EventDecideAppeal:     staff,
-	dispute.EventClose:            {dispute.RoleSystem},
-	dispute.EventSettlementFailed: {dispute.RoleSystem},
-}
 
 // withDefaults fills zero deadlines with the defaults, as the machine does.
 func withDefaults(d dispute.Deadlines) dispute.Deadlines {
@@ -226,15 +199,15 @@ func (w *walk) step(r audit.Record, first bool) {
 	if from != w.state && !first { // a bad first record is KindFirst
 		w.add(r, KindContinuity, "from %s, but the previous record left the dispute in %s", from, w.state)
 	}
-	allowed, known := FiredBy[ev]
+	firer, known := dispute.Firers[ev]
 	switch {
 	case !known:
 		w.add(r, KindTransition, "unknown event %q", r.Event)
 	case !isRow(ev, from, to):
 		w.add(r, KindTransition, "%s from %s to %s is not a transition of the lifecycle", ev, from, to)
 	}
-	if known && !slices.Contains(allowed, role) {
-		w.add(r, KindRole, "role %q may not fire %s (only %v)", role, ev, allowed)
+	if known && !dispute.MayFireAs(ev, role) {
+		w.add(r, KindRole, "role %q may not fire %s (only %v)", role, ev, firer.Roles)
 	}
 
 	var cmd dispute.Command

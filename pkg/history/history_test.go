@@ -617,28 +617,29 @@ func TestViolationNamesTheRecord(t *testing.T) {
 	}
 }
 
-// TestFiredByCoversTheLifecycle keeps the checker's table of who fires what
-// in step with the state machine's events.
-func TestFiredByCoversTheLifecycle(t *testing.T) {
+// TestRolesComeFromTheFirersTable: the checker accepts a record's role
+// exactly when dispute.Firers gives the event that role, for every event and
+// role.
+func TestRolesComeFromTheFirersTable(t *testing.T) {
 	t.Parallel()
+	roles := append([]dispute.Role{dispute.RoleBuyer, dispute.RoleSeller}, dispute.GrantableRoles...)
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tr := range dispute.Transitions {
-		if len(history.FiredBy[tr.Event]) == 0 {
-			t.Errorf("FiredBy has no roles for %s", tr.Event)
-		}
-	}
-	for e := range history.FiredBy {
-		if _, ok := dispute.Firers[e]; !ok {
-			t.Errorf("FiredBy names %s, which the lifecycle does not have", e)
-		}
-	}
-	for _, e := range dispute.SystemEvents {
-		if !slices.Equal(history.FiredBy[e], []dispute.Role{dispute.RoleSystem}) {
-			t.Errorf("system event %s fired by %v, want only system", e, history.FiredBy[e])
-		}
-	}
-	for _, e := range dispute.UserEvents {
-		if slices.Contains(history.FiredBy[e], dispute.RoleSystem) {
-			t.Errorf("user event %s may be fired by the system", e)
+		for _, role := range roles {
+			rec := audit.Record{Seq: 2, Entry: audit.Entry{DisputeID: "dsp_1", Event: string(tr.Event), FromState: string(tr.From[0]),
+				ToState: string(tr.To), ActorID: "usr_x", ActorRole: string(role), OccurredAt: at}}
+			chain := []audit.Record{{Seq: 1, Entry: audit.Entry{DisputeID: "dsp_1", Event: string(dispute.EventOpen), FromState: string(dispute.StateNew),
+				ToState: string(dispute.StateAwaitingSeller), ActorID: "usr_b", ActorRole: string(dispute.RoleBuyer), OccurredAt: at}}, rec}
+			if tr.Event == dispute.EventOpen {
+				rec.Seq = 1
+				chain = []audit.Record{rec}
+			}
+			refused := slices.ContainsFunc(history.Check(chain, dispute.Deadlines{}), func(v history.Violation) bool {
+				return v.Seq == rec.Seq && v.Kind == history.KindRole
+			})
+			if want := !dispute.MayFireAs(tr.Event, role); refused != want {
+				t.Errorf("%s by %s: role violation %v, want %v (Firers: %v)", tr.Name, role, refused, want, dispute.Firers[tr.Event].Roles)
+			}
 		}
 	}
 }

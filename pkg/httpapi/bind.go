@@ -52,11 +52,11 @@ func (s *Server) decode(c echo.Context, dst any, allowEmpty bool) error {
 		if errors.As(err, &tooLarge) {
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the request body exceeds %d bytes", tooLarge.Limit))
 		}
-		return dispute.Errorf(dispute.EINVALID, "unreadable_body", "the request body could not be read")
+		return dispute.Errorf(dispute.EINVALID, dispute.CodeUnreadableBody, "the request body could not be read")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if !allowEmpty {
-			return dispute.Errorf(dispute.EINVALID, "body_required", "a JSON body is required")
+			return dispute.Errorf(dispute.EINVALID, dispute.CodeBodyRequired, "a JSON body is required")
 		}
 		body = []byte("{}")
 	} else if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
@@ -71,14 +71,14 @@ func (s *Server) decode(c echo.Context, dst any, allowEmpty bool) error {
 		return decodeError(err, dst)
 	}
 	if dec.More() {
-		return dispute.Errorf(dispute.EINVALID, "malformed_json", "the request body has data after the JSON value")
+		return dispute.Errorf(dispute.EINVALID, dispute.CodeMalformedJSON, "the request body has data after the JSON value")
 	}
 	if field, ok := timeOutOfRange(reflect.ValueOf(dst), ""); ok {
-		return dispute.Invalid("validation_failed", field, "must be a time between the years 1 and 9999 in UTC")
+		return dispute.Invalid(dispute.CodeValidationFailed, field, "must be a time between the years 1 and 9999 in UTC")
 	}
 	if hasNUL(reflect.ValueOf(dst)) {
 		// Text columns cannot hold NUL, and no legitimate text needs it.
-		return dispute.Errorf(dispute.EINVALID, "invalid_character", "text must not contain the NUL character (\\u0000)")
+		return dispute.Errorf(dispute.EINVALID, dispute.CodeInvalidCharacter, "text must not contain the NUL character (\\u0000)")
 	}
 	return s.validate(dst)
 }
@@ -151,19 +151,19 @@ func decodeError(err error, dst any) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
-		return dispute.Errorf(dispute.EINVALID, "malformed_json", "the request body is not valid JSON")
+		return dispute.Errorf(dispute.EINVALID, dispute.CodeMalformedJSON, "the request body is not valid JSON")
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
 			field = "(body)"
 		}
-		return &dispute.Error{Code: dispute.EINVALID, Reason: "validation_failed", Message: "the request body has a field of the wrong type",
+		return &dispute.Error{Code: dispute.EINVALID, Reason: dispute.CodeValidationFailed, Message: "the request body has a field of the wrong type",
 			Fields: []dispute.FieldError{{Field: field, Message: "must be " + jsonKind(typ.Type)}}}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return unknownField(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), dst)
 	}
 	// Errors from custom unmarshalers (times, for one) carry their own text.
-	return dispute.Errorf(dispute.EINVALID, "malformed_json", "the request body could not be decoded: %s", err.Error())
+	return dispute.Errorf(dispute.EINVALID, dispute.CodeMalformedJSON, "the request body could not be decoded: %s", err.Error())
 }
 
 // serviceOwned are the fields of the API's resources that only the service
@@ -200,7 +200,7 @@ func unknownField(field string, dst any) error {
 		msg = "is not a field of this request; it takes: " + strings.Join(top, ", ")
 		detail = fmt.Sprintf("unknown field %q; this request takes: %s", field, strings.Join(top, ", "))
 	}
-	return &dispute.Error{Code: dispute.EINVALID, Reason: "unknown_field", Message: detail,
+	return &dispute.Error{Code: dispute.EINVALID, Reason: dispute.CodeUnknownField, Message: detail,
 		Fields: []dispute.FieldError{{Field: field, Message: msg}}}
 }
 
@@ -302,7 +302,7 @@ func (s *Server) validate(v any) error {
 	}
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {
-		return dispute.Errorf(dispute.EINVALID, "validation_failed", "the request is invalid")
+		return dispute.Errorf(dispute.EINVALID, dispute.CodeValidationFailed, "the request is invalid")
 	}
 	fields := make([]dispute.FieldError, 0, len(verrs))
 	for _, fe := range verrs {
@@ -312,7 +312,7 @@ func (s *Server) validate(v any) error {
 		}
 		fields = append(fields, dispute.FieldError{Field: ns, Message: ruleMessage(fe)})
 	}
-	return &dispute.Error{Code: dispute.EINVALID, Reason: "validation_failed", Message: "the request is invalid", Fields: fields}
+	return &dispute.Error{Code: dispute.EINVALID, Reason: dispute.CodeValidationFailed, Message: "the request is invalid", Fields: fields}
 }
 
 func ruleMessage(fe validator.FieldError) string {

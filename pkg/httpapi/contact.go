@@ -56,7 +56,7 @@ func (s *Server) contactOptions(c echo.Context) error {
 		fields = append(fields, invalid.Fields...)
 	}
 	if len(fields) > 0 {
-		return &dispute.Error{Code: dispute.EINVALID, Reason: "validation_failed", Message: "the query is invalid", Fields: fields}
+		return &dispute.Error{Code: dispute.EINVALID, Reason: dispute.CodeValidationFailed, Message: "the query is invalid", Fields: fields}
 	}
 	opts, err := s.contact.Suggest(q)
 	if err != nil {

@@ -91,7 +91,7 @@ func (s *Server) listDisputes(c echo.Context) error {
 	}
 	for _, id := range f.AssigneeIDs {
 		if !identPattern.MatchString(id) {
-			return dispute.Invalid("invalid_filter", "assignee", "is not a user id")
+			return dispute.Invalid(dispute.CodeInvalidFilter, "assignee", "is not a user id")
 		}
 	}
 	ds, err := s.svc.List(c.Request().Context(), actorOf(c), f)
@@ -113,7 +113,7 @@ func ifMatch(c echo.Context) (*int64, error) {
 	}
 	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
 	if err != nil {
-		return nil, dispute.Errorf(dispute.EPRECONDITION, dispute.ReasonVersionMismatch, "If-Match does not name a version of this dispute")
+		return nil, dispute.Errorf(dispute.EPRECONDITION, dispute.CodeVersionMismatch, "If-Match does not name a version of this dispute")
 	}
 	return &v, nil
 }

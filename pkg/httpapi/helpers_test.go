@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -381,6 +382,9 @@ func checkProblem(t *testing.T, r *apiResponse, status int, code string) {
 	}
 	if code != "" && r.str("code") != code {
 		t.Errorf("problem code %q, want %q: %s", r.str("code"), code, r.Body)
+	}
+	if !slices.Contains(dispute.CodeList, r.str("code")) {
+		t.Errorf("problem code %q is not in dispute.CodeList: %s", r.str("code"), r.Body)
 	}
 	if !strings.HasSuffix(r.str("type"), "/"+r.str("code")) {
 		t.Errorf("problem type %q does not name code %q", r.str("type"), r.str("code"))

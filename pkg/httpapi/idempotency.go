@@ -39,7 +39,7 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if len(key) > maxKeyLen || !printableASCII(key) {
-			return dispute.Invalid("invalid_idempotency_key", HeaderIdempotencyKey, "must be at most 255 printable ASCII characters")
+			return dispute.Invalid(dispute.CodeInvalidIdempotencyKey, HeaderIdempotencyKey, "must be at most 255 printable ASCII characters")
 		}
 		body, err := io.ReadAll(c.Request().Body)
 		if err != nil {
@@ -65,14 +65,14 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 				break
 			}
 			if existing.RequestHash != rec.RequestHash {
-				return &statusError{status: http.StatusUnprocessableEntity, code: "idempotency_key_reused",
+				return &statusError{status: http.StatusUnprocessableEntity, code: dispute.CodeIdempotencyKeyReused,
 					detail: "this Idempotency-Key was used with another request; use a new key"}
 			}
 			if existing.Done() {
 				return replay(c, existing)
 			}
 			if time.Now().After(deadline) {
-				return dispute.Errorf(dispute.ECONFLICT, "idempotency_in_progress", "a request with this Idempotency-Key is still in progress; retry later")
+				return dispute.Errorf(dispute.ECONFLICT, dispute.CodeIdempotencyInProgress, "a request with this Idempotency-Key is still in progress; retry later")
 			}
 			select {
 			case <-ctx.Done():

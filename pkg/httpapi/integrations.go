@@ -38,7 +38,7 @@ func (s *Server) listAPIKeys(c echo.Context) error {
 	}
 	seller := c.QueryParam("seller_id")
 	if seller != "" && !identPattern.MatchString(seller) {
-		return dispute.Invalid("invalid_filter", "seller_id", "is not a user id")
+		return dispute.Invalid(dispute.CodeInvalidFilter, "seller_id", "is not a user id")
 	}
 	ks, err := s.svc.APIKeys(c.Request().Context(), actorOf(c), seller, dispute.Page{Limit: limit + 1, After: after})
 	if err != nil {
@@ -65,7 +65,7 @@ func (s *Server) events(c echo.Context) error {
 	var after int64
 	if v := c.QueryParam("after"); v != "" {
 		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			return dispute.Invalid("invalid_cursor", "after", "must be the seq of an event, or 0")
+			return dispute.Invalid(dispute.CodeInvalidCursor, "after", "must be the seq of an event, or 0")
 		}
 	}
 	evs, err := s.svc.Events(c.Request().Context(), actorOf(c), after, limit)

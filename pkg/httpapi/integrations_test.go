@@ -144,8 +144,7 @@ func TestWebhookEndpoints(t *testing.T) {
 		e.problem(t, http.StatusForbidden, "role_not_permitted", uReviewer, http.MethodPost, "/v1/webhooks", body)
 
 		// An event of the seller's queues a delivery, listed with its state.
-		e.openID(t, "item_damaged")
-		e.must(t, http.StatusOK, uSeller, http.MethodGet, "/v1/events", nil) // the feed read sequences events
+		e.openID(t, "item_damaged") // the open sequences its event and queues the delivery
 		ds := e.must(t, http.StatusOK, uSeller, http.MethodGet, "/v1/webhooks/"+id+"/deliveries", nil).list()
 		if len(ds) != 1 || ds[0]["status"] != "pending" {
 			t.Fatalf("deliveries %v", ds)

@@ -22,14 +22,14 @@ type postMessageBody struct {
 func (b postMessageBody) text() (string, error) {
 	switch {
 	case b.Message != "" && b.Body != "":
-		return "", dispute.Invalid("validation_failed", "body", `is the deprecated name of "message"; send "message" alone`)
+		return "", dispute.Invalid(dispute.CodeValidationFailed, "body", `is the deprecated name of "message"; send "message" alone`)
 	case b.Body != "":
 		return b.Body, nil
 	case strings.TrimSpace(b.Message) == "":
 		if b.Message == "" {
-			return "", dispute.Invalid("validation_failed", "message", "is required")
+			return "", dispute.Invalid(dispute.CodeValidationFailed, "message", "is required")
 		}
-		return "", dispute.Invalid(dispute.ReasonMessageRequired, "message", "must not be only white space")
+		return "", dispute.Invalid(dispute.CodeMessageRequired, "message", "must not be only white space")
 	}
 	return b.Message, nil
 }

@@ -485,6 +485,7 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		{"OutcomeKind", strs(dispute.OutcomeDecided, dispute.OutcomeSettled, dispute.OutcomeWithdrawn, dispute.OutcomeLapsed)},
 		{"FavouredParty", strs(dispute.PartyBuyer, dispute.PartySeller, dispute.PartySplit)},
 		{"WebhookDisabledReason", strs(disabled...)},
+		{"ProblemCode", dispute.CodeList},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			got := oasEnum(t, doc, tc.schema)
@@ -500,6 +501,20 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 			}
 		})
 	}
+
+	// The Errors section of the description gives every code its status.
+	t.Run("ProblemCodeDocumented", func(t *testing.T) {
+		desc, _ := oasMap(doc, "info")["description"].(string)
+		i, j := strings.Index(desc, "## Errors"), strings.Index(desc, "## Visibility")
+		if i < 0 || j < i {
+			t.Fatal("info.description has no Errors section before Visibility")
+		}
+		for _, code := range dispute.CodeList {
+			if !strings.Contains(desc[i:j], "`"+code+"`") {
+				t.Errorf("the Errors section does not document %s", code)
+			}
+		}
+	})
 
 	// The reason description states the routing.
 	t.Run("Routing", func(t *testing.T) {

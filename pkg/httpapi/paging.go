@@ -28,14 +28,14 @@ func pageParams(c echo.Context) (limit int, cursor []byte, err error) {
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPageLimit {
-			return 0, nil, dispute.Invalid("invalid_limit", "limit", "must be an integer from 1 to 200")
+			return 0, nil, dispute.Invalid(dispute.CodeInvalidLimit, "limit", "must be an integer from 1 to 200")
 		}
 		limit = n
 	}
 	if v := c.QueryParam("cursor"); v != "" {
 		cursor, err = base64.RawURLEncoding.DecodeString(v)
 		if err != nil || len(cursor) == 0 || len(cursor) > 512 {
-			return 0, nil, dispute.Invalid("invalid_cursor", "cursor", "is not a cursor this API returned")
+			return 0, nil, dispute.Invalid(dispute.CodeInvalidCursor, "cursor", "is not a cursor this API returned")
 		}
 	}
 	return limit, cursor, nil
@@ -67,7 +67,7 @@ func queueCursor(b []byte) (*dispute.QueueCursor, error) {
 	var qc dispute.QueueCursor
 	if err := json.Unmarshal(b, &qc); err != nil || !identPattern.MatchString(qc.ID) || qc.Priority < 0 || qc.Priority > 1000 ||
 		qc.DueAt.Year() < 1 || qc.DueAt.Year() > 9999 {
-		return nil, dispute.Invalid("invalid_cursor", "cursor", "is not a cursor this API returned")
+		return nil, dispute.Invalid(dispute.CodeInvalidCursor, "cursor", "is not a cursor this API returned")
 	}
 	return &qc, nil
 }
@@ -78,7 +78,7 @@ func idCursor(b []byte) (string, error) {
 		return "", nil
 	}
 	if !identPattern.Match(b) {
-		return "", dispute.Invalid("invalid_cursor", "cursor", "is not a cursor this API returned")
+		return "", dispute.Invalid(dispute.CodeInvalidCursor, "cursor", "is not a cursor this API returned")
 	}
 	return string(b), nil
 }

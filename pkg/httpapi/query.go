@@ -30,20 +30,20 @@ type queryParam struct {
 
 // filterParam is a list filter: repeatable, refused with invalid_filter.
 func filterParam(name string, values []string) queryParam {
-	return queryParam{name: name, reason: "invalid_filter", values: values, many: true}
+	return queryParam{name: name, reason: dispute.CodeInvalidFilter, values: values, many: true}
 }
 
 // inputParam is a single value a query needs, refused with
 // validation_failed.
 func inputParam(name string, values []string) queryParam {
-	return queryParam{name: name, reason: "validation_failed", values: values}
+	return queryParam{name: name, reason: dispute.CodeValidationFailed, values: values}
 }
 
 // The parameters of paginated lists: every cursor-paginated list takes
 // both, the event feed (which pages with after) only limit.
 var (
-	limitParam   = queryParam{name: "limit", reason: "invalid_limit"}
-	cursorParam  = queryParam{name: "cursor", reason: "invalid_cursor"}
+	limitParam   = queryParam{name: "limit", reason: dispute.CodeInvalidLimit}
+	cursorParam  = queryParam{name: "cursor", reason: dispute.CodeInvalidCursor}
 	pagingParams = []queryParam{limitParam, cursorParam}
 )
 
@@ -102,7 +102,7 @@ func checkQuery(params []queryParam) echo.MiddlewareFunc {
 			}
 			q, err := url.ParseQuery(raw)
 			if err != nil {
-				return dispute.Errorf(dispute.EINVALID, dispute.ReasonMalformedQuery,
+				return dispute.Errorf(dispute.EINVALID, dispute.CodeMalformedQuery,
 					"the query string cannot be read: parameters are name=value pairs joined by '&', with '%%' only in escapes such as %%20")
 			}
 			keys := slices.Sorted(maps.Keys(q))
@@ -117,7 +117,7 @@ func checkQuery(params []queryParam) echo.MiddlewareFunc {
 				if s := suggest(unknown[0].Field, names); s != "" {
 					msg += fmt.Sprintf("; did you mean %q?", s)
 				}
-				return &dispute.Error{Code: dispute.EINVALID, Reason: dispute.ReasonUnknownParameter, Message: msg + " (" + takes + ")", Fields: unknown}
+				return &dispute.Error{Code: dispute.EINVALID, Reason: dispute.CodeUnknownParameter, Message: msg + " (" + takes + ")", Fields: unknown}
 			}
 			for _, k := range keys {
 				p, vs := byName[k], q[k]

@@ -40,7 +40,7 @@ func (s *Server) queue(c echo.Context) error {
 		teams = ts
 	}
 	if len(teams) == 0 && a.Staff() {
-		return dispute.Invalid("team_required", "team", "is required for callers who belong to no team")
+		return dispute.Invalid(dispute.CodeTeamRequired, "team", "is required for callers who belong to no team")
 	}
 	ds, err := s.svc.Queue(c.Request().Context(), a, dispute.QueueFilter{Teams: teams, States: states, Limit: limit + 1, After: after})
 	if err != nil {
@@ -86,7 +86,7 @@ func (s *Server) claim(c echo.Context) error {
 		return err
 	}
 	d, err := s.svc.Claim(c.Request().Context(), actorOf(c), dispute.ClaimInput{Team: dispute.Team(b.Team), Kind: dispute.ClaimKind(b.Kind)})
-	if dispute.ErrorReason(err) == dispute.ReasonQueueEmpty {
+	if dispute.ErrorReason(err) == dispute.CodeQueueEmpty {
 		return c.NoContent(http.StatusNoContent)
 	}
 	if err != nil {

@@ -35,7 +35,7 @@ const (
 )
 
 // rateLimited is the problem code of every 429.
-const rateLimited = "rate_limited"
+const rateLimited = dispute.CodeRateLimited
 
 // tooManyRequests answers 429 rate_limited with Retry-After in whole
 // seconds (at least 1).

@@ -23,7 +23,7 @@ func (s *Server) listRemedies(c echo.Context) error {
 	f := dispute.InstructionFilter{Statuses: enumsOf[dispute.InstructionStatus](queryValues(c, "status")), Page: dispute.Page{Limit: limit + 1, After: after}}
 	if id := c.QueryParam("dispute_id"); id != "" {
 		if !identPattern.MatchString(id) {
-			return dispute.Invalid("invalid_filter", "dispute_id", "is not a dispute id")
+			return dispute.Invalid(dispute.CodeInvalidFilter, "dispute_id", "is not a dispute id")
 		}
 		f.DisputeID = id
 	}

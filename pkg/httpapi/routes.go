@@ -38,7 +38,7 @@ func (s *Server) routes() {
 	v1.POST("/disputes/:id/feedback", s.giveFeedback)
 	v1.GET("/disputes/:id/remedies", s.disputeRemedies)
 	v1.GET("/remedies", s.listRemedies, paged(filterParam("status", instructionValues),
-		queryParam{name: "dispute_id", reason: "invalid_filter"})...)
+		queryParam{name: "dispute_id", reason: dispute.CodeInvalidFilter})...)
 	v1.POST("/remedies/:id/executed", s.reportRemedy(dispute.InstructionExecuted))
 	v1.POST("/remedies/:id/failed", s.reportRemedy(dispute.InstructionFailed))
 	v1.GET("/feedback/figures", s.feedbackFigures)
@@ -47,9 +47,9 @@ func (s *Server) routes() {
 		inputParam("item_count", nil), inputParam("language", languageValues), inputParam("at", nil))
 
 	v1.POST("/api-keys", s.createAPIKey)
-	v1.GET("/api-keys", s.listAPIKeys, paged(queryParam{name: "seller_id", reason: "invalid_filter"})...)
+	v1.GET("/api-keys", s.listAPIKeys, paged(queryParam{name: "seller_id", reason: dispute.CodeInvalidFilter})...)
 	v1.DELETE("/api-keys/:id", s.revokeAPIKey)
-	v1.GET("/events", s.events, queryParam{name: "after", reason: "invalid_cursor"}, limitParam)
+	v1.GET("/events", s.events, queryParam{name: "after", reason: dispute.CodeInvalidCursor}, limitParam)
 	v1.POST("/webhooks", s.createWebhook)
 	v1.GET("/webhooks", s.listWebhooks)
 	v1.GET("/webhooks/:id", s.getWebhook)

@@ -203,7 +203,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		scheme, token, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			return &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: "missing_token", Message: "an Authorization: Bearer token is required"}
+			return &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: dispute.CodeMissingToken, Message: "an Authorization: Bearer token is required"}
 		}
 		token = strings.TrimSpace(token)
 		if strings.HasPrefix(token, dispute.APIKeyPrefix) {
@@ -217,7 +217,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		a, err := s.auth.Verify(token)
 		if err != nil {
-			return &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: "invalid_token", Message: "the bearer token is malformed, expired or not signed by this service"}
+			return &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: dispute.CodeInvalidToken, Message: "the bearer token is malformed, expired or not signed by this service"}
 		}
 		c.Set(actorKey, a)
 		return next(c)
@@ -234,9 +234,9 @@ func validParams(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			if c.Request().Method == http.MethodPut {
 				// PUT names the resource it creates: a bad name is bad input.
-				return dispute.Invalid("invalid_id", c.ParamNames()[0], "must be 1-128 letters, digits, '_', '-', '.' or ':'")
+				return dispute.Invalid(dispute.CodeInvalidID, c.ParamNames()[0], "must be 1-128 letters, digits, '_', '-', '.' or ':'")
 			}
-			return &dispute.Error{Code: dispute.ENOTFOUND, Reason: "not_found", Message: "no such resource"}
+			return &dispute.Error{Code: dispute.ENOTFOUND, Reason: dispute.CodeNotFound, Message: "no such resource"}
 		}
 		return next(c)
 	}

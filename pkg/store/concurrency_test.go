@@ -120,7 +120,7 @@ func TestConcurrentIfMatch(t *testing.T) {
 		}
 		for i, err := range errs {
 			if err != nil {
-				if dispute.ErrorCode(err) != dispute.EPRECONDITION || dispute.ErrorReason(err) != dispute.ReasonVersionMismatch {
+				if dispute.ErrorCode(err) != dispute.EPRECONDITION || dispute.ErrorReason(err) != dispute.CodeVersionMismatch {
 					t.Errorf("goroutine %d: %v, want precondition_failed (version_mismatch)", i, err)
 				}
 			}
@@ -167,7 +167,7 @@ func TestIfMatch(t *testing.T) {
 					}
 					return
 				}
-				wantErr(t, err, dispute.EPRECONDITION, dispute.ReasonVersionMismatch)
+				wantErr(t, err, dispute.EPRECONDITION, dispute.CodeVersionMismatch)
 				sameValue(t, "dispute after a stale If-Match", got, before)
 				if n := len(e.records(t, d.ID)); n != 2 {
 					t.Errorf("audit records = %d, want 2", n)
@@ -196,7 +196,7 @@ func TestConcurrentOpensOnOneOrder(t *testing.T) {
 			t.Fatalf("%d of %d concurrent opens succeeded, want exactly 1 (errors: %v)", len(won), n, errs)
 		}
 		for i, err := range errs {
-			if err != nil && (dispute.ErrorCode(err) != dispute.ECONFLICT || dispute.ErrorReason(err) != dispute.ReasonActiveDisputeExists) {
+			if err != nil && (dispute.ErrorCode(err) != dispute.ECONFLICT || dispute.ErrorReason(err) != dispute.CodeActiveDisputeExists) {
 				t.Errorf("goroutine %d: %v, want conflict (active_dispute_exists)", i, err)
 			}
 		}
@@ -266,7 +266,7 @@ func TestConcurrentClaims(t *testing.T) {
 				for r, err := range errs {
 					switch {
 					case err == nil:
-					case errors.Is(err, dispute.ErrQueueEmpty) || (dispute.ErrorCode(err) == dispute.ENOTFOUND && dispute.ErrorReason(err) == dispute.ReasonQueueEmpty):
+					case errors.Is(err, dispute.ErrQueueEmpty) || (dispute.ErrorCode(err) == dispute.ENOTFOUND && dispute.ErrorReason(err) == dispute.CodeQueueEmpty):
 						empty++
 					default:
 						t.Errorf("reviewer %d: %v, want success or queue_empty", r, err)
@@ -295,7 +295,7 @@ func TestConcurrentClaims(t *testing.T) {
 					}
 				}
 				_, err := e.svc.Claim(t.Context(), reviewer("usr_late", team), dispute.ClaimInput{})
-				wantErr(t, err, dispute.ENOTFOUND, dispute.ReasonQueueEmpty)
+				wantErr(t, err, dispute.ENOTFOUND, dispute.CodeQueueEmpty)
 			})
 		}
 	})

@@ -18,9 +18,9 @@ var _ dispute.Store = (*DB)(nil)
 
 // Tx runs fn in one transaction.
 func (db *DB) Tx(ctx context.Context, fn func(dispute.Tx) error) error {
-	return db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+	return wrap(db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		return fn(&tx{g: g, dialect: db.dialect})
-	})
+	}))
 }
 
 type tx struct {
@@ -106,7 +106,7 @@ func (t *tx) LockNextQueued(ctx context.Context, f dispute.QueueFilter) (*disput
 			return nil, dispute.ErrQueueEmpty
 		}
 		q := queueQuery(g.Session(&gorm.Session{NewDB: true}), f).Where("id IN ?", ids)
-		if d, err := lockFirst(q); err == nil || dispute.ErrorReason(err) != dispute.ReasonQueueEmpty || len(ids) < claimCandidates {
+		if d, err := lockFirst(q); err == nil || dispute.ErrorReason(err) != dispute.CodeQueueEmpty || len(ids) < claimCandidates {
 			return d, err
 		}
 	}
@@ -132,7 +132,7 @@ func (t *tx) CreateDispute(ctx context.Context, d *dispute.Dispute) error {
 	}
 	err = t.g.WithContext(ctx).Create(row).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return dispute.Errorf(dispute.ECONFLICT, dispute.ReasonActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
+		return dispute.Errorf(dispute.ECONFLICT, dispute.CodeActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
 	}
 	return wrap(err)
 }
@@ -145,12 +145,12 @@ func (t *tx) UpdateDispute(ctx context.Context, d *dispute.Dispute, fromVersion 
 	res := t.g.WithContext(ctx).Model(&disputeRow{}).Where("id = ? AND version = ?", d.ID, fromVersion).Select("*").Omit("id", "created_at").Updates(row)
 	if res.Error != nil {
 		if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
-			return dispute.Errorf(dispute.ECONFLICT, dispute.ReasonActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
+			return dispute.Errorf(dispute.ECONFLICT, dispute.CodeActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
 		}
 		return wrap(res.Error)
 	}
 	if res.RowsAffected != 1 {
-		return dispute.Errorf(dispute.ECONFLICT, dispute.ReasonConcurrentUpdate, "the dispute changed concurrently; retry")
+		return dispute.Errorf(dispute.ECONFLICT, dispute.CodeConcurrentUpdate, "the dispute changed concurrently; retry")
 	}
 	return nil
 }
@@ -238,18 +238,6 @@ func queueIDs(g *gorm.DB, f dispute.QueueFilter) *gorm.DB {
 	}
 	args = append(args, f.Limit)
 	return g.Raw("SELECT id FROM ("+strings.Join(parts, " UNION ALL ")+") AS page ORDER BY priority DESC, review_due_at, id LIMIT ?", args...)
-}
-
-// wrap marks database failures; they reach clients only as internal errors.
-func wrap(err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *dispute.Error
-	if errors.As(err, &de) {
-		return err
-	}
-	return fmt.Errorf("store: %w", err)
 }
 
 // Order returns an order.

@@ -94,30 +94,30 @@ func TestRefusedEventChangesNothing(t *testing.T) {
 			do           func(t *testing.T, id string) error
 			code, reason string
 		}{
-			{"InvalidState", nil, act(buyer, dispute.Command{Event: dispute.EventBuyerReply, Message: "hello"}), dispute.ECONFLICT, dispute.ReasonInvalidState},
-			{"NoOpenOffer", replied, act(buyer, dispute.Command{Event: dispute.EventAcceptOffer}), dispute.ECONFLICT, dispute.ReasonNoOpenOffer},
-			{"SellerMustAnswerFirst", nil, act(buyer, dispute.Command{Event: dispute.EventEscalate, Reason: "We cannot agree."}), dispute.ECONFLICT, dispute.ReasonSellerMustAnswerFirst},
-			{"MessageOrOfferRequired", nil, act(seller, dispute.Command{Event: dispute.EventSellerReply, Message: "  "}), dispute.EINVALID, dispute.ReasonMessageOrOfferRequired},
-			{"RoleNotPermitted", nil, act(seller, dispute.Command{Event: dispute.EventWithdraw}), dispute.EFORBIDDEN, dispute.ReasonRoleNotPermitted},
-			{"NotAssignee", underReview, act(rev, dispute.Command{Event: dispute.EventDecide}), dispute.EFORBIDDEN, dispute.ReasonNotAssignee},
-			{"StateBeforeAssignee", nil, act(rev, dispute.Command{Event: dispute.EventDecide}), dispute.ECONFLICT, dispute.ReasonInvalidState},
-			{"StaffRoleBeforeState", nil, act(buyer, dispute.Command{Event: dispute.EventDecide}), dispute.EFORBIDDEN, dispute.ReasonRoleNotPermitted},
+			{"InvalidState", nil, act(buyer, dispute.Command{Event: dispute.EventBuyerReply, Message: "hello"}), dispute.ECONFLICT, dispute.CodeInvalidState},
+			{"NoOpenOffer", replied, act(buyer, dispute.Command{Event: dispute.EventAcceptOffer}), dispute.ECONFLICT, dispute.CodeNoOpenOffer},
+			{"SellerMustAnswerFirst", nil, act(buyer, dispute.Command{Event: dispute.EventEscalate, Reason: "We cannot agree."}), dispute.ECONFLICT, dispute.CodeSellerMustAnswerFirst},
+			{"MessageOrOfferRequired", nil, act(seller, dispute.Command{Event: dispute.EventSellerReply, Message: "  "}), dispute.EINVALID, dispute.CodeMessageOrOfferRequired},
+			{"RoleNotPermitted", nil, act(seller, dispute.Command{Event: dispute.EventWithdraw}), dispute.EFORBIDDEN, dispute.CodeRoleNotPermitted},
+			{"NotAssignee", underReview, act(rev, dispute.Command{Event: dispute.EventDecide}), dispute.EFORBIDDEN, dispute.CodeNotAssignee},
+			{"StateBeforeAssignee", nil, act(rev, dispute.Command{Event: dispute.EventDecide}), dispute.ECONFLICT, dispute.CodeInvalidState},
+			{"StaffRoleBeforeState", nil, act(buyer, dispute.Command{Event: dispute.EventDecide}), dispute.EFORBIDDEN, dispute.CodeRoleNotPermitted},
 			{"StrangerSeesNothing", nil, act(stranger, dispute.Command{Event: dispute.EventWithdraw}), dispute.ENOTFOUND, "not_found"},
-			{"WithdrawAfterResolution", settled, act(buyer, dispute.Command{Event: dispute.EventWithdraw}), dispute.ECONFLICT, dispute.ReasonInvalidState},
-			{"AppealOfASettlement", settled, act(buyer, dispute.Command{Event: dispute.EventAppeal, Reason: "I changed my mind."}), dispute.ECONFLICT, dispute.ReasonSettlementNotAppealable},
+			{"WithdrawAfterResolution", settled, act(buyer, dispute.Command{Event: dispute.EventWithdraw}), dispute.ECONFLICT, dispute.CodeInvalidState},
+			{"AppealOfASettlement", settled, act(buyer, dispute.Command{Event: dispute.EventAppeal, Reason: "I changed my mind."}), dispute.ECONFLICT, dispute.CodeSettlementNotAppealable},
 			{"DeadlineNotPassed", nil, func(t *testing.T, id string) error {
 				_, err := e.svc.Fire(t.Context(), id, dispute.EventAutoEscalate)
 				return err
-			}, dispute.ECONFLICT, dispute.ReasonDeadlineNotPassed},
+			}, dispute.ECONFLICT, dispute.CodeDeadlineNotPassed},
 			{"VersionMismatch", nil, func(t *testing.T, id string) error {
 				_, err := e.svc.Act(t.Context(), buyer, id, dispute.Command{Event: dispute.EventWithdraw}, ptr(int64(7)))
 				return err
-			}, dispute.EPRECONDITION, dispute.ReasonVersionMismatch},
+			}, dispute.EPRECONDITION, dispute.CodeVersionMismatch},
 			{"MessageToClosedDispute", []step{{"withdraw", buyer, dispute.Command{Event: dispute.EventWithdraw}, dispute.StateClosed, ""}},
 				func(t *testing.T, id string) error {
 					_, err := e.svc.PostMessage(t.Context(), buyer, id, "anyone?", false)
 					return err
-				}, dispute.ECONFLICT, dispute.ReasonInvalidState},
+				}, dispute.ECONFLICT, dispute.CodeInvalidState},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				d := e.orderAndOpen(t, "ord_"+string(rune('a'+i)), dispute.ReasonItemDamaged)

@@ -28,7 +28,7 @@ func (t *tx) AddFeedback(ctx context.Context, f *dispute.Feedback) error {
 		Team: string(f.Team), Reason: string(f.Reason), CreatedAt: f.CreatedAt.UTC(),
 	}).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return dispute.Errorf(dispute.ECONFLICT, dispute.ReasonFeedbackGiven, "you have already rated this dispute")
+		return dispute.Errorf(dispute.ECONFLICT, dispute.CodeFeedbackGiven, "you have already rated this dispute")
 	}
 	return wrap(err)
 }

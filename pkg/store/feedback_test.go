@@ -30,7 +30,7 @@ func TestFeedback(t *testing.T) {
 			return d
 		}
 		d := open("ord_1", dispute.ReasonItemDamaged)
-		if _, err := svc.GiveFeedback(ctx, buyer, d.ID, 5, "thanks"); dispute.ErrorReason(err) != dispute.ReasonInvalidState {
+		if _, err := svc.GiveFeedback(ctx, buyer, d.ID, 5, "thanks"); dispute.ErrorReason(err) != dispute.CodeInvalidState {
 			t.Fatalf("feedback on an open dispute: %v, want invalid_state", err)
 		}
 		if _, err := svc.Act(ctx, buyer, d.ID, dispute.Command{Event: dispute.EventWithdraw}, nil); err != nil {
@@ -39,13 +39,13 @@ func TestFeedback(t *testing.T) {
 		if _, err := svc.GiveFeedback(ctx, buyer, d.ID, 5, " thanks "); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.GiveFeedback(ctx, buyer, d.ID, 1, "changed my mind"); dispute.ErrorReason(err) != dispute.ReasonFeedbackGiven {
+		if _, err := svc.GiveFeedback(ctx, buyer, d.ID, 1, "changed my mind"); dispute.ErrorReason(err) != dispute.CodeFeedbackGiven {
 			t.Fatalf("second feedback: %v, want feedback_already_given", err)
 		}
 		if _, err := svc.GiveFeedback(ctx, seller, d.ID, 2, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.GiveFeedback(ctx, staff, d.ID, 4, ""); dispute.ErrorReason(err) != dispute.ReasonRoleNotPermitted {
+		if _, err := svc.GiveFeedback(ctx, staff, d.ID, 4, ""); dispute.ErrorReason(err) != dispute.CodeRoleNotPermitted {
 			t.Fatalf("staff feedback: %v, want role_not_permitted", err)
 		}
 		if _, err := svc.GiveFeedback(ctx, dispute.Actor{ID: "nosy"}, d.ID, 4, ""); dispute.ErrorCode(err) != dispute.ENOTFOUND {

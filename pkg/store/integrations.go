@@ -127,73 +127,64 @@ func (t *tx) AddEvent(ctx context.Context, e *dispute.FeedEvent) error {
 // sequenceLockID is the PostgreSQL advisory lock held while sequencing.
 const sequenceLockID = 72_616_002
 
-// sequenceBatch bounds the events sequenced in one transaction.
-const sequenceBatch = 500
-
-// SequenceEvents implements dispute.Store. Under a lock, it numbers the
-// committed events that have no number yet in id order, after the highest
-// number given, and queues a delivery for every webhook that wants each one.
-func (db *DB) SequenceEvents(ctx context.Context, now time.Time) error {
-	for {
-		n, err := db.sequenceOnce(ctx, now.UTC())
-		if err != nil || n < sequenceBatch {
-			return err
+// SequenceNext implements dispute.Tx. The lock (a PostgreSQL advisory lock;
+// SQLite runs one transaction at a time) makes one transaction at a time the
+// sequencer, and it numbers only events committed before it looked, after
+// the highest number given: a transaction that commits later gets later
+// numbers, so a reader paging by number misses nothing.
+func (t *tx) SequenceNext(ctx context.Context, max int) ([]*dispute.FeedEvent, error) {
+	g := t.g.WithContext(ctx)
+	if t.dialect == Postgres {
+		if err := g.Exec("SELECT pg_advisory_xact_lock(?)", sequenceLockID).Error; err != nil {
+			return nil, wrap(err)
 		}
 	}
+	var rows []eventRow
+	if err := g.Where("seq IS NULL").Order("id").Limit(max).Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var last struct{ Max *int64 }
+	if err := g.Raw("SELECT MAX(seq) AS max FROM events").Scan(&last).Error; err != nil {
+		return nil, wrap(err)
+	}
+	next := int64(1)
+	if last.Max != nil {
+		next = *last.Max + 1
+	}
+	out := make([]*dispute.FeedEvent, len(rows))
+	for i := range rows {
+		seq := next + int64(i)
+		if err := g.Model(&eventRow{}).Where("id = ?", rows[i].ID).Update("seq", seq).Error; err != nil {
+			return nil, wrap(err)
+		}
+		rows[i].Seq = &seq
+		out[i] = rows[i].event()
+	}
+	return out, nil
 }
 
-func (db *DB) sequenceOnce(ctx context.Context, now time.Time) (int, error) {
-	n := 0
-	err := db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		if db.dialect == Postgres {
-			if err := g.Exec("SELECT pg_advisory_xact_lock(?)", sequenceLockID).Error; err != nil {
-				return err
-			}
+// ActiveWebhooks implements dispute.Tx.
+func (t *tx) ActiveWebhooks(ctx context.Context) ([]*dispute.Webhook, error) {
+	var rows []webhookRow
+	if err := t.g.WithContext(ctx).Where("deleted_at IS NULL AND disabled_at IS NULL").Order("id").Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]*dispute.Webhook, len(rows))
+	for i := range rows {
+		w, err := rows[i].webhook()
+		if err != nil {
+			return nil, err
 		}
-		var rows []eventRow
-		if err := g.Where("seq IS NULL").Order("id").Limit(sequenceBatch).Find(&rows).Error; err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		var last struct{ Max *int64 }
-		if err := g.Raw("SELECT MAX(seq) AS max FROM events").Scan(&last).Error; err != nil {
-			return err
-		}
-		next := int64(1)
-		if last.Max != nil {
-			next = *last.Max + 1
-		}
-		var hooks []webhookRow
-		if err := g.Where("deleted_at IS NULL AND disabled_at IS NULL").Find(&hooks).Error; err != nil {
-			return err
-		}
-		var deliveries []*dispute.Delivery
-		for i := range rows {
-			seq := next + int64(i)
-			if err := g.Model(&eventRow{}).Where("id = ?", rows[i].ID).Update("seq", seq).Error; err != nil {
-				return err
-			}
-			e := rows[i].event()
-			for j := range hooks {
-				w, err := hooks[j].webhook()
-				if err != nil {
-					return err
-				}
-				if w.Wants(e) {
-					deliveries = append(deliveries, &dispute.Delivery{ID: dispute.NewID("dlv", now), WebhookID: w.ID, EventID: e.ID,
-						Status: dispute.DeliveryPending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now})
-				}
-			}
-		}
-		n = len(rows)
-		return addDeliveries(g, deliveries)
-	})
-	return n, wrap(err)
+		out[i] = w
+	}
+	return out, nil
 }
 
-// Events returns sequenced feed events after a position, in order.
+// Events returns sequenced feed events after a position, in order. It
+// writes nothing: events without a number are not read.
 func (db *DB) Events(ctx context.Context, f dispute.EventFilter) ([]*dispute.FeedEvent, error) {
 	q := db.gorm.WithContext(ctx).Where("seq IS NOT NULL AND seq > ?", f.AfterSeq)
 	switch {

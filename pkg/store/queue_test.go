@@ -217,7 +217,7 @@ func TestQueueExcludeDecidedBy(t *testing.T) {
 				t.Fatalf("sen1 got %s, want %s (sen1 decided %s)", got.ID, y.ID, x.ID)
 			}
 			_, err = e.svc.Claim(ctx, sen1, dispute.ClaimInput{Kind: dispute.ClaimAppeals})
-			wantErr(t, err, dispute.ENOTFOUND, dispute.ReasonQueueEmpty)
+			wantErr(t, err, dispute.ENOTFOUND, dispute.CodeQueueEmpty)
 			if d := e.dispute(t, x.ID); d.State != dispute.StateAppealed || d.AssigneeID != "" {
 				t.Errorf("%s: state %s assignee %q, want still waiting", x.ID, d.State, d.AssigneeID)
 			}

@@ -360,8 +360,8 @@ func TestOpenRefusedWritesNothing(t *testing.T) {
 			in           dispute.OpenInput
 			code, reason string
 		}{
-			{"OrderNotFound", buyer, dispute.OpenInput{OrderID: "ord_missing", Reason: dispute.ReasonOther, Description: "x", Language: "en"}, dispute.ENOTFOUND, dispute.ReasonOrderNotFound},
-			{"NotOrderBuyer", seller, dispute.OpenInput{OrderID: "ord_1", Reason: dispute.ReasonOther, Description: "x", Language: "en"}, dispute.ENOTFOUND, dispute.ReasonOrderNotFound},
+			{"OrderNotFound", buyer, dispute.OpenInput{OrderID: "ord_missing", Reason: dispute.ReasonOther, Description: "x", Language: "en"}, dispute.ENOTFOUND, dispute.CodeOrderNotFound},
+			{"NotOrderBuyer", seller, dispute.OpenInput{OrderID: "ord_1", Reason: dispute.ReasonOther, Description: "x", Language: "en"}, dispute.ENOTFOUND, dispute.CodeOrderNotFound},
 			{"InvalidInput", buyer, dispute.OpenInput{OrderID: "ord_1", Reason: "bored", Description: "x", Language: "en"}, dispute.EINVALID, "validation_failed"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
@@ -387,7 +387,7 @@ func TestOneActiveDisputePerOrder(t *testing.T) {
 
 		e.clock.Advance(time.Minute)
 		_, err := e.svc.Open(ctx, buyer, dispute.OpenInput{OrderID: "ord_1", Reason: dispute.ReasonItemDamaged, Description: "again", Language: "en"})
-		wantErr(t, err, dispute.ECONFLICT, dispute.ReasonActiveDisputeExists)
+		wantErr(t, err, dispute.ECONFLICT, dispute.CodeActiveDisputeExists)
 		if n := count(t, db, "disputes", "order_id = ?", "ord_1"); n != 1 {
 			t.Fatalf("disputes on ord_1 = %d after a refused second open, want 1", n)
 		}
@@ -399,7 +399,7 @@ func TestOneActiveDisputePerOrder(t *testing.T) {
 			dup.ID = dispute.NewID("dsp", e.clock.Now())
 			return tx.CreateDispute(ctx, &dup)
 		})
-		wantErr(t, err, dispute.ECONFLICT, dispute.ReasonActiveDisputeExists)
+		wantErr(t, err, dispute.ECONFLICT, dispute.CodeActiveDisputeExists)
 		if n := count(t, db, "disputes", "order_id = ?", "ord_1"); n != 1 {
 			t.Fatalf("disputes on ord_1 = %d after a direct duplicate insert, want 1", n)
 		}
@@ -422,7 +422,7 @@ func TestOneActiveDisputePerOrder(t *testing.T) {
 
 		// And a third open is refused again while the second is active.
 		_, err = e.svc.Open(ctx, buyer, dispute.OpenInput{OrderID: "ord_1", Reason: dispute.ReasonOther, Description: "third", Language: "en"})
-		wantErr(t, err, dispute.ECONFLICT, dispute.ReasonActiveDisputeExists)
+		wantErr(t, err, dispute.ECONFLICT, dispute.CodeActiveDisputeExists)
 	})
 }
 
@@ -599,7 +599,7 @@ func TestUpdateDisputeChecksTheVersion(t *testing.T) {
 					changed.Version, changed.State, changed.Description = tc.fromVersion+1, dispute.StateClosed, "overwritten"
 					return tx.UpdateDispute(ctx, &changed, tc.fromVersion)
 				})
-				wantErr(t, err, dispute.ECONFLICT, dispute.ReasonConcurrentUpdate)
+				wantErr(t, err, dispute.ECONFLICT, dispute.CodeConcurrentUpdate)
 				sameValue(t, "dispute after a refused update", e.dispute(t, d.ID), d)
 			})
 		}

@@ -147,7 +147,7 @@ func (f *fixture) subscribe(owner dispute.Actor, rc *receiver, types ...string) 
 }
 
 func (f *fixture) dispatcher(cfg webhook.Config) *webhook.Dispatcher {
-	cfg.Store, cfg.Now = f.db, f.clock.Now
+	cfg.Store, cfg.Sequencer, cfg.Now = f.db, f.svc, f.clock.Now
 	cfg.Guard = webhook.Guard{AllowHTTP: true, AllowPrivate: true}
 	return webhook.New(cfg)
 }
@@ -538,7 +538,7 @@ func TestRevokedKeyStopsDeliveries(t *testing.T) {
 		w := f.subscribe(key, rc, "*")
 		f.subscribe(seller, other, "*")
 		f.open("s1")
-		if err := db.SequenceEvents(ctx, f.clock.Now()); err != nil { // queued before the revocation
+		if _, err := f.svc.SequenceEvents(ctx); err != nil { // queued before the revocation
 			t.Fatal(err)
 		}
 		if _, err := f.svc.RevokeAPIKey(ctx, seller, keyID); err != nil {
@@ -560,7 +560,7 @@ func TestRevokedKeyStopsDeliveries(t *testing.T) {
 				t.Fatalf("the revoked key's webhook reads %+v", h)
 			}
 		}
-		if _, err := f.svc.Redeliver(ctx, seller, w.ID, "dlv_any"); dispute.ErrorReason(err) != dispute.ReasonWebhookDisabled {
+		if _, err := f.svc.Redeliver(ctx, seller, w.ID, "dlv_any"); dispute.ErrorReason(err) != dispute.CodeWebhookDisabled {
 			t.Fatalf("redelivery to a disabled webhook: %v", err)
 		}
 	})

@@ -19,7 +19,6 @@ import (
 
 // Store is what the dispatcher needs of the database.
 type Store interface {
-	SequenceEvents(ctx context.Context, now time.Time) error
 	ClaimDeliveries(ctx context.Context, now time.Time, n int, lease time.Duration) ([]*dispute.DeliveryJob, error)
 	FinishAttempt(ctx context.Context, r dispute.AttemptResult) error
 	// DeferDelivery gives back a claimed delivery without an attempt, due again at next.
@@ -29,7 +28,11 @@ type Store interface {
 // Config configures a Dispatcher. Zero fields take the defaults.
 type Config struct {
 	Store Store
-	Guard Guard
+	// Sequencer, if set, sequences feed events and queues their deliveries
+	// on every tick (the service does it after its own changes; this
+	// catches up with what a crash or an outage left behind).
+	Sequencer Sequencer
+	Guard     Guard
 	// Client sends the deliveries; nil builds one that dials through Guard,
 	// uses no proxy and follows no redirects.
 	Client *http.Client
@@ -64,6 +67,12 @@ const (
 	// it is not tried again (unless redelivered by hand).
 	GaveUp Outcome = "gave_up"
 )
+
+// Sequencer gives committed feed events their place in the feed and queues
+// their webhook deliveries; *dispute.Service is one.
+type Sequencer interface {
+	SequenceEvents(ctx context.Context) (int, error)
+}
 
 // Dispatcher sends pending deliveries.
 type Dispatcher struct {
@@ -139,13 +148,15 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 }
 
-// RunOnce sequences new events, sends every delivery that is due and waits
+// RunOnce sequences new events (with a Sequencer), sends every delivery that is due and waits
 // for the attempts to finish. It returns how many attempts it made.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) { return d.dispatch(ctx, true) }
 
 func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
-	if err := d.cfg.Store.SequenceEvents(ctx, d.cfg.Now()); err != nil {
-		return 0, err
+	if d.cfg.Sequencer != nil {
+		if _, err := d.cfg.Sequencer.SequenceEvents(ctx); err != nil {
+			return 0, err
+		}
 	}
 	free := cap(d.sem) - len(d.sem)
 	if free == 0 {
