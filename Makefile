@@ -34,11 +34,13 @@ fuzz-smoke:
 test-short:
 	go test -count=1 ./...
 
-## lint: gofmt, go vet and staticcheck
+## lint: gofmt, go vet, staticcheck, and Spectral (with the OWASP rules) and Redocly on
+## api/openapi.yaml (skipped without Node.js, except under CI=true)
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
+	./scripts/lint-openapi.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
