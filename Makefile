@@ -18,9 +18,12 @@ build:
 run: build
 	DISPUTES_WEBHOOK_ALLOW_HTTP=true DISPUTES_WEBHOOK_ALLOW_PRIVATE=true ./$(BIN) serve --demo
 
-## test: every test, on SQLite and on PostgreSQL (see scripts/with-postgres.sh)
+## test: every test, on SQLite and on PostgreSQL (see scripts/with-postgres.sh), then /docs in
+## headless Chromium and the generated TypeScript client (scripts/test-web.sh; skipped without
+## Node.js or Chromium, except under CI=true)
 test:
 	./scripts/with-postgres.sh go test $(RACE) -count=1 -timeout 20m ./...
+	./scripts/test-web.sh
 
 ## test-faults: kill the service, crash and stop PostgreSQL under load; nothing acknowledged may be lost (FAULTS_DURATION per scenario, default 45s)
 test-faults:
@@ -34,19 +37,22 @@ fuzz-smoke:
 test-short:
 	go test -count=1 ./...
 
-## lint: gofmt, go vet and staticcheck
+## lint: gofmt, go vet, staticcheck, and Spectral (with the OWASP rules) and Redocly on
+## api/openapi.yaml (skipped without Node.js, except under CI=true)
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go tool staticcheck ./...
 	go mod tidy -diff
+	./scripts/lint-openapi.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## generate: regenerate generated files (the state diagram)
+## generate: regenerate generated files (the state diagram; with Node.js, the Redoc bundle /docs serves)
 generate:
 	go run ./scripts/gen-diagram > docs/state-machine.md
+	./scripts/update-redoc.sh
 
 ## bench: the service against PostgreSQL's own limit at 10 thousand and 1 million disputes (see docs/performance.md)
 bench:

@@ -60,7 +60,9 @@ func (s *Server) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if a, ok := c.Get(actorKey).(dispute.Actor); ok && a.ID != "" {
 			key = "sub:" + a.ID
 		}
-		if ok, wait := s.requests.allow(key, s.now()); !ok {
+		ok, wait, left := s.requests.allow(key, s.now())
+		s.requests.describe(c.Response().Header(), left)
+		if !ok {
 			s.metrics.refused.WithLabelValues(limitRequests).Inc()
 			return tooManyRequests(c, wait, "too many requests; retry after the number of seconds in Retry-After")
 		}
@@ -166,9 +168,9 @@ func newBuckets(perSecond float64, burst, capacity int) *buckets {
 	return &buckets{limit: rate.Limit(perSecond), burst: burst, idle: idle, max: capacity, entries: map[string]*bucket{}}
 }
 
-// allow takes a token for key at now. When there is none it reports how
-// long until there is one.
-func (b *buckets) allow(key string, now time.Time) (bool, time.Duration) {
+// allow takes a token for key at now and reports the tokens left. When there
+// is none it reports how long until there is one.
+func (b *buckets) allow(key string, now time.Time) (bool, time.Duration, float64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	e, ok := b.entries[key]
@@ -179,10 +181,22 @@ func (b *buckets) allow(key string, now time.Time) (bool, time.Duration) {
 	}
 	e.seen = now
 	if e.lim.AllowN(now, 1) {
-		return true, 0
+		return true, 0, e.lim.TokensAt(now)
 	}
-	missing := 1 - e.lim.TokensAt(now)
-	return false, seconds(missing / float64(b.limit))
+	left := e.lim.TokensAt(now)
+	return false, seconds((1 - left) / float64(b.limit)), left
+}
+
+// describe sets the rate-limit headers of a response (RateLimit-Limit,
+// RateLimit-Remaining, RateLimit-Reset, as in the IETF draft on RateLimit
+// header fields): the burst, the whole requests left, and the seconds until
+// the caller's allowance is full again.
+func (b *buckets) describe(h http.Header, left float64) {
+	left = max(0, left)
+	reset := int64(math.Ceil((float64(b.burst) - left) / float64(b.limit)))
+	h.Set("RateLimit-Limit", strconv.Itoa(b.burst))
+	h.Set("RateLimit-Remaining", strconv.FormatInt(int64(math.Floor(left)), 10))
+	h.Set("RateLimit-Reset", strconv.FormatInt(max(0, reset), 10))
 }
 
 // seconds converts to a duration, capped at a day so that tiny rates do not

@@ -11,7 +11,7 @@ var t0 = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
 func TestBucketsDropIdleEntries(t *testing.T) {
 	b := newBuckets(1, 2, 0) // full again after 2 s idle
 	for i := range 100 {
-		if ok, _ := b.allow(fmt.Sprint("k", i), t0); !ok {
+		if ok, _, _ := b.allow(fmt.Sprint("k", i), t0); !ok {
 			t.Fatalf("a new key's first request is refused")
 		}
 	}
@@ -27,7 +27,7 @@ func TestBucketsDropIdleEntries(t *testing.T) {
 		t.Errorf("%d entries after the sweep, want 3 (busy, late, new)", n)
 	}
 	b.allow("late", t0.Add(2*time.Second))
-	if ok, _ := b.allow("late", t0.Add(2*time.Second)); ok {
+	if ok, _, _ := b.allow("late", t0.Add(2*time.Second)); ok {
 		t.Errorf("a kept bucket lost its state: a third request within a burst of 2 passed")
 	}
 }
@@ -40,7 +40,7 @@ func TestBucketsAreCapped(t *testing.T) {
 			t.Fatalf("%d entries, cap 50", n)
 		}
 	}
-	if ok, _ := b.allow("k9999", t0); ok {
+	if ok, _, _ := b.allow("k9999", t0); ok {
 		t.Errorf("the newest key lost its state")
 	}
 }
@@ -114,7 +114,7 @@ func TestBucketsWithTinyRates(t *testing.T) {
 		t.Errorf("idle %s, want the 24h cap", b.idle)
 	}
 	b.allow("k", t0)
-	if ok, wait := b.allow("k", t0); ok || wait != 24*time.Hour {
+	if ok, wait, _ := b.allow("k", t0); ok || wait != 24*time.Hour {
 		t.Errorf("second request: allowed %v, wait %s; want refused for the 24h cap", ok, wait)
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -54,8 +55,14 @@ func TestRateLimitPerCaller(t *testing.T) {
 	e := newLimitedEnv(t, httpapi.Config{RateLimit: 1, RateBurst: 3})
 	const list = "/v1/disputes"
 
-	for range 3 {
-		e.must(t, http.StatusOK, uBuyer, http.MethodGet, list, nil)
+	// Each answer says the allowance, what is left of it, and when it is
+	// full again.
+	for i := range 3 {
+		r := e.must(t, http.StatusOK, uBuyer, http.MethodGet, list, nil)
+		wantLeft, wantReset := fmt.Sprint(2-i), fmt.Sprint(i+1)
+		if l, left, reset := r.Header.Get("RateLimit-Limit"), r.Header.Get("RateLimit-Remaining"), r.Header.Get("RateLimit-Reset"); l != "3" || left != wantLeft || reset != wantReset {
+			t.Errorf("request %d: RateLimit-Limit %q, -Remaining %q, -Reset %q; want 3, %s, %s", i+1, l, left, reset, wantLeft, wantReset)
+		}
 	}
 	e.limited(t, "1", uBuyer, http.MethodGet, list, nil)
 	// POSTs, and any other route, draw on the same allowance.

@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	e.GET("/readyz", s.readyz)
 	e.GET("/openapi.yaml", s.openAPI)
 	e.GET("/docs", s.docs)
+	e.GET("/docs/redoc.standalone.js", s.docsScript)
 
 	// Failed authentications are counted around authenticate; the
 	// per-caller request limit needs the authenticated caller.
