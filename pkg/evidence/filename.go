@@ -28,10 +28,10 @@ func SanitizeFilename(name string) string {
 	var b strings.Builder
 	for _, r := range name {
 		switch {
-		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == utf8.RuneError:
-			continue
 		case unicode.IsSpace(r):
 			r = ' '
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r), r == utf8.RuneError:
+			continue
 		case strings.ContainsRune(`<>:"|?*`, r):
 			r = '_'
 		}

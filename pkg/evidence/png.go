@@ -149,7 +149,8 @@ func (p *pngStripper) copyChunk(h chunkHeader, also *bytes.Buffer) error {
 		return err
 	}
 	if h.typ == "IHDR" {
-		return p.readIHDR(also.Bytes()[len(pngSignature)+8:])
+		b := also.Bytes()
+		return p.readIHDR(b[len(b)-4-int(h.length) : len(b)-4])
 	}
 	return nil
 }
