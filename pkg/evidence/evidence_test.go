@@ -361,6 +361,7 @@ func TestStripWebPRefusesWhatDoesNotDecode(t *testing.T) {
 		"BrokenBitstream":     brokenVP8,
 		"BrokenInsideVP8X":    brokenInVP8X,
 		"UnknownFirstChunk":   riff(chunk("JUNK", []byte("xx")), orig[12:]),
+		"SecondVP8X":          riff(vp8x(0, 150, 100), vp8x(0, 150, 100), orig[12:]),
 		"ChunkPastRIFFEnd":    append(orig[:4:4], append([]byte{0x10, 0, 0, 0}, orig[8:]...)...),
 		"LosslessNotLossless": riff(chunk("VP8L", []byte("garbage!"))),
 	} {

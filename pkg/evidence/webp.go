@@ -63,6 +63,9 @@ func stripWebP(w io.Writer, r io.Reader) error {
 			return malformed("webp", "chunk %q past the RIFF end", fourcc)
 		}
 		left -= 8 + uint32(padded)
+		if fourcc == "VP8X" && !first {
+			return malformed("webp", "VP8X is not the first chunk")
+		}
 		if first {
 			switch fourcc {
 			case "VP8X":
