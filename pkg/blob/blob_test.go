@@ -444,3 +444,18 @@ func TestDuplicateUploadRenewsAnOldBlob(t *testing.T) {
 		t.Fatal("swept a blob an upload had just reused")
 	}
 }
+
+func TestOpenWithPrefix(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, "file://"+filepath.ToSlash(dir)+"?prefix=evidence/")
+	obj, err := s.Put(t.Context(), strings.NewReader("in a shared bucket"), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "evidence", obj.Key)); err != nil {
+		t.Fatalf("blob not under the prefix: %v", err)
+	}
+	if blobs, _ := walk(t, s); len(blobs) != 1 {
+		t.Fatalf("walk found %d blobs", len(blobs))
+	}
+}
