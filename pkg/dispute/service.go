@@ -2,7 +2,6 @@ package dispute
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -326,11 +325,7 @@ func needsInstructions(e Event) bool {
 }
 
 func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, payload any, now time.Time) error {
-	raw, err := json.Marshal(payload)
-	if err != nil {
-		return err
-	}
-	canon, err := audit.CanonicalPayload(raw)
+	canon, err := AuditPayload(payload)
 	if err != nil {
 		return err
 	}

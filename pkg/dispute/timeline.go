@@ -2,7 +2,6 @@ package dispute
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"strings"
 	"time"
@@ -24,8 +23,8 @@ type TimelineItem struct {
 
 // detail reads from an audit payload what a timeline shows of the event.
 func detail(e Event, payload []byte) string {
-	var cmd Command
-	if json.Unmarshal(payload, &cmd) != nil {
+	cmd, err := DecodeCommandPayload(payload)
+	if err != nil {
 		return ""
 	}
 	switch e {
@@ -114,8 +113,7 @@ func (s *Service) Timeline(ctx context.Context, actor Actor, id string) (*Disput
 			By: byline(Role(r.ActorRole)), Summary: summary, Detail: detail(Event(r.Event), r.Payload),
 		}
 		if item.Event == EventRequestInfo {
-			var cmd Command
-			if json.Unmarshal(r.Payload, &cmd) == nil && (cmd.Party == PartyBuyer || cmd.Party == PartySeller) {
+			if cmd, err := DecodeCommandPayload(r.Payload); err == nil && (cmd.Party == PartyBuyer || cmd.Party == PartySeller) {
 				item.Summary = "The reviewer asked the " + string(cmd.Party) + " for more information."
 			}
 		}

@@ -1,0 +1,4 @@
+package dispute
+
+// NewFeedEvent exposes newFeedEvent to the golden tests of the payloads.
+var NewFeedEvent = newFeedEvent
