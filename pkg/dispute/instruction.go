@@ -2,7 +2,6 @@ package dispute
 
 import (
 	"context"
-	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
@@ -183,7 +182,7 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		if err := tx.UpdateInstruction(ctx, in); err != nil {
 			return err
 		}
-		payload, err := json.Marshal(map[string]any{"instruction_id": in.ID, "status": status, "detail": in.Detail})
+		payload, err := remedyReportPayload(in)
 		if err != nil {
 			return err
 		}
@@ -193,7 +192,7 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		}
 		_, err = tx.AppendAudit(ctx, audit.Entry{
 			DisputeID: d.ID, Event: ev, FromState: string(d.State), ToState: string(d.State),
-			ActorID: actor.ID, ActorRole: string(RoleSystem), Payload: payload, OccurredAt: now, RequestID: RequestID(ctx),
+			ActorID: actor.ID, ActorRole: string(RoleSystem), Payload: payload, PayloadVersion: AuditPayloadVersion, OccurredAt: now, RequestID: RequestID(ctx),
 			APIKeyID: actor.KeyID, ClientRequestID: ClientRequestID(ctx),
 		})
 		if err != nil {

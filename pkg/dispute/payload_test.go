@@ -1,6 +1,7 @@
 package dispute_test
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -86,13 +87,13 @@ func TestAuditPayloadsAreGolden(t *testing.T) {
 		// The payload reads back as the input it records.
 		var back any
 		if open, ok := c.in.(dispute.OpenInput); ok {
-			got, err := dispute.DecodeOpenPayload(p)
+			got, err := dispute.DecodeOpenPayload(dispute.AuditPayloadVersion, p)
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
 			back, c.in = got, open
 		} else {
-			got, err := dispute.DecodeCommandPayload(p)
+			got, err := dispute.DecodeCommandPayload(dispute.AuditPayloadVersion, p)
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
@@ -104,4 +105,36 @@ func TestAuditPayloadsAreGolden(t *testing.T) {
 		}
 	}
 	golden(t, "audit_payloads.golden", b.String())
+}
+
+// TestAuditPayloadVersions reads records from before versions were
+// numbered (0) as version 1 and refuses a version it does not know.
+func TestAuditPayloadVersions(t *testing.T) {
+	p := []byte(`{"reason":"Unfair"}`)
+	for _, v := range []int{0, 1} {
+		if cmd, err := dispute.DecodeCommandPayload(v, p); err != nil || cmd.Reason != "Unfair" {
+			t.Errorf("version %d: %+v, %v", v, cmd, err)
+		}
+	}
+	if _, err := dispute.DecodeCommandPayload(2, p); err == nil {
+		t.Error("version 2 was read")
+	}
+	if _, err := dispute.DecodeOpenPayload(2, p); err == nil {
+		t.Error("version 2 of open was read")
+	}
+}
+
+// TestRemedyReportPayloadIsUnchanged compares the payload of a report on a
+// remedy instruction with the encoding it has always had, a JSON object of
+// the instruction id, status and detail as encoding/json writes a map.
+func TestRemedyReportPayloadIsUnchanged(t *testing.T) {
+	in := &dispute.Instruction{ID: "rin_1", Status: dispute.InstructionFailed, Detail: "Bank <refused> & \"gone\" ü"}
+	got, err := dispute.RemedyReportPayload(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(map[string]any{"instruction_id": in.ID, "status": in.Status, "detail": in.Detail})
+	if string(got) != string(want) {
+		t.Errorf("got %s, want %s", got, want)
+	}
 }

@@ -331,7 +331,7 @@ func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, pa
 	}
 	_, err = tx.AppendAudit(ctx, audit.Entry{
 		DisputeID: ch.After.ID, Event: string(ch.Event), FromState: string(ch.From), ToState: string(ch.To),
-		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, OccurredAt: now, RequestID: RequestID(ctx),
+		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, PayloadVersion: AuditPayloadVersion, OccurredAt: now, RequestID: RequestID(ctx),
 		APIKeyID: actor.KeyID, ClientRequestID: ClientRequestID(ctx),
 	})
 	if err != nil {

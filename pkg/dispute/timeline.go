@@ -22,8 +22,8 @@ type TimelineItem struct {
 }
 
 // detail reads from an audit payload what a timeline shows of the event.
-func detail(e Event, payload []byte) string {
-	cmd, err := DecodeCommandPayload(payload)
+func detail(e Event, version int, payload []byte) string {
+	cmd, err := DecodeCommandPayload(version, payload)
 	if err != nil {
 		return ""
 	}
@@ -110,10 +110,10 @@ func (s *Service) Timeline(ctx context.Context, actor Actor, id string) (*Disput
 		}
 		item := TimelineItem{
 			At: r.OccurredAt, Kind: "event", Event: Event(r.Event), State: State(r.ToState),
-			By: byline(Role(r.ActorRole)), Summary: summary, Detail: detail(Event(r.Event), r.Payload),
+			By: byline(Role(r.ActorRole)), Summary: summary, Detail: detail(Event(r.Event), r.PayloadVersion, r.Payload),
 		}
 		if item.Event == EventRequestInfo {
-			if cmd, err := DecodeCommandPayload(r.Payload); err == nil && (cmd.Party == PartyBuyer || cmd.Party == PartySeller) {
+			if cmd, err := DecodeCommandPayload(r.PayloadVersion, r.Payload); err == nil && (cmd.Party == PartyBuyer || cmd.Party == PartySeller) {
 				item.Summary = "The reviewer asked the " + string(cmd.Party) + " for more information."
 			}
 		}

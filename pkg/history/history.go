@@ -241,9 +241,9 @@ func (w *walk) step(r audit.Record, first bool) {
 	if len(r.Payload) > 0 {
 		var err error
 		if ev == dispute.EventOpen {
-			open, err = dispute.DecodeOpenPayload(r.Payload)
+			open, err = dispute.DecodeOpenPayload(r.PayloadVersion, r.Payload)
 		} else {
-			cmd, err = dispute.DecodeCommandPayload(r.Payload)
+			cmd, err = dispute.DecodeCommandPayload(r.PayloadVersion, r.Payload)
 		}
 		if err != nil {
 			w.add(r, KindPayload, "payload is not the JSON object of %s: %v", ev, err)

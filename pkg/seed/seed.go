@@ -216,7 +216,7 @@ func (c *Case) add(ch *dispute.Change, actor dispute.Actor, payload any, now tim
 	}
 	c.Records = append(c.Records, audit.Next(prev, audit.Entry{
 		DisputeID: ch.After.ID, Event: string(ch.Event), FromState: string(ch.From), ToState: string(ch.To),
-		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, OccurredAt: now, RequestID: "seed",
+		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, PayloadVersion: dispute.AuditPayloadVersion, OccurredAt: now, RequestID: "seed",
 	}))
 	if ch.Message != nil {
 		m := *ch.Message

@@ -167,7 +167,9 @@ func (d escalationDoc) escalation() dispute.Escalation {
 	return dispute.Escalation{By: dispute.Role(d.By), Reason: d.Reason, At: d.At}
 }
 
-func toWithdrawalDoc(w dispute.Withdrawal) withdrawalDoc { return withdrawalDoc{Reason: w.Reason, At: w.At} }
+func toWithdrawalDoc(w dispute.Withdrawal) withdrawalDoc {
+	return withdrawalDoc{Reason: w.Reason, At: w.At}
+}
 
 func (d withdrawalDoc) withdrawal() dispute.Withdrawal {
 	return dispute.Withdrawal{Reason: d.Reason, At: d.At}

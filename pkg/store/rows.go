@@ -184,16 +184,19 @@ func utcPtr(t *time.Time) *time.Time {
 }
 
 type auditRow struct {
-	DisputeID  string `gorm:"primaryKey"`
-	Seq        int64  `gorm:"primaryKey"`
-	Event      string
-	FromState  string
-	ToState    string
-	ActorID    string
-	ActorRole  string
-	Payload    string
-	OccurredAt time.Time
-	RequestID  string
+	DisputeID string `gorm:"primaryKey"`
+	Seq       int64  `gorm:"primaryKey"`
+	Event     string
+	FromState string
+	ToState   string
+	ActorID   string
+	ActorRole string
+	Payload   string
+	// PayloadVersion is the version of the payload's type (1 for every
+	// record written before the column existed); the hash does not cover it.
+	PayloadVersion int
+	OccurredAt     time.Time
+	RequestID      string
 	// APIKeyID and ClientRequestID are covered by the hash from encoding 2.
 	APIKeyID        string
 	ClientRequestID string
@@ -207,7 +210,7 @@ func (auditRow) TableName() string { return "audit_records" }
 func toAuditRow(r audit.Record) *auditRow {
 	return &auditRow{
 		DisputeID: r.DisputeID, Seq: r.Seq, Event: r.Event, FromState: r.FromState, ToState: r.ToState,
-		ActorID: r.ActorID, ActorRole: r.ActorRole, Payload: string(r.Payload), OccurredAt: r.OccurredAt,
+		ActorID: r.ActorID, ActorRole: r.ActorRole, Payload: string(r.Payload), PayloadVersion: r.PayloadVersion, OccurredAt: r.OccurredAt,
 		RequestID: r.RequestID, APIKeyID: r.APIKeyID, ClientRequestID: r.ClientRequestID,
 		PrevHash: r.PrevHash, Hash: r.Hash, Encoding: r.Encoding,
 	}
@@ -217,7 +220,7 @@ func (r *auditRow) record() audit.Record {
 	return audit.Record{
 		Entry: audit.Entry{
 			DisputeID: r.DisputeID, Event: r.Event, FromState: r.FromState, ToState: r.ToState,
-			ActorID: r.ActorID, ActorRole: r.ActorRole, Payload: json.RawMessage(r.Payload),
+			ActorID: r.ActorID, ActorRole: r.ActorRole, Payload: json.RawMessage(r.Payload), PayloadVersion: r.PayloadVersion,
 			OccurredAt: r.OccurredAt.UTC(), RequestID: r.RequestID,
 			APIKeyID: r.APIKeyID, ClientRequestID: r.ClientRequestID,
 		},
