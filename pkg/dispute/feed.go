@@ -68,23 +68,10 @@ func FeedTypes() []string {
 	return append(out, TypeMessageCreated, TypeRemedyExecuted, TypeRemedyFailed)
 }
 
-// disputeData is the dispute part of a feed event: what every party may see.
-type disputeData struct {
-	ID      string `json:"id"`
-	OrderID string `json:"order_id"`
-	Event   Event  `json:"event,omitempty"`
-	State   State  `json:"state"`
-	Version int64  `json:"version"`
-	Reason  Reason `json:"reason"`
-}
-
-// newFeedEvent builds the event of an accepted change or a report.
-func newFeedEvent(typ string, d *Dispute, ev Event, extra map[string]any, now time.Time) (*FeedEvent, error) {
-	data := map[string]any{"dispute": disputeData{ID: d.ID, OrderID: d.OrderID, Event: ev, State: d.State, Version: d.Version, Reason: d.Reason}}
-	for k, v := range extra {
-		data[k] = v
-	}
-	raw, err := json.Marshal(data)
+// newFeedEvent builds the event of an accepted change or a report; about
+// is what else the event is about: nil, a *Message or an *Instruction.
+func newFeedEvent(typ string, d *Dispute, ev Event, about any, now time.Time) (*FeedEvent, error) {
+	raw, err := feedData(d, ev, about)
 	if err != nil {
 		return nil, err
 	}

@@ -25,15 +25,15 @@ func TestFeedPayloadsAreGolden(t *testing.T) {
 		name  string
 		typ   string
 		ev    dispute.Event
-		extra map[string]any
+		about any
 	}{
 		{"escalated", dispute.EventTypes[dispute.EventEscalate], dispute.EventEscalate, nil},
-		{"message", dispute.TypeMessageCreated, "", map[string]any{"message": msg}},
-		{"staff_message", dispute.TypeMessageCreated, "", map[string]any{"message": staff}},
-		{"remedy_executed", dispute.TypeRemedyExecuted, "", map[string]any{"remedy": in}},
-		{"remedy_failed", dispute.TypeRemedyFailed, "", map[string]any{"remedy": plain}},
+		{"message", dispute.TypeMessageCreated, "", msg},
+		{"staff_message", dispute.TypeMessageCreated, "", staff},
+		{"remedy_executed", dispute.TypeRemedyExecuted, "", in},
+		{"remedy_failed", dispute.TypeRemedyFailed, "", plain},
 	} {
-		fe, err := dispute.NewFeedEvent(c.typ, d, c.ev, c.extra, fixedAt)
+		fe, err := dispute.NewFeedEvent(c.typ, d, c.ev, c.about, fixedAt)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}

@@ -198,7 +198,7 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		if err != nil {
 			return err
 		}
-		fe, err := newFeedEvent(typ, d, "", map[string]any{"remedy": in}, now)
+		fe, err := newFeedEvent(typ, d, "", in, now)
 		if err != nil {
 			return err
 		}

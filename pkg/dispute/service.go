@@ -521,7 +521,7 @@ func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string,
 		if internal {
 			return nil // staff notes never reach the feed
 		}
-		fe, err := newFeedEvent(TypeMessageCreated, d, "", map[string]any{"message": redactMessage(out)}, now)
+		fe, err := newFeedEvent(TypeMessageCreated, d, "", redactMessage(out), now)
 		if err != nil {
 			return err
 		}
