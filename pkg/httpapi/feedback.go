@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
 type feedbackBody struct {
@@ -21,7 +23,7 @@ func (s *Server) giveFeedback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, f)
+	return c.JSON(http.StatusCreated, apiFeedback(f))
 }
 
 // feedbackFigures answers satisfaction per team and reason to staff.
@@ -30,5 +32,5 @@ func (s *Server) feedbackFigures(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": figs})
+	return c.JSON(http.StatusOK, apigen.FeedbackFigures{Data: mapAll(figs, apiFeedbackFigure)})
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
 type apiKeyBody struct {
@@ -23,7 +24,7 @@ func (s *Server) createAPIKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, k)
+	return c.JSON(http.StatusCreated, apiCreatedAPIKey(k))
 }
 
 // listAPIKeys lists the caller's keys, or for staff any seller's (?seller_id=).
@@ -44,7 +45,8 @@ func (s *Server) listAPIKeys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return page(c, ks, limit, func(k *dispute.APIKey) []byte { return []byte(k.ID) })
+	data, next := pageOf(ks, limit, func(k *dispute.APIKey) []byte { return []byte(k.ID) })
+	return c.JSON(http.StatusOK, apigen.APIKeyPage{Data: mapAll(data, apiAPIKey), NextCursor: next})
 }
 
 // revokeAPIKey revokes a key at once.
@@ -72,14 +74,11 @@ func (s *Server) events(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if evs == nil {
-		evs = []*dispute.FeedEvent{}
-	}
 	next := after
 	if len(evs) > 0 {
 		next = evs[len(evs)-1].Seq
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": evs, "next_after": next})
+	return c.JSON(http.StatusOK, apigen.EventPage{Data: mapAll(evs, apiFeedEvent), NextAfter: int(next)})
 }
 
 type webhookBody struct {
@@ -96,7 +95,7 @@ func (s *Server) createWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, w)
+	return c.JSON(http.StatusCreated, apiCreatedWebhook(w))
 }
 
 func (s *Server) listWebhooks(c echo.Context) error {
@@ -104,10 +103,7 @@ func (s *Server) listWebhooks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if ws == nil {
-		ws = []*dispute.Webhook{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"data": ws})
+	return c.JSON(http.StatusOK, apigen.WebhookList{Data: mapAll(ws, apiWebhook)})
 }
 
 func (s *Server) getWebhook(c echo.Context) error {
@@ -117,7 +113,7 @@ func (s *Server) getWebhook(c echo.Context) error {
 	}
 	for _, w := range ws {
 		if w.ID == c.Param("id") {
-			return c.JSON(http.StatusOK, w)
+			return c.JSON(http.StatusOK, apiWebhook(w))
 		}
 	}
 	return dispute.NotFound("webhook")
@@ -143,7 +139,8 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return page(c, ds, limit, func(d *dispute.Delivery) []byte { return []byte(d.ID) })
+	data, next := pageOf(ds, limit, func(d *dispute.Delivery) []byte { return []byte(d.ID) })
+	return c.JSON(http.StatusOK, apigen.DeliveryPage{Data: mapAll(data, apiDelivery), NextCursor: next})
 }
 
 func (s *Server) redeliver(c echo.Context) error {
@@ -151,5 +148,5 @@ func (s *Server) redeliver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusAccepted, d)
+	return c.JSON(http.StatusAccepted, apiDelivery(d))
 }

@@ -48,7 +48,7 @@ func (s *Server) putOrder(c echo.Context) error {
 	if created {
 		status = http.StatusCreated
 	}
-	return c.JSON(status, o)
+	return c.JSON(status, apiOrder(o))
 }
 
 // getOrder returns an order to the system role and to staff.
@@ -57,5 +57,5 @@ func (s *Server) getOrder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, o)
+	return c.JSON(http.StatusOK, apiOrder(o))
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
 // listRemedies lists remedy instructions for the marketplace's systems and
@@ -31,7 +32,8 @@ func (s *Server) listRemedies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return page(c, ins, limit, func(in *dispute.Instruction) []byte { return []byte(in.ID) })
+	data, next := pageOf(ins, limit, func(in *dispute.Instruction) []byte { return []byte(in.ID) })
+	return c.JSON(http.StatusOK, apigen.InstructionPage{Data: mapAll(data, apiInstruction), NextCursor: next})
 }
 
 // disputeRemedies lists a dispute's remedy instructions as the caller may see them.
@@ -40,10 +42,7 @@ func (s *Server) disputeRemedies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if ins == nil {
-		ins = []*dispute.Instruction{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"data": ins})
+	return c.JSON(http.StatusOK, apigen.InstructionList{Data: mapAll(ins, apiInstruction)})
 }
 
 type executedBody struct {
@@ -75,6 +74,6 @@ func (s *Server) reportRemedy(status dispute.InstructionStatus) echo.HandlerFunc
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, in)
+		return c.JSON(http.StatusOK, apiInstruction(in))
 	}
 }

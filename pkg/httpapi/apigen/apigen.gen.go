@@ -1405,10 +1405,10 @@ type Feedback struct {
 
 // FeedbackFigure defines model for FeedbackFigure.
 type FeedbackFigure struct {
-	AverageRating float32 `json:"average_rating"`
+	AverageRating float64 `json:"average_rating"`
 
 	// HelpfulShare Share of answers rating 4 or 5, from 0 to 1.
-	HelpfulShare float32 `json:"helpful_share"`
+	HelpfulShare float64 `json:"helpful_share"`
 
 	// Reason The buyer's reason for the dispute; it routes the dispute to a team:
 	// `item_not_received`, `item_damaged`, `return_issue` to `logistics`;
