@@ -36,6 +36,7 @@ func newValidator() *validator.Validate {
 	})
 	_ = v.RegisterValidation("amount", func(fl validator.FieldLevel) bool { return amountPattern.MatchString(fl.Field().String()) })
 	_ = v.RegisterValidation("ident", func(fl validator.FieldLevel) bool { return identPattern.MatchString(fl.Field().String()) })
+	registerRequestRules(v)
 	return v
 }
 
@@ -321,6 +322,8 @@ func ruleMessage(fe validator.FieldError) string {
 		return "is required"
 	case "oneof":
 		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
+	case "enum":
+		return enumMessage(fe.Type())
 	case "max":
 		if fe.Kind() == reflect.String {
 			return "must be at most " + fe.Param() + " characters"

@@ -32,22 +32,14 @@ func (s *Server) respondDispute(c echo.Context, status int, d *dispute.Dispute) 
 	return c.JSON(status, s.view(c, d))
 }
 
-type openBody struct {
-	OrderID     string `json:"order_id" validate:"required,ident"`
-	Reason      string `json:"reason" validate:"required,oneof=item_not_received item_damaged return_issue item_not_as_described counterfeit fraud payment_issue other"`
-	Description string `json:"description" validate:"required,max=10000"`
-	Language    string `json:"language" validate:"required,oneof=en es it fr nl de zh pt pl"`
-	ItemCount   int    `json:"item_count" validate:"omitempty,min=1,max=100000"`
-}
-
 func (s *Server) openDispute(c echo.Context) error {
-	var b openBody
+	var b apigen.OpenDisputeRequest
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
 	d, err := s.svc.Open(c.Request().Context(), actorOf(c), dispute.OpenInput{
 		OrderID: b.OrderID, Reason: dispute.Reason(b.Reason), Description: b.Description,
-		Language: b.Language, ItemCount: b.ItemCount,
+		Language: string(b.Language), ItemCount: b.ItemCount,
 	})
 	if err != nil {
 		return err

@@ -8,14 +8,9 @@ import (
 	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
-type feedbackBody struct {
-	Rating  int    `json:"rating" validate:"required,min=1,max=5"`
-	Comment string `json:"comment" validate:"max=2000"`
-}
-
 // giveFeedback records a party's "was this helpful?" answer on a closed dispute.
 func (s *Server) giveFeedback(c echo.Context) error {
-	var b feedbackBody
+	var b apigen.FeedbackRequest
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}

@@ -10,13 +10,9 @@ import (
 	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
-type apiKeyBody struct {
-	Name string `json:"name" validate:"required,max=100"`
-}
-
 // createAPIKey makes a key for the calling seller; the key is in this answer only.
 func (s *Server) createAPIKey(c echo.Context) error {
-	var b apiKeyBody
+	var b apigen.APIKeyRequest
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
@@ -81,13 +77,8 @@ func (s *Server) events(c echo.Context) error {
 	return c.JSON(http.StatusOK, apigen.EventPage{Data: mapAll(evs, apiFeedEvent), NextAfter: int(next)})
 }
 
-type webhookBody struct {
-	URL        string   `json:"url" validate:"required,max=2048"`
-	EventTypes []string `json:"event_types" validate:"required,min=1,max=50,dive,required,max=64"`
-}
-
 func (s *Server) createWebhook(c echo.Context) error {
-	var b webhookBody
+	var b apigen.WebhookRequest
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}

@@ -10,16 +10,10 @@ import (
 	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
-// postMessageBody is a message to post. Its text is "message", as in the
-// actions' bodies; "body", its name before, is accepted for one release.
-type postMessageBody struct {
-	Message  string `json:"message" validate:"max=10000"`
-	Body     string `json:"body" validate:"max=10000"` // deprecated: message
-	Internal bool   `json:"internal"`
-}
-
-// text returns the message's text, from whichever name was sent.
-func (b postMessageBody) text() (string, error) {
+// messageText returns the text of a message to post, from whichever name
+// was sent: "message", as in the actions' bodies, or "body", its name
+// before, accepted for one release.
+func messageText(b apigen.PostMessageRequest) (string, error) {
 	switch {
 	case b.Message != "" && b.Body != "":
 		return "", dispute.Invalid("validation_failed", "body", `is the deprecated name of "message"; send "message" alone`)
@@ -52,11 +46,11 @@ func (s *Server) listMessages(c echo.Context) error {
 }
 
 func (s *Server) postMessage(c echo.Context) error {
-	var b postMessageBody
+	var b apigen.PostMessageRequest
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
-	text, err := b.text()
+	text, err := messageText(b)
 	if err != nil {
 		return err
 	}

@@ -65,14 +65,9 @@ func (s *Server) queue(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-type claimBody struct {
-	Team string `json:"team" validate:"omitempty,oneof=logistics object_experts trust_safety payments customer_support"`
-	Kind string `json:"kind" validate:"omitempty,oneof=cases appeals"`
-}
-
 // claim assigns the caller the next waiting case: 200 with it, 204 if none.
 func (s *Server) claim(c echo.Context) error {
-	var b claimBody
+	var b apigen.ClaimRequest
 	if err := s.decode(c, &b, true); err != nil {
 		return err
 	}

@@ -45,26 +45,18 @@ func (s *Server) disputeRemedies(c echo.Context) error {
 	return c.JSON(http.StatusOK, apigen.InstructionList{Data: mapAll(ins, apiInstruction)})
 }
 
-type executedBody struct {
-	Detail string `json:"detail" validate:"max=2000"`
-}
-
-type failedBody struct {
-	Detail string `json:"detail" validate:"required,max=2000"`
-}
-
 // reportRemedy returns the handler that records an instruction's result.
 func (s *Server) reportRemedy(status dispute.InstructionStatus) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var detail string
 		if status == dispute.InstructionFailed {
-			var b failedBody
+			var b apigen.RemedyFailedRequest
 			if err := s.decode(c, &b, false); err != nil {
 				return err
 			}
 			detail = b.Detail
 		} else {
-			var b executedBody
+			var b apigen.RemedyExecutedRequest
 			if err := s.decode(c, &b, true); err != nil {
 				return err
 			}

@@ -1314,7 +1314,7 @@ type DisputeStatus struct {
 type DisputeStatusWaitingOn string
 
 // EmptyRequest An empty object.
-type EmptyRequest = map[string]interface{}
+type EmptyRequest = struct{}
 
 // EscalateRequest defines model for EscalateRequest.
 type EscalateRequest struct {
@@ -1693,9 +1693,9 @@ type OrderRequest struct {
 	BuyerID Ident `json:"buyer_id"`
 
 	// DeliveredAt When the order was delivered; `null` or left out if not (yet).
-	DeliveredAt Timestamp `json:"delivered_at,omitempty,omitzero"`
-	ItemCount   int       `json:"item_count"`
-	ListingIds  []Ident   `json:"listing_ids,omitempty,omitzero"`
+	DeliveredAt *time.Time `json:"delivered_at,omitempty,omitzero"`
+	ItemCount   int        `json:"item_count"`
+	ListingIds  []Ident    `json:"listing_ids,omitempty,omitzero"`
 
 	// SellerID An id chosen by the marketplace (orders, users, listings).
 	//
@@ -1703,7 +1703,7 @@ type OrderRequest struct {
 	SellerID Ident `json:"seller_id"`
 
 	// Total An amount in a currency.
-	Total Money `json:"total"`
+	Total *Money `json:"total"`
 }
 
 // Outcome The result of the dispute; for decisions, the statement of reasons.
@@ -1933,7 +1933,7 @@ type RequestInfoRequest struct {
 	// DueAt RFC 3339, UTC.
 	//
 	// Examples: 2025-03-01T12:00:00.123456Z
-	DueAt Timestamp `json:"due_at,omitempty,omitzero"`
+	DueAt *Timestamp `json:"due_at,omitempty"`
 
 	// Party One side of a dispute.
 	Party    Party  `json:"party"`
