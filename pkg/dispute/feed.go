@@ -9,17 +9,19 @@ import (
 // FeedEvent is one entry of the event feed and one webhook payload: every
 // audited change, and every message the parties can see. Seq orders the feed.
 type FeedEvent struct {
-	ID         string          `json:"id"`
-	Seq        int64           `json:"seq"`
-	Type       string          `json:"type"`
-	DisputeID  string          `json:"dispute_id"`
-	State      State           `json:"state"`
-	OccurredAt time.Time       `json:"occurred_at"`
-	Data       json.RawMessage `json:"data"`
+	ID         string
+	Seq        int64
+	Type       string
+	DisputeID  string
+	State      State
+	OccurredAt time.Time
+	// Data is the event's payload as encoded when the change committed
+	// (feedpayload.go), sent as stored.
+	Data json.RawMessage
 	// BuyerID and SellerID say which parties see the event; one is empty
 	// when the event does not concern that party.
-	BuyerID  string `json:"-"`
-	SellerID string `json:"-"`
+	BuyerID  string
+	SellerID string
 }
 
 // EventTypes names the feed event of each lifecycle event.

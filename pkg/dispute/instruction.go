@@ -36,17 +36,17 @@ const (
 // in the same transaction as the decision, and records what the marketplace
 // reports back.
 type Instruction struct {
-	ID        string            `json:"id"`
-	DisputeID string            `json:"dispute_id"`
-	Event     Event             `json:"event"` // the event that issued it
-	Action    InstructionAction `json:"action"`
-	Remedy    Remedy            `json:"remedy"`
+	ID        string
+	DisputeID string
+	Event     Event // the event that issued it
+	Action    InstructionAction
+	Remedy    Remedy
 	// Reverts names the instruction this one undoes.
-	Reverts   string            `json:"reverts,omitempty"`
-	Status    InstructionStatus `json:"status"`
-	Detail    string            `json:"detail,omitempty"` // the marketplace's note on execution or failure
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	Reverts   string
+	Status    InstructionStatus
+	Detail    string // the marketplace's note on execution or failure
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Concerns reports whether the instruction concerns the party: money and the

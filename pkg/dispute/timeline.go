@@ -9,16 +9,16 @@ import (
 
 // TimelineItem is one entry of a dispute's history as its parties may see it.
 type TimelineItem struct {
-	At      time.Time `json:"at"`
-	Kind    string    `json:"kind"` // "event" or "message"
-	Event   Event     `json:"event,omitempty"`
-	State   State     `json:"state,omitempty"` // the state the event led to
-	By      string    `json:"by"`              // "buyer", "seller" or "platform"
-	Summary string    `json:"summary"`
-	Message string    `json:"message,omitempty"`
+	At      time.Time
+	Kind    string // "event" or "message"
+	Event   Event
+	State   State  // the state the event led to
+	By      string // "buyer", "seller" or "platform"
+	Summary string
+	Message string
 	// Detail is what was given with the event: the reason of an escalation,
 	// a withdrawal or an appeal, a reviewer's question, a party's answer.
-	Detail string `json:"detail,omitempty"`
+	Detail string
 }
 
 // detail reads from an audit payload what a timeline shows of the event.

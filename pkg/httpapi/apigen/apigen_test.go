@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +36,28 @@ func TestGeneratedCodeIsCurrent(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatal("pkg/httpapi/apigen/apigen.gen.go is stale: run make generate")
+	}
+}
+
+// TestOnlyTheAPIUsesTheAPITypes: the stored rows, the audit payloads and
+// hashes, and the feed and webhook payloads are built by packages that do
+// not see the generated API types, so renaming a field of the API (in
+// api/openapi.yaml) cannot change any of them; their golden tests pin their
+// bytes (pkg/store/testdata, pkg/dispute/testdata, pkg/webhook).
+func TestOnlyTheAPIUsesTheAPITypes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	const apiTypes = "github.com/opendispute/disputes/pkg/httpapi/apigen"
+	for _, pkg := range []string{"dispute", "audit", "store", "webhook", "history", "seed"} {
+		out, err := exec.Command("go", "list", "-deps", "github.com/opendispute/disputes/pkg/"+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == apiTypes || dep == "github.com/opendispute/disputes/pkg/httpapi" {
+				t.Errorf("pkg/%s depends on %s", pkg, dep)
+			}
+		}
 	}
 }
