@@ -186,6 +186,7 @@ var renamed = map[string]string{"body": "message", "text": "message"}
 // by the service, or a near miss of one it takes, or not a field at all.
 func unknownField(field string, dst any) error {
 	top, all := bodyFields(reflect.TypeOf(dst))
+	sortLikeDocument(reflect.TypeOf(dst), top, func(s string) string { return s })
 	var msg, detail string
 	switch s := suggest(field, all); {
 	case s != "":
@@ -313,6 +314,7 @@ func (s *Server) validate(v any) error {
 		}
 		fields = append(fields, dispute.FieldError{Field: ns, Message: ruleMessage(fe)})
 	}
+	sortLikeDocument(reflect.TypeOf(v), fields, func(f dispute.FieldError) string { return f.Field })
 	return &dispute.Error{Code: dispute.EINVALID, Reason: "validation_failed", Message: "the request is invalid", Fields: fields}
 }
 

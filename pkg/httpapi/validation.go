@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"cmp"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -99,4 +101,70 @@ func enumMessage(t reflect.Type) string {
 		return "must be one of: " + strings.Join(values, ", ")
 	}
 	return "must be one of the values the API documents"
+}
+
+// documentProperties returns the property names of the document's schemas
+// in the order the document lists them, by schema name in lower case (the
+// generated type's name but for the case of initialisms).
+var documentProperties = sync.OnceValue(func() map[string][]string {
+	out := map[string][]string{}
+	var root yaml.Node
+	if yaml.Unmarshal(api.OpenAPI, &root) != nil || len(root.Content) == 0 {
+		return out
+	}
+	schemas := mappingValue(mappingValue(root.Content[0], "components"), "schemas")
+	if schemas == nil {
+		return out
+	}
+	for i := 0; i+1 < len(schemas.Content); i += 2 {
+		props := mappingValue(schemas.Content[i+1], "properties")
+		if props == nil {
+			continue
+		}
+		var names []string
+		for j := 0; j+1 < len(props.Content); j += 2 {
+			names = append(names, props.Content[j].Value)
+		}
+		out[strings.ToLower(schemas.Content[i].Value)] = names
+	}
+	return out
+})
+
+// mappingValue returns the value of key in a YAML mapping, or nil.
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// sortLikeDocument orders field names or paths (remedies[0].type) of a
+// request body of type t as the document lists the body's properties: the
+// generated types list their fields alphabetically, the document in the
+// order a reader expects.
+func sortLikeDocument[E any](t reflect.Type, items []E, path func(E) string) {
+	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice) {
+		t = t.Elem()
+	}
+	if t == nil {
+		return
+	}
+	order := documentProperties()[strings.ToLower(t.Name())]
+	if order == nil {
+		return
+	}
+	rank := func(p string) int {
+		name, _, _ := strings.Cut(p, ".")
+		name, _, _ = strings.Cut(name, "[")
+		if i := slices.Index(order, name); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	slices.SortStableFunc(items, func(a, b E) int { return cmp.Compare(rank(path(a)), rank(path(b))) })
 }
