@@ -49,9 +49,10 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## generate: regenerate generated files (the state diagram; with Node.js, the Redoc bundle /docs serves)
+## generate: regenerate generated files (the state diagram, the API's Go types from api/openapi.yaml; with Node.js, the Redoc bundle /docs serves)
 generate:
 	go run ./scripts/gen-diagram > docs/state-machine.md
+	go tool oapi-codegen -config api/oapi-codegen.yaml -o pkg/httpapi/apigen/apigen.gen.go api/openapi.yaml
 	./scripts/update-redoc.sh
 
 ## bench: the service against PostgreSQL's own limit at 10 thousand and 1 million disputes (see docs/performance.md)

@@ -37,14 +37,20 @@ var encodingNames = map[int]string{EncodingV1: "disputes.audit.v1", EncodingV2: 
 
 // Entry is what an accepted event records: the content of an audit record.
 type Entry struct {
-	DisputeID  string          `json:"dispute_id"`
-	Event      string          `json:"event"`
-	FromState  string          `json:"from_state"`
-	ToState    string          `json:"to_state"`
-	ActorID    string          `json:"actor_id"`
-	ActorRole  string          `json:"actor_role"`
-	Payload    json.RawMessage `json:"payload"`
-	OccurredAt time.Time       `json:"occurred_at"`
+	DisputeID string          `json:"dispute_id"`
+	Event     string          `json:"event"`
+	FromState string          `json:"from_state"`
+	ToState   string          `json:"to_state"`
+	ActorID   string          `json:"actor_id"`
+	ActorRole string          `json:"actor_role"`
+	Payload   json.RawMessage `json:"payload"`
+	// PayloadVersion says which version of its event's payload type Payload
+	// follows, so that a payload is read as it was written and never
+	// re-encoded; zero is a record from before versions were numbered (their
+	// payloads follow version 1). The hash covers the payload's bytes, not
+	// this number: readers refuse a version they do not know.
+	PayloadVersion int       `json:"payload_version,omitempty"`
+	OccurredAt     time.Time `json:"occurred_at"`
 	// RequestID is the service's own id of the request that fired the event;
 	// clients cannot choose it.
 	RequestID string `json:"request_id"`

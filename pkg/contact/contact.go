@@ -61,12 +61,12 @@ func DefaultConfig() (Config, error) {
 
 // Option is one suggested channel.
 type Option struct {
-	Channel   Channel `json:"channel"`
-	Available bool    `json:"available"`
-	Why       string  `json:"why"`
-	Hours     string  `json:"hours"`
+	Channel   Channel
+	Available bool
+	Why       string
+	Hours     string
 	// NextOpenAt is when a closed channel opens next.
-	NextOpenAt *time.Time `json:"next_open_at,omitempty"`
+	NextOpenAt *time.Time
 }
 
 // Query is what the suggestion depends on.

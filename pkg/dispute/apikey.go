@@ -19,14 +19,14 @@ const APIKeyPrefix = "dsk_"
 // shown once, at creation; only its SHA-256 is stored. Prefix (the key's
 // first characters) identifies it in lists and logs without revealing it.
 type APIKey struct {
-	ID         string     `json:"id"`
-	SellerID   string     `json:"seller_id"`
-	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"`
-	Hash       string     `json:"-"`
-	CreatedAt  time.Time  `json:"created_at"`
-	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	ID         string
+	SellerID   string
+	Name       string
+	Prefix     string
+	Hash       string
+	CreatedAt  time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
 }
 
 // newAPIKey returns a fresh key: dsk_ + 8 characters of prefix + _ + 43
@@ -60,7 +60,7 @@ var ErrInvalidAPIKey = &Error{Code: EUNAUTHORIZED, Reason: CodeInvalidToken, Mes
 // CreatedAPIKey is a new key with its plaintext, shown once.
 type CreatedAPIKey struct {
 	APIKey
-	Key string `json:"key"`
+	Key string
 }
 
 // CreateAPIKey makes a key for the calling seller. Staff, the system role and

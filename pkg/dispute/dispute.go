@@ -4,7 +4,6 @@
 package dispute
 
 import (
-	"encoding/json"
 	"slices"
 	"time"
 )
@@ -98,28 +97,28 @@ const (
 // Order is the marketplace's order a dispute is about, synced in by the
 // marketplace's systems.
 type Order struct {
-	ID          string     `json:"id"`
-	BuyerID     string     `json:"buyer_id"`
-	SellerID    string     `json:"seller_id"`
-	ListingIDs  []string   `json:"listing_ids"`
-	ItemCount   int        `json:"item_count"`
-	Total       Money      `json:"total"`
-	DeliveredAt *time.Time `json:"delivered_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	ID          string
+	BuyerID     string
+	SellerID    string
+	ListingIDs  []string
+	ItemCount   int
+	Total       Money
+	DeliveredAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Offer is a seller's proposal to settle, open until the buyer answers.
 type Offer struct {
-	Remedies []Remedy  `json:"remedies"`
-	MadeAt   time.Time `json:"made_at"`
+	Remedies []Remedy
+	MadeAt   time.Time
 }
 
 // InfoRequest is a reviewer's question to one party.
 type InfoRequest struct {
-	Party    Party     `json:"party"`
-	Question string    `json:"question"`
-	DueAt    time.Time `json:"due_at"`
+	Party    Party
+	Question string
+	DueAt    time.Time
 }
 
 // OutcomeKind says how a dispute was resolved or closed.
@@ -135,13 +134,13 @@ const (
 
 // Outcome is the result of a dispute: for decisions, the statement of reasons.
 type Outcome struct {
-	Kind          OutcomeKind `json:"kind"`
-	Remedies      []Remedy    `json:"remedies,omitempty"`
-	Rationale     string      `json:"rationale,omitempty"`
-	PolicyRefs    []string    `json:"policy_refs,omitempty"`
-	FavouredParty Party       `json:"favoured_party,omitempty"`
-	DecidedBy     string      `json:"decided_by,omitempty"`
-	At            time.Time   `json:"at"`
+	Kind          OutcomeKind
+	Remedies      []Remedy
+	Rationale     string
+	PolicyRefs    []string
+	FavouredParty Party
+	DecidedBy     string
+	At            time.Time
 }
 
 // Verdict is the result of an appeal, said of the decision appealed
@@ -171,33 +170,33 @@ func (v Verdict) OriginalDecision() string {
 
 // Appeal is a party's appeal of a resolution and, once decided, its verdict.
 type Appeal struct {
-	Party     Party     `json:"party"`
-	Reason    string    `json:"reason"`
-	FiledAt   time.Time `json:"filed_at"`
-	Verdict   Verdict   `json:"verdict,omitempty"`
-	Rationale string    `json:"rationale,omitempty"`
-	Remedies  []Remedy  `json:"remedies,omitempty"`
+	Party     Party
+	Reason    string
+	FiledAt   time.Time
+	Verdict   Verdict
+	Rationale string
+	Remedies  []Remedy
 	// Reverted are the remedies of the original outcome that an overturned
 	// or modified decision takes back (a refund clawed back, a suspension
 	// lifted); the parties are told of them.
-	Reverted  []Remedy   `json:"reverted,omitempty"`
-	DecidedBy string     `json:"decided_by,omitempty"`
-	DecidedAt *time.Time `json:"decided_at,omitempty"`
+	Reverted  []Remedy
+	DecidedBy string
+	DecidedAt *time.Time
 }
 
 // Escalation says who handed the case to the platform, and why: the reason a
 // party gave, or what the service saw (a deadline passed, a safety reason).
 type Escalation struct {
-	By     Role      `json:"by"` // buyer, seller or system
-	Reason string    `json:"reason"`
-	At     time.Time `json:"at"`
+	By     Role // buyer, seller or system
+	Reason string
+	At     time.Time
 }
 
 // Withdrawal is the buyer's withdrawal of the dispute, with the reason if one
 // was given.
 type Withdrawal struct {
-	Reason string    `json:"reason,omitempty"`
-	At     time.Time `json:"at"`
+	Reason string
+	At     time.Time
 }
 
 // InfoExchangeStatus says what became of a request for information.
@@ -214,70 +213,60 @@ const (
 // InfoExchange is one of a reviewer's requests for information and what
 // became of it: the case file keeps every question with its answer.
 type InfoExchange struct {
-	Party      Party              `json:"party"`
-	Question   string             `json:"question"`
-	AskedAt    time.Time          `json:"asked_at"`
-	Status     InfoExchangeStatus `json:"status"`
-	Answer     string             `json:"answer,omitempty"`
-	AnsweredAt *time.Time         `json:"answered_at,omitempty"`
-}
-
-// MarshalJSON adds original_decision beside the verdict, so that "upheld"
-// cannot be read as an upheld appeal.
-func (a Appeal) MarshalJSON() ([]byte, error) {
-	type plain Appeal
-	return json.Marshal(struct {
-		plain
-		OriginalDecision string `json:"original_decision,omitempty"`
-	}{plain(a), a.Verdict.OriginalDecision()})
+	Party      Party
+	Question   string
+	AskedAt    time.Time
+	Status     InfoExchangeStatus
+	Answer     string
+	AnsweredAt *time.Time
 }
 
 // Dispute is one case between a buyer and a seller about an order.
 type Dispute struct {
-	ID          string `json:"id"`
-	OrderID     string `json:"order_id"`
-	BuyerID     string `json:"buyer_id"`
-	SellerID    string `json:"seller_id"`
-	Reason      Reason `json:"reason"`
-	Team        Team   `json:"team"`
-	Description string `json:"description"`
-	Language    string `json:"language"`
-	ItemCount   int    `json:"item_count"`
-	State       State  `json:"state"`
-	Version     int64  `json:"version"`
-	AssigneeID  string `json:"assignee_id,omitempty"`
-	Priority    int    `json:"priority"`
+	ID          string
+	OrderID     string
+	BuyerID     string
+	SellerID    string
+	Reason      Reason
+	Team        Team
+	Description string
+	Language    string
+	ItemCount   int
+	State       State
+	Version     int64
+	AssigneeID  string
+	Priority    int
 
 	// SellerAnswered records that the seller has replied at least once, which
 	// lets the buyer escalate before the seller's deadline.
-	SellerAnswered bool `json:"seller_answered"`
+	SellerAnswered bool
 
-	SellerResponseDueAt *time.Time   `json:"seller_response_due_at,omitempty"`
-	BuyerResponseDueAt  *time.Time   `json:"buyer_response_due_at,omitempty"`
-	InfoDueAt           *time.Time   `json:"info_due_at,omitempty"`
-	AppealDueAt         *time.Time   `json:"appeal_due_at,omitempty"`
-	InfoRequest         *InfoRequest `json:"info_request,omitempty"`
-	Offer               *Offer       `json:"offer,omitempty"`
-	Outcome             *Outcome     `json:"outcome,omitempty"`
-	Appeal              *Appeal      `json:"appeal,omitempty"`
+	SellerResponseDueAt *time.Time
+	BuyerResponseDueAt  *time.Time
+	InfoDueAt           *time.Time
+	AppealDueAt         *time.Time
+	InfoRequest         *InfoRequest
+	Offer               *Offer
+	Outcome             *Outcome
+	Appeal              *Appeal
 
 	// The case file beyond the events' states: why the case was escalated
 	// and withdrawn, and every request for information with its answer
 	// (the appeal's reason is on Appeal).
-	Escalation    *Escalation    `json:"escalation,omitempty"`
-	Withdrawal    *Withdrawal    `json:"withdrawal,omitempty"`
-	InfoExchanges []InfoExchange `json:"info_exchanges,omitempty"`
+	Escalation    *Escalation
+	Withdrawal    *Withdrawal
+	InfoExchanges []InfoExchange
 
 	// QueuedAt is when the dispute entered its current queue (escalated or
 	// appealed).
-	QueuedAt *time.Time `json:"queued_at,omitempty"`
+	QueuedAt *time.Time
 	// ReviewDueAt is when the platform aims to have decided the case (or the
 	// appeal); the queues serve each priority class by this deadline. A case
 	// released back to its queue keeps it.
-	ReviewDueAt *time.Time `json:"review_due_at,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	ClosedAt    *time.Time `json:"closed_at,omitempty"`
+	ReviewDueAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	ClosedAt    *time.Time
 }
 
 // DecidedBy returns the reviewer who decided the dispute, or "".
@@ -304,13 +293,13 @@ func (d *Dispute) PartyOf(userID string) Party {
 // Message is one message in a dispute's conversation. Internal notes are
 // written by staff and never shown to the parties.
 type Message struct {
-	ID         string    `json:"id"`
-	DisputeID  string    `json:"dispute_id"`
-	AuthorID   string    `json:"author_id,omitempty"`
-	AuthorRole Role      `json:"author_role"`
-	Body       string    `json:"message"` // also written as "body" for one release: see MarshalJSON
-	Internal   bool      `json:"internal"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         string
+	DisputeID  string
+	AuthorID   string
+	AuthorRole Role
+	Body       string
+	Internal   bool
+	CreatedAt  time.Time
 }
 
 // Priority is a dispute's class in the review queues, from the severity of

@@ -68,32 +68,32 @@ func EventForAction(a string) (Event, bool) {
 
 // OfferInput is a seller's settlement offer.
 type OfferInput struct {
-	Remedies []Remedy `json:"remedies"`
+	Remedies []Remedy
 }
 
 // Command is one event fired at a dispute with its payload. Only the fields
-// the event uses are set; the JSON form is the payload recorded in the audit.
+// the event uses are set; AuditPayload records it in the audit.
 type Command struct {
-	Event         Event       `json:"-"`
-	Message       string      `json:"message,omitempty"`        // seller_reply, buyer_reply, provide_info
-	Offer         *OfferInput `json:"offer,omitempty"`          // seller_reply
-	Reason        string      `json:"reason,omitempty"`         // escalate, withdraw, appeal
-	AssigneeID    string      `json:"assignee_id,omitempty"`    // assign, assign_appeal
-	Party         Party       `json:"party,omitempty"`          // request_info
-	Question      string      `json:"question,omitempty"`       // request_info
-	DueAt         *time.Time  `json:"due_at,omitempty"`         // request_info
-	Remedies      []Remedy    `json:"remedies,omitempty"`       // decide, decide_appeal
-	Rationale     string      `json:"rationale,omitempty"`      // decide, decide_appeal
-	PolicyRefs    []string    `json:"policy_refs,omitempty"`    // decide
-	FavouredParty Party       `json:"favoured_party,omitempty"` // decide
-	Verdict       Verdict     `json:"verdict,omitempty"`        // decide_appeal
+	Event         Event
+	Message       string      // seller_reply, buyer_reply, provide_info
+	Offer         *OfferInput // seller_reply
+	Reason        string      // escalate, withdraw, appeal
+	AssigneeID    string      // assign, assign_appeal
+	Party         Party       // request_info
+	Question      string      // request_info
+	DueAt         *time.Time  // request_info
+	Remedies      []Remedy    // decide, decide_appeal
+	Rationale     string      // decide, decide_appeal
+	PolicyRefs    []string    // decide
+	FavouredParty Party       // decide
+	Verdict       Verdict     // decide_appeal
 }
 
 // OpenInput is what a buyer gives to open a dispute.
 type OpenInput struct {
-	OrderID     string `json:"order_id"`
-	Reason      Reason `json:"reason"`
-	Description string `json:"description"`
-	Language    string `json:"language"`
-	ItemCount   int    `json:"item_count,omitempty"`
+	OrderID     string
+	Reason      Reason
+	Description string
+	Language    string
+	ItemCount   int
 }

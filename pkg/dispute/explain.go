@@ -10,14 +10,14 @@ import (
 // Status tells one caller, in plain words, where a dispute stands: what is
 // happening, whose move it is, by when, and what the outcome means for them.
 type Status struct {
-	Summary  string     `json:"summary"`
-	NextStep string     `json:"next_step,omitempty"`
-	Waiting  string     `json:"waiting_on"` // "you", "buyer", "seller", "platform" or "nobody"
-	DueAt    *time.Time `json:"due_at,omitempty"`
-	Outcome  string     `json:"outcome,omitempty"`
+	Summary  string
+	NextStep string
+	Waiting  string // "you", "buyer", "seller", "platform" or "nobody"
+	DueAt    *time.Time
+	Outcome  string
 	// Redress tells the parties of their right to approved external dispute
 	// resolution once the platform's process is over.
-	Redress string `json:"redress,omitempty"`
+	Redress string
 }
 
 const redress = "If you are not satisfied, you keep the right to use an approved external dispute-resolution body; in the Netherlands the Authority for Consumers and Markets (ACM) lists them."

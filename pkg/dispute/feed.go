@@ -9,17 +9,19 @@ import (
 // FeedEvent is one entry of the event feed and one webhook payload: every
 // audited change, and every message the parties can see. Seq orders the feed.
 type FeedEvent struct {
-	ID         string          `json:"id"`
-	Seq        int64           `json:"seq"`
-	Type       string          `json:"type"`
-	DisputeID  string          `json:"dispute_id"`
-	State      State           `json:"state"`
-	OccurredAt time.Time       `json:"occurred_at"`
-	Data       json.RawMessage `json:"data"`
+	ID         string
+	Seq        int64
+	Type       string
+	DisputeID  string
+	State      State
+	OccurredAt time.Time
+	// Data is the event's payload as encoded when the change committed
+	// (feedpayload.go), sent as stored.
+	Data json.RawMessage
 	// BuyerID and SellerID say which parties see the event; one is empty
 	// when the event does not concern that party.
-	BuyerID  string `json:"-"`
-	SellerID string `json:"-"`
+	BuyerID  string
+	SellerID string
 }
 
 // EventTypes names the feed event of each lifecycle event.
@@ -68,23 +70,10 @@ func FeedTypes() []string {
 	return append(out, TypeMessageCreated, TypeRemedyExecuted, TypeRemedyFailed)
 }
 
-// disputeData is the dispute part of a feed event: what every party may see.
-type disputeData struct {
-	ID      string `json:"id"`
-	OrderID string `json:"order_id"`
-	Event   Event  `json:"event,omitempty"`
-	State   State  `json:"state"`
-	Version int64  `json:"version"`
-	Reason  Reason `json:"reason"`
-}
-
-// newFeedEvent builds the event of an accepted change or a report.
-func newFeedEvent(typ string, d *Dispute, ev Event, extra map[string]any, now time.Time) (*FeedEvent, error) {
-	data := map[string]any{"dispute": disputeData{ID: d.ID, OrderID: d.OrderID, Event: ev, State: d.State, Version: d.Version, Reason: d.Reason}}
-	for k, v := range extra {
-		data[k] = v
-	}
-	raw, err := json.Marshal(data)
+// newFeedEvent builds the event of an accepted change or a report; about
+// is what else the event is about: nil, a *Message or an *Instruction.
+func newFeedEvent(typ string, d *Dispute, ev Event, about any, now time.Time) (*FeedEvent, error) {
+	raw, err := feedData(d, ev, about)
 	if err != nil {
 		return nil, err
 	}

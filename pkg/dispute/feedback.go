@@ -8,23 +8,23 @@ import (
 
 // Feedback is a party's answer to "was this helpful?" after a dispute closed.
 type Feedback struct {
-	DisputeID string    `json:"dispute_id"`
-	Party     Party     `json:"party"`
-	Rating    int       `json:"rating"` // 1 (not at all helpful) to 5 (very helpful)
-	Comment   string    `json:"comment,omitempty"`
-	Team      Team      `json:"team"`
-	Reason    Reason    `json:"reason"`
-	CreatedAt time.Time `json:"created_at"`
+	DisputeID string
+	Party     Party
+	Rating    int // 1 (not at all helpful) to 5 (very helpful)
+	Comment   string
+	Team      Team
+	Reason    Reason
+	CreatedAt time.Time
 }
 
 // FeedbackFigure is the satisfaction of one team and reason.
 type FeedbackFigure struct {
-	Team      Team    `json:"team"`
-	Reason    Reason  `json:"reason"`
-	Responses int     `json:"responses"`
-	Average   float64 `json:"average_rating"`
+	Team      Team
+	Reason    Reason
+	Responses int
+	Average   float64
 	// Helpful is the share of answers rating 4 or 5.
-	Helpful float64 `json:"helpful_share"`
+	Helpful float64
 }
 
 // GiveFeedback records a party's rating of a closed dispute, once per party.

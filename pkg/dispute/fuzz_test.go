@@ -286,11 +286,7 @@ func FuzzEventSequences(f *testing.F) {
 		}
 		var recs []audit.Record
 		seal := func(ch *dispute.Change, who dispute.Actor, payload any, at time.Time) {
-			raw, err := json.Marshal(payload)
-			if err != nil {
-				t.Fatal(err)
-			}
-			canon, err := audit.CanonicalPayload(raw)
+			canon, err := dispute.AuditPayload(payload)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,7 +2,6 @@ package dispute
 
 import (
 	"context"
-	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
@@ -37,17 +36,17 @@ const (
 // in the same transaction as the decision, and records what the marketplace
 // reports back.
 type Instruction struct {
-	ID        string            `json:"id"`
-	DisputeID string            `json:"dispute_id"`
-	Event     Event             `json:"event"` // the event that issued it
-	Action    InstructionAction `json:"action"`
-	Remedy    Remedy            `json:"remedy"`
+	ID        string
+	DisputeID string
+	Event     Event // the event that issued it
+	Action    InstructionAction
+	Remedy    Remedy
 	// Reverts names the instruction this one undoes.
-	Reverts   string            `json:"reverts,omitempty"`
-	Status    InstructionStatus `json:"status"`
-	Detail    string            `json:"detail,omitempty"` // the marketplace's note on execution or failure
-	CreatedAt time.Time         `json:"created_at"`
-	UpdatedAt time.Time         `json:"updated_at"`
+	Reverts   string
+	Status    InstructionStatus
+	Detail    string // the marketplace's note on execution or failure
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Concerns reports whether the instruction concerns the party: money and the
@@ -183,7 +182,7 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		if err := tx.UpdateInstruction(ctx, in); err != nil {
 			return err
 		}
-		payload, err := json.Marshal(map[string]any{"instruction_id": in.ID, "status": status, "detail": in.Detail})
+		payload, err := remedyReportPayload(in)
 		if err != nil {
 			return err
 		}
@@ -193,13 +192,13 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		}
 		_, err = tx.AppendAudit(ctx, audit.Entry{
 			DisputeID: d.ID, Event: ev, FromState: string(d.State), ToState: string(d.State),
-			ActorID: actor.ID, ActorRole: string(RoleSystem), Payload: payload, OccurredAt: now, RequestID: RequestID(ctx),
+			ActorID: actor.ID, ActorRole: string(RoleSystem), Payload: payload, PayloadVersion: AuditPayloadVersion, OccurredAt: now, RequestID: RequestID(ctx),
 			APIKeyID: actor.KeyID, ClientRequestID: ClientRequestID(ctx),
 		})
 		if err != nil {
 			return err
 		}
-		fe, err := newFeedEvent(typ, d, "", map[string]any{"remedy": in}, now)
+		fe, err := newFeedEvent(typ, d, "", in, now)
 		if err != nil {
 			return err
 		}

@@ -11,8 +11,8 @@ import (
 // Money is an amount in a currency. The amount is a decimal string ("12.50")
 // so that no value is ever rounded by a float.
 type Money struct {
-	Amount   string `json:"amount"`
-	Currency string `json:"currency"`
+	Amount   string
+	Currency string
 }
 
 var (
@@ -83,14 +83,14 @@ var ReferralCategories = []string{"counterfeit", "fraud", "stolen_goods", "other
 
 // Remedy is one element of an outcome. Which fields apply depends on Type.
 type Remedy struct {
-	Type      RemedyType `json:"type"`
-	Amount    *Money     `json:"amount,omitempty"`     // refund_partial
-	ListingID string     `json:"listing_id,omitempty"` // listing_removal
-	Party     Party      `json:"party,omitempty"`      // account_suspension, account_restriction
-	Until     *time.Time `json:"until,omitempty"`      // account_suspension; nil is indefinite
-	Scope     string     `json:"scope,omitempty"`      // account_restriction, e.g. "selling"
-	Category  string     `json:"category,omitempty"`   // law_enforcement_referral
-	Authority string     `json:"authority,omitempty"`  // law_enforcement_referral
+	Type      RemedyType
+	Amount    *Money     // refund_partial
+	ListingID string     // listing_removal
+	Party     Party      // account_suspension, account_restriction
+	Until     *time.Time // account_suspension; nil is indefinite
+	Scope     string     // account_restriction, e.g. "selling"
+	Category  string     // law_enforcement_referral
+	Authority string     // law_enforcement_referral
 }
 
 // Restrictive reports whether the remedy restricts a user, which under the EU

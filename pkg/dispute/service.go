@@ -2,7 +2,6 @@ package dispute
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -332,17 +331,13 @@ func needsInstructions(e Event) bool {
 }
 
 func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, payload any, now time.Time) error {
-	raw, err := json.Marshal(payload)
-	if err != nil {
-		return err
-	}
-	canon, err := audit.CanonicalPayload(raw)
+	canon, err := AuditPayload(payload)
 	if err != nil {
 		return err
 	}
 	_, err = tx.AppendAudit(ctx, audit.Entry{
 		DisputeID: ch.After.ID, Event: string(ch.Event), FromState: string(ch.From), ToState: string(ch.To),
-		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, OccurredAt: now, RequestID: RequestID(ctx),
+		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, PayloadVersion: AuditPayloadVersion, OccurredAt: now, RequestID: RequestID(ctx),
 		APIKeyID: actor.KeyID, ClientRequestID: ClientRequestID(ctx),
 	})
 	if err != nil {
@@ -533,7 +528,7 @@ func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string,
 		if internal {
 			return nil // staff notes never reach the feed
 		}
-		fe, err := newFeedEvent(TypeMessageCreated, d, "", map[string]any{"message": redactMessage(out)}, now)
+		fe, err := newFeedEvent(TypeMessageCreated, d, "", redactMessage(out), now)
 		if err != nil {
 			return err
 		}

@@ -202,9 +202,9 @@ type QueueFilter struct {
 
 // QueueCursor is the position after which a queue page starts.
 type QueueCursor struct {
-	Priority int       `json:"p"`
-	DueAt    time.Time `json:"d"`
-	ID       string    `json:"i"`
+	Priority int
+	DueAt    time.Time
+	ID       string
 }
 
 // ErrQueueEmpty says no case is waiting for the caller.
@@ -213,11 +213,11 @@ var ErrQueueEmpty = &Error{Code: ENOTFOUND, Reason: CodeQueueEmpty, Message: "no
 // QueueCount is how many cases wait in one team's queue in one state, and
 // since when the oldest waits.
 type QueueCount struct {
-	Team   Team      `json:"team"`
-	State  State     `json:"state"`
-	Count  int       `json:"count"`
-	Oldest time.Time `json:"oldest_queued_at"`
+	Team   Team
+	State  State
+	Count  int
+	Oldest time.Time
 	// OldestWaitSeconds is how long the oldest case has waited, at the time
 	// of the answer.
-	OldestWaitSeconds int64 `json:"oldest_wait_seconds"`
+	OldestWaitSeconds int64
 }

@@ -2,7 +2,6 @@ package dispute
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"strings"
 	"time"
@@ -10,22 +9,22 @@ import (
 
 // TimelineItem is one entry of a dispute's history as its parties may see it.
 type TimelineItem struct {
-	At      time.Time `json:"at"`
-	Kind    string    `json:"kind"` // "event" or "message"
-	Event   Event     `json:"event,omitempty"`
-	State   State     `json:"state,omitempty"` // the state the event led to
-	By      string    `json:"by"`              // "buyer", "seller" or "platform"
-	Summary string    `json:"summary"`
-	Message string    `json:"message,omitempty"`
+	At      time.Time
+	Kind    string // "event" or "message"
+	Event   Event
+	State   State  // the state the event led to
+	By      string // "buyer", "seller" or "platform"
+	Summary string
+	Message string
 	// Detail is what was given with the event: the reason of an escalation,
 	// a withdrawal or an appeal, a reviewer's question, a party's answer.
-	Detail string `json:"detail,omitempty"`
+	Detail string
 }
 
 // detail reads from an audit payload what a timeline shows of the event.
-func detail(e Event, payload []byte) string {
-	var cmd Command
-	if json.Unmarshal(payload, &cmd) != nil {
+func detail(e Event, version int, payload []byte) string {
+	cmd, err := DecodeCommandPayload(version, payload)
+	if err != nil {
 		return ""
 	}
 	switch e {
@@ -111,11 +110,10 @@ func (s *Service) Timeline(ctx context.Context, actor Actor, id string) (*Disput
 		}
 		item := TimelineItem{
 			At: r.OccurredAt, Kind: "event", Event: Event(r.Event), State: State(r.ToState),
-			By: byline(Role(r.ActorRole)), Summary: summary, Detail: detail(Event(r.Event), r.Payload),
+			By: byline(Role(r.ActorRole)), Summary: summary, Detail: detail(Event(r.Event), r.PayloadVersion, r.Payload),
 		}
 		if item.Event == EventRequestInfo {
-			var cmd Command
-			if json.Unmarshal(r.Payload, &cmd) == nil && (cmd.Party == PartyBuyer || cmd.Party == PartySeller) {
+			if cmd, err := DecodeCommandPayload(r.PayloadVersion, r.Payload); err == nil && (cmd.Party == PartyBuyer || cmd.Party == PartySeller) {
 				item.Summary = "The reviewer asked the " + string(cmd.Party) + " for more information."
 			}
 		}

@@ -11,21 +11,21 @@ import (
 // Webhook is an endpoint of a seller's (or the marketplace's) systems that
 // receives feed events, signed with its secret.
 type Webhook struct {
-	ID         string   `json:"id"`
-	OwnerID    string   `json:"owner_id"`
-	OwnerRole  string   `json:"-"` // "system" receives every dispute's events
-	URL        string   `json:"url"`
-	EventTypes []string `json:"event_types"`
-	Secret     string   `json:"-"`
+	ID         string
+	OwnerID    string
+	OwnerRole  string // "system" receives every dispute's events
+	URL        string
+	EventTypes []string
+	Secret     string
 	// APIKeyID names the API key the webhook was created with, if any. Such
 	// a webhook carries what the key may see: the seller side of its owner's
 	// disputes only. Revoking the key disables it.
-	APIKeyID string `json:"api_key_id,omitempty"`
+	APIKeyID string
 	// Active is false once the webhook is disabled: it gets no deliveries.
-	Active         bool           `json:"active"`
-	DisabledAt     *time.Time     `json:"disabled_at,omitempty"`
-	DisabledReason DisabledReason `json:"disabled_reason,omitempty"`
-	CreatedAt      time.Time      `json:"created_at"`
+	Active         bool
+	DisabledAt     *time.Time
+	DisabledReason DisabledReason
+	CreatedAt      time.Time
 }
 
 // DisabledReason says why a webhook no longer gets deliveries.
@@ -82,33 +82,33 @@ const (
 // Delivery is one event on its way to one webhook, retried until it
 // succeeds or its retry period ends.
 type Delivery struct {
-	ID            string         `json:"id"`
-	WebhookID     string         `json:"webhook_id"`
-	EventID       string         `json:"event_id"`
-	Status        DeliveryStatus `json:"status"`
-	Attempts      int            `json:"attempts"`
-	NextAttemptAt time.Time      `json:"next_attempt_at"`
-	LastStatus    int            `json:"last_status_code"`
-	LastError     string         `json:"last_error,omitempty"`
-	CreatedAt     time.Time      `json:"created_at"`
-	UpdatedAt     time.Time      `json:"updated_at"`
-	DeliveredAt   *time.Time     `json:"delivered_at,omitempty"`
-	History       []Attempt      `json:"attempt_history,omitempty"`
+	ID            string
+	WebhookID     string
+	EventID       string
+	Status        DeliveryStatus
+	Attempts      int
+	NextAttemptAt time.Time
+	LastStatus    int
+	LastError     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	DeliveredAt   *time.Time
+	History       []Attempt
 }
 
 // Attempt is one try to deliver.
 type Attempt struct {
-	Attempt    int       `json:"attempt"`
-	At         time.Time `json:"at"`
-	StatusCode int       `json:"status_code"`
-	Error      string    `json:"error,omitempty"`
-	DurationMS int       `json:"duration_ms"`
+	Attempt    int
+	At         time.Time
+	StatusCode int
+	Error      string
+	DurationMS int
 }
 
 // CreatedWebhook is a new webhook with its secret, shown once.
 type CreatedWebhook struct {
 	Webhook
-	Secret string `json:"secret"`
+	Secret string
 }
 
 // mayHaveWebhooks reports whether the actor may list and manage webhooks:

@@ -14,7 +14,6 @@ package history
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -215,9 +214,9 @@ func (w *walk) step(r audit.Record, first bool) {
 	if len(r.Payload) > 0 {
 		var err error
 		if ev == dispute.EventOpen {
-			err = json.Unmarshal(r.Payload, &open)
+			open, err = dispute.DecodeOpenPayload(r.PayloadVersion, r.Payload)
 		} else {
-			err = json.Unmarshal(r.Payload, &cmd)
+			cmd, err = dispute.DecodeCommandPayload(r.PayloadVersion, r.Payload)
 		}
 		if err != nil {
 			w.add(r, KindPayload, "payload is not the JSON object of %s: %v", ev, err)

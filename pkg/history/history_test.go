@@ -286,11 +286,7 @@ func run(tb testing.TB, name string) []audit.Record {
 // entry is the audit entry of a change, as the service writes it.
 func entry(tb testing.TB, ch *dispute.Change, who dispute.Actor, payload any, now time.Time) audit.Entry {
 	tb.Helper()
-	raw, err := json.Marshal(payload)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	canon, err := audit.CanonicalPayload(raw)
+	canon, err := dispute.AuditPayload(payload)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
 func (s *Server) auditLog(c echo.Context) error {
@@ -11,7 +13,7 @@ func (s *Server) auditLog(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": rs})
+	return c.JSON(http.StatusOK, apigen.AuditLog{Data: mapAll(rs, apiAuditRecord)})
 }
 
 func (s *Server) verifyAudit(c echo.Context) error {
@@ -19,5 +21,5 @@ func (s *Server) verifyAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, v)
+	return c.JSON(http.StatusOK, apiVerification(v))
 }

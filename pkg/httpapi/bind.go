@@ -36,6 +36,7 @@ func newValidator() *validator.Validate {
 	})
 	_ = v.RegisterValidation("amount", func(fl validator.FieldLevel) bool { return amountPattern.MatchString(fl.Field().String()) })
 	_ = v.RegisterValidation("ident", func(fl validator.FieldLevel) bool { return identPattern.MatchString(fl.Field().String()) })
+	registerRequestRules(v)
 	return v
 }
 
@@ -185,6 +186,7 @@ var renamed = map[string]string{"body": "message", "text": "message"}
 // by the service, or a near miss of one it takes, or not a field at all.
 func unknownField(field string, dst any) error {
 	top, all := bodyFields(reflect.TypeOf(dst))
+	sortLikeDocument(reflect.TypeOf(dst), top, func(s string) string { return s })
 	var msg, detail string
 	switch s := suggest(field, all); {
 	case s != "":
@@ -312,6 +314,7 @@ func (s *Server) validate(v any) error {
 		}
 		fields = append(fields, dispute.FieldError{Field: ns, Message: ruleMessage(fe)})
 	}
+	sortLikeDocument(reflect.TypeOf(v), fields, func(f dispute.FieldError) string { return f.Field })
 	return &dispute.Error{Code: dispute.EINVALID, Reason: dispute.CodeValidationFailed, Message: "the request is invalid", Fields: fields}
 }
 
@@ -321,6 +324,8 @@ func ruleMessage(fe validator.FieldError) string {
 		return "is required"
 	case "oneof":
 		return "must be one of: " + strings.ReplaceAll(fe.Param(), " ", ", ")
+	case "enum":
+		return enumMessage(fe.Type())
 	case "max":
 		if fe.Kind() == reflect.String {
 			return "must be at most " + fe.Param() + " characters"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/opendispute/disputes/pkg/contact"
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
 // contactOptions answers which channels fit a problem, best first, and
@@ -62,5 +63,5 @@ func (s *Server) contactOptions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": opts, "at": q.At, "time_zone": s.contact.Location.String()})
+	return c.JSON(http.StatusOK, apigen.ContactOptions{Data: mapAll(opts, apiContactOption), At: q.At, TimeZone: s.contact.Location.String()})
 }

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
 // BenchmarkDecodeDecide measures strict decoding and validation of the
@@ -18,7 +20,7 @@ func BenchmarkDecodeDecide(b *testing.B) {
 		req := httptest.NewRequest(http.MethodPost, "/v1/disputes/dsp_1/decide", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		c := s.echo.NewContext(req, httptest.NewRecorder())
-		var d decideBody
+		var d apigen.DecideRequest
 		if err := s.decode(c, &d, false); err != nil {
 			b.Fatal(err)
 		}

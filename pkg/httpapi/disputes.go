@@ -8,24 +8,19 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
-// disputeView is a dispute as the API shows it to one caller.
-type disputeView struct {
-	*dispute.Dispute
-	AllowedActions []string       `json:"allowed_actions"`
-	Status         dispute.Status `json:"status"`
-}
-
-func (s *Server) view(c echo.Context, d *dispute.Dispute) disputeView {
+// view is a dispute as the API shows it to one caller.
+func (s *Server) view(c echo.Context, d *dispute.Dispute) apigen.Dispute {
 	a := actorOf(c)
 	shown := dispute.Redact(d, a)
 	allowed := s.svc.AllowedActions(c.Request().Context(), a, d)
-	v := disputeView{Dispute: shown, AllowedActions: []string{}, Status: dispute.Explain(shown, a, allowed)}
-	for _, e := range allowed {
-		v.AllowedActions = append(v.AllowedActions, e.Action())
+	actions := make([]string, len(allowed))
+	for i, e := range allowed {
+		actions[i] = e.Action()
 	}
-	return v
+	return apiDispute(shown, actions, dispute.Explain(shown, a, allowed))
 }
 
 func etag(d *dispute.Dispute) string { return `"` + strconv.FormatInt(d.Version, 10) + `"` }
@@ -37,22 +32,14 @@ func (s *Server) respondDispute(c echo.Context, status int, d *dispute.Dispute) 
 	return c.JSON(status, s.view(c, d))
 }
 
-type openBody struct {
-	OrderID     string `json:"order_id" validate:"required,ident"`
-	Reason      string `json:"reason" validate:"required,oneof=item_not_received item_damaged return_issue item_not_as_described counterfeit fraud payment_issue other"`
-	Description string `json:"description" validate:"required,max=10000"`
-	Language    string `json:"language" validate:"required,oneof=en es it fr nl de zh pt pl"`
-	ItemCount   int    `json:"item_count" validate:"omitempty,min=1,max=100000"`
-}
-
 func (s *Server) openDispute(c echo.Context) error {
-	var b openBody
+	var b apigen.OpenDisputeRequest
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
 	d, err := s.svc.Open(c.Request().Context(), actorOf(c), dispute.OpenInput{
 		OrderID: b.OrderID, Reason: dispute.Reason(b.Reason), Description: b.Description,
-		Language: b.Language, ItemCount: b.ItemCount,
+		Language: string(b.Language), ItemCount: int(b.ItemCount),
 	})
 	if err != nil {
 		return err
@@ -98,11 +85,12 @@ func (s *Server) listDisputes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views := make([]disputeView, len(ds))
+	views := make([]apigen.Dispute, len(ds))
 	for i, d := range ds {
 		views[i] = s.view(c, d)
 	}
-	return page(c, views, limit, func(v disputeView) []byte { return []byte(v.ID) })
+	data, next := pageOf(views, limit, func(v apigen.Dispute) []byte { return []byte(v.ID) })
+	return c.JSON(http.StatusOK, apigen.DisputeList{Data: data, NextCursor: next})
 }
 
 // ifMatch reads the If-Match header: nil when absent or "*".
@@ -125,5 +113,5 @@ func (s *Server) timeline(c echo.Context) error {
 		return err
 	}
 	status := dispute.Explain(dispute.Redact(d, a), a, s.svc.AllowedActions(c.Request().Context(), a, d))
-	return c.JSON(http.StatusOK, map[string]any{"data": items, "status": status})
+	return c.JSON(http.StatusOK, apigen.Timeline{Data: mapAll(items, apiTimelineItem), Status: apiStatus(status)})
 }

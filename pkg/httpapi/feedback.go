@@ -4,24 +4,21 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-)
 
-type feedbackBody struct {
-	Rating  int    `json:"rating" validate:"required,min=1,max=5"`
-	Comment string `json:"comment" validate:"max=2000"`
-}
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
+)
 
 // giveFeedback records a party's "was this helpful?" answer on a closed dispute.
 func (s *Server) giveFeedback(c echo.Context) error {
-	var b feedbackBody
+	var b apigen.FeedbackRequest
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
-	f, err := s.svc.GiveFeedback(c.Request().Context(), actorOf(c), c.Param("id"), b.Rating, b.Comment)
+	f, err := s.svc.GiveFeedback(c.Request().Context(), actorOf(c), c.Param("id"), int(b.Rating), b.Comment)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, f)
+	return c.JSON(http.StatusCreated, apiFeedback(f))
 }
 
 // feedbackFigures answers satisfaction per team and reason to staff.
@@ -30,5 +27,5 @@ func (s *Server) feedbackFigures(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": figs})
+	return c.JSON(http.StatusOK, apigen.FeedbackFigures{Data: mapAll(figs, apiFeedbackFigure)})
 }

@@ -7,15 +7,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
-
-type apiKeyBody struct {
-	Name string `json:"name" validate:"required,max=100"`
-}
 
 // createAPIKey makes a key for the calling seller; the key is in this answer only.
 func (s *Server) createAPIKey(c echo.Context) error {
-	var b apiKeyBody
+	var b apigen.APIKeyRequest
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
@@ -23,7 +20,7 @@ func (s *Server) createAPIKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, k)
+	return c.JSON(http.StatusCreated, apiCreatedAPIKey(k))
 }
 
 // listAPIKeys lists the caller's keys, or for staff any seller's (?seller_id=).
@@ -44,7 +41,8 @@ func (s *Server) listAPIKeys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return page(c, ks, limit, func(k *dispute.APIKey) []byte { return []byte(k.ID) })
+	data, next := pageOf(ks, limit, func(k *dispute.APIKey) []byte { return []byte(k.ID) })
+	return c.JSON(http.StatusOK, apigen.APIKeyPage{Data: mapAll(data, apiAPIKey), NextCursor: next})
 }
 
 // revokeAPIKey revokes a key at once.
@@ -72,23 +70,15 @@ func (s *Server) events(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if evs == nil {
-		evs = []*dispute.FeedEvent{}
-	}
 	next := after
 	if len(evs) > 0 {
 		next = evs[len(evs)-1].Seq
 	}
-	return c.JSON(http.StatusOK, map[string]any{"data": evs, "next_after": next})
-}
-
-type webhookBody struct {
-	URL        string   `json:"url" validate:"required,max=2048"`
-	EventTypes []string `json:"event_types" validate:"required,min=1,max=50,dive,required,max=64"`
+	return c.JSON(http.StatusOK, apigen.EventPage{Data: mapAll(evs, apiFeedEvent), NextAfter: next})
 }
 
 func (s *Server) createWebhook(c echo.Context) error {
-	var b webhookBody
+	var b apigen.WebhookRequest
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
@@ -96,7 +86,7 @@ func (s *Server) createWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, w)
+	return c.JSON(http.StatusCreated, apiCreatedWebhook(w))
 }
 
 func (s *Server) listWebhooks(c echo.Context) error {
@@ -104,10 +94,7 @@ func (s *Server) listWebhooks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if ws == nil {
-		ws = []*dispute.Webhook{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"data": ws})
+	return c.JSON(http.StatusOK, apigen.WebhookList{Data: mapAll(ws, apiWebhook)})
 }
 
 func (s *Server) getWebhook(c echo.Context) error {
@@ -117,7 +104,7 @@ func (s *Server) getWebhook(c echo.Context) error {
 	}
 	for _, w := range ws {
 		if w.ID == c.Param("id") {
-			return c.JSON(http.StatusOK, w)
+			return c.JSON(http.StatusOK, apiWebhook(w))
 		}
 	}
 	return dispute.NotFound("webhook")
@@ -143,7 +130,8 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return page(c, ds, limit, func(d *dispute.Delivery) []byte { return []byte(d.ID) })
+	data, next := pageOf(ds, limit, func(d *dispute.Delivery) []byte { return []byte(d.ID) })
+	return c.JSON(http.StatusOK, apigen.DeliveryPage{Data: mapAll(data, apiDelivery), NextCursor: next})
 }
 
 func (s *Server) redeliver(c echo.Context) error {
@@ -151,5 +139,5 @@ func (s *Server) redeliver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusAccepted, d)
+	return c.JSON(http.StatusAccepted, apiDelivery(d))
 }

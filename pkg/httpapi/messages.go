@@ -1,25 +1,19 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
-// postMessageBody is a message to post. Its text is "message", as in the
-// actions' bodies; "body", its name before, is accepted for one release.
-type postMessageBody struct {
-	Message  string `json:"message" validate:"max=10000"`
-	Body     string `json:"body" validate:"max=10000"` // deprecated: message
-	Internal bool   `json:"internal"`
-}
-
-// text returns the message's text, from whichever name was sent.
-func (b postMessageBody) text() (string, error) {
+// messageText returns the text of a message to post, from whichever name
+// was sent: "message", as in the actions' bodies, or "body", its name
+// before, accepted for one release.
+func messageText(b apigen.PostMessageRequest) (string, error) {
 	switch {
 	case b.Message != "" && b.Body != "":
 		return "", dispute.Invalid(dispute.CodeValidationFailed, "body", `is the deprecated name of "message"; send "message" alone`)
@@ -47,15 +41,16 @@ func (s *Server) listMessages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return page(c, ms, limit, func(m *dispute.Message) []byte { return []byte(m.ID) })
+	data, next := pageOf(ms, limit, func(m *dispute.Message) []byte { return []byte(m.ID) })
+	return c.JSON(http.StatusOK, apigen.MessageList{Data: mapAll(data, apiMessage), NextCursor: next})
 }
 
 func (s *Server) postMessage(c echo.Context) error {
-	var b postMessageBody
+	var b apigen.PostMessageRequest
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
-	text, err := b.text()
+	text, err := messageText(b)
 	if err != nil {
 		return err
 	}
@@ -63,32 +58,11 @@ func (s *Server) postMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := postedMessage{Message: m}
 	// A message never answers a deadline; the party whose answer is awaited
 	// is told so with the message it posted.
+	var notice string
 	if d, err := s.svc.Get(c.Request().Context(), actorOf(c), c.Param("id")); err == nil {
-		out.Notice = dispute.MessageNotice(d, actorOf(c))
+		notice = dispute.MessageNotice(d, actorOf(c))
 	}
-	return c.JSON(http.StatusCreated, out)
-}
-
-// postedMessage is a message just posted, with what its author must know.
-type postedMessage struct {
-	*dispute.Message
-	Notice string `json:"notice,omitempty"`
-}
-
-// MarshalJSON writes the message as dispute.Message does, plus the notice:
-// the message's own MarshalJSON would otherwise be promoted and drop it.
-func (p postedMessage) MarshalJSON() ([]byte, error) {
-	b, err := json.Marshal(p.Message)
-	if err != nil || p.Notice == "" || len(b) < 2 || b[len(b)-1] != '}' {
-		return b, err
-	}
-	n, err := json.Marshal(p.Notice)
-	if err != nil {
-		return nil, err
-	}
-	out := append(b[:len(b)-1:len(b)-1], `,"notice":`...)
-	return append(append(out, n...), '}'), nil
+	return c.JSON(http.StatusCreated, apiPostedMessage(m, notice))
 }

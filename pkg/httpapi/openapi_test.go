@@ -15,6 +15,7 @@ import (
 	"github.com/opendispute/disputes/api"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi"
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/store/storetest"
 )
@@ -429,6 +430,25 @@ func TestOpenAPIDocumentsEveryUserEvent(t *testing.T) {
 	}
 }
 
+// generatedEnums are the generated types of the document's enumerations:
+// each is valid for exactly the document's values.
+var generatedEnums = map[string]func(string) bool{
+	"State":                 func(v string) bool { return apigen.State(v).Valid() },
+	"Event":                 func(v string) bool { return apigen.Event(v).Valid() },
+	"Action":                func(v string) bool { return apigen.Action(v).Valid() },
+	"Reason":                func(v string) bool { return apigen.Reason(v).Valid() },
+	"Team":                  func(v string) bool { return apigen.Team(v).Valid() },
+	"RemedyType":            func(v string) bool { return apigen.RemedyType(v).Valid() },
+	"Role":                  func(v string) bool { return apigen.Role(v).Valid() },
+	"Language":              func(v string) bool { return apigen.Language(v).Valid() },
+	"ReferralCategory":      func(v string) bool { return apigen.ReferralCategory(v).Valid() },
+	"Verdict":               func(v string) bool { return apigen.Verdict(v).Valid() },
+	"OutcomeKind":           func(v string) bool { return apigen.OutcomeKind(v).Valid() },
+	"FavouredParty":         func(v string) bool { return apigen.FavouredParty(v).Valid() },
+	"WebhookDisabledReason": func(v string) bool { return apigen.WebhookDisabledReason(v).Valid() },
+	"ProblemCode":           func(v string) bool { return apigen.ProblemCode(v).Valid() },
+}
+
 func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 	doc := oasLoad(t)
 	strs := func(vs ...any) []string {
@@ -498,6 +518,19 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 			}
 			if len(extra) > 0 {
 				t.Errorf("%s: in the document but not in Go: %v", tc.schema, extra)
+			}
+			// The generated constants are the document's values, no more.
+			valid, ok := generatedEnums[tc.schema]
+			if !ok {
+				t.Fatalf("no generated type for %s", tc.schema)
+			}
+			for _, v := range slices.Concat(got, tc.want) {
+				if !valid(v) {
+					t.Errorf("%s: %q is not a value of the generated type", tc.schema, v)
+				}
+			}
+			if valid("not_a_value") {
+				t.Errorf("%s: the generated type takes any value", tc.schema)
 			}
 		})
 	}

@@ -3,8 +3,8 @@ package httpapi
 import (
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,12 +15,6 @@ const (
 	defaultLimit = 50
 	maxPageLimit = 200
 )
-
-// list is the envelope of every list response.
-type list[T any] struct {
-	Data       []T     `json:"data"`
-	NextCursor *string `json:"next_cursor"`
-}
 
 // pageParams reads ?limit= and ?cursor=; the cursor is opaque to clients.
 func pageParams(c echo.Context) (limit int, cursor []byte, err error) {
@@ -46,30 +40,42 @@ func encodeCursor(b []byte) *string {
 	return &s
 }
 
-// page answers a list: items holds up to limit+1 entries; the extra one only
-// says that a next page exists.
-func page[T any](c echo.Context, items []T, limit int, cursorOf func(T) []byte) error {
-	out := list[T]{Data: items}
+// pageOf cuts a page of a list: items holds up to limit+1 entries; the
+// extra one only says that a next page exists, whose cursor is returned
+// (nil on the last page).
+func pageOf[T any](items []T, limit int, cursorOf func(T) []byte) ([]T, *string) {
 	if len(items) > limit {
-		out.Data = items[:limit]
-		out.NextCursor = encodeCursor(cursorOf(items[limit-1]))
+		return items[:limit], encodeCursor(cursorOf(items[limit-1]))
 	}
-	if out.Data == nil {
-		out.Data = []T{}
+	if items == nil {
+		items = []T{}
 	}
-	return c.JSON(http.StatusOK, out)
+	return items, nil
+}
+
+// queueCursorJSON is the content of a queue's cursor, opaque to clients:
+// the position of the last case of a page.
+type queueCursorJSON struct {
+	Priority int       `json:"p"`
+	DueAt    time.Time `json:"d"`
+	ID       string    `json:"i"`
+}
+
+func encodeQueueCursor(qc dispute.QueueCursor) []byte {
+	b, _ := json.Marshal(queueCursorJSON{Priority: qc.Priority, DueAt: qc.DueAt, ID: qc.ID}) // cannot fail
+	return b
 }
 
 func queueCursor(b []byte) (*dispute.QueueCursor, error) {
 	if b == nil {
 		return nil, nil
 	}
-	var qc dispute.QueueCursor
+	var qc queueCursorJSON
 	if err := json.Unmarshal(b, &qc); err != nil || !identPattern.MatchString(qc.ID) || qc.Priority < 0 || qc.Priority > 1000 ||
 		qc.DueAt.Year() < 1 || qc.DueAt.Year() > 9999 {
 		return nil, dispute.Invalid(dispute.CodeInvalidCursor, "cursor", "is not a cursor this API returned")
 	}
-	return &qc, nil
+	return &dispute.QueueCursor{Priority: qc.Priority, DueAt: qc.DueAt, ID: qc.ID}, nil
 }
 
 // idCursor checks a cursor that is the id of the last item of a page.

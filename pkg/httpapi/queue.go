@@ -1,12 +1,12 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
 // queueStates maps the ?kind= of a queue to the states waiting in it.
@@ -50,38 +50,24 @@ func (s *Server) queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views := make([]disputeView, len(ds))
+	views := make([]apigen.Dispute, len(ds))
 	for i, d := range ds {
 		views[i] = s.view(c, d)
 	}
-	out := queuePage{Data: views, Summary: counts}
-	if out.Summary == nil {
-		out.Summary = []dispute.QueueCount{}
-	}
+	out := apigen.QueuePage{Data: views, Summary: mapAll(counts, apiQueueCount)}
 	if len(views) > limit {
 		out.Data = views[:limit]
 		last := views[limit-1]
-		b, _ := json.Marshal(dispute.QueueCursor{Priority: last.Priority, DueAt: *last.ReviewDueAt, ID: last.ID})
-		out.NextCursor = encodeCursor(b)
+		out.NextCursor = encodeCursor(encodeQueueCursor(dispute.QueueCursor{Priority: int(last.Priority), DueAt: last.ReviewDueAt, ID: last.ID}))
+	} else if out.Data == nil {
+		out.Data = []apigen.Dispute{}
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
-// queuePage is a page of a queue with the counts of the queues it covers.
-type queuePage struct {
-	Data       []disputeView        `json:"data"`
-	NextCursor *string              `json:"next_cursor"`
-	Summary    []dispute.QueueCount `json:"summary"`
-}
-
-type claimBody struct {
-	Team string `json:"team" validate:"omitempty,oneof=logistics object_experts trust_safety payments customer_support"`
-	Kind string `json:"kind" validate:"omitempty,oneof=cases appeals"`
-}
-
 // claim assigns the caller the next waiting case: 200 with it, 204 if none.
 func (s *Server) claim(c echo.Context) error {
-	var b claimBody
+	var b apigen.ClaimRequest
 	if err := s.decode(c, &b, true); err != nil {
 		return err
 	}

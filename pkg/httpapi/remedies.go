@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
 // listRemedies lists remedy instructions for the marketplace's systems and
@@ -31,7 +32,8 @@ func (s *Server) listRemedies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return page(c, ins, limit, func(in *dispute.Instruction) []byte { return []byte(in.ID) })
+	data, next := pageOf(ins, limit, func(in *dispute.Instruction) []byte { return []byte(in.ID) })
+	return c.JSON(http.StatusOK, apigen.InstructionPage{Data: mapAll(data, apiInstruction), NextCursor: next})
 }
 
 // disputeRemedies lists a dispute's remedy instructions as the caller may see them.
@@ -40,18 +42,7 @@ func (s *Server) disputeRemedies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if ins == nil {
-		ins = []*dispute.Instruction{}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"data": ins})
-}
-
-type executedBody struct {
-	Detail string `json:"detail" validate:"max=2000"`
-}
-
-type failedBody struct {
-	Detail string `json:"detail" validate:"required,max=2000"`
+	return c.JSON(http.StatusOK, apigen.InstructionList{Data: mapAll(ins, apiInstruction)})
 }
 
 // reportRemedy returns the handler that records an instruction's result.
@@ -59,13 +50,13 @@ func (s *Server) reportRemedy(status dispute.InstructionStatus) echo.HandlerFunc
 	return func(c echo.Context) error {
 		var detail string
 		if status == dispute.InstructionFailed {
-			var b failedBody
+			var b apigen.RemedyFailedRequest
 			if err := s.decode(c, &b, false); err != nil {
 				return err
 			}
 			detail = b.Detail
 		} else {
-			var b executedBody
+			var b apigen.RemedyExecutedRequest
 			if err := s.decode(c, &b, true); err != nil {
 				return err
 			}
@@ -75,6 +66,6 @@ func (s *Server) reportRemedy(status dispute.InstructionStatus) echo.HandlerFunc
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, in)
+		return c.JSON(http.StatusOK, apiInstruction(in))
 	}
 }

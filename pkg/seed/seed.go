@@ -6,7 +6,6 @@ package seed
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -207,11 +206,7 @@ func (g *Generator) command(ev dispute.Event, d *dispute.Dispute) dispute.Comman
 
 // add records an accepted change as the service would.
 func (c *Case) add(ch *dispute.Change, actor dispute.Actor, payload any, now time.Time) error {
-	raw, err := json.Marshal(payload)
-	if err != nil {
-		return err
-	}
-	canon, err := audit.CanonicalPayload(raw)
+	canon, err := dispute.AuditPayload(payload)
 	if err != nil {
 		return err
 	}
@@ -221,7 +216,7 @@ func (c *Case) add(ch *dispute.Change, actor dispute.Actor, payload any, now tim
 	}
 	c.Records = append(c.Records, audit.Next(prev, audit.Entry{
 		DisputeID: ch.After.ID, Event: string(ch.Event), FromState: string(ch.From), ToState: string(ch.To),
-		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, OccurredAt: now, RequestID: "seed",
+		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, PayloadVersion: dispute.AuditPayloadVersion, OccurredAt: now, RequestID: "seed",
 	}))
 	if ch.Message != nil {
 		m := *ch.Message

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -71,8 +70,7 @@ func TestAuditChainAfterFullLifecycle(t *testing.T) {
 			if want := fmt.Sprintf("req_ord_1_%d", i-1); r.RequestID != want {
 				t.Errorf("record %d: request id %q, want %q", i, r.RequestID, want)
 			}
-			raw, _ := json.Marshal(s.cmd)
-			if want, _ := audit.CanonicalPayload(raw); string(r.Payload) != string(want) {
+			if want, _ := dispute.AuditPayload(s.cmd); string(r.Payload) != string(want) {
 				t.Errorf("record %d: payload %s, want %s", i, r.Payload, want)
 			}
 			if r.PrevHash != recs[i-1].Hash {

@@ -107,10 +107,10 @@ func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*di
 					r.QueuedAt, r.DeadlineAt, r.ReviewDueAt, r.InfoRequest, r.Offer, r.Outcome, r.Appeal, r.Escalation, r.Withdrawal, r.InfoExchanges,
 					r.CreatedAt, r.UpdatedAt, r.ClosedAt}
 			})},
-			{"audit_records", []string{"dispute_id", "seq", "event", "from_state", "to_state", "actor_id", "actor_role", "payload", "occurred_at", "request_id",
-				"api_key_id", "client_request_id", "prev_hash", "hash", "encoding"}, rowsOf(records, func(r *auditRow) []any {
-				return []any{r.DisputeID, r.Seq, r.Event, r.FromState, r.ToState, r.ActorID, r.ActorRole, r.Payload, r.OccurredAt, r.RequestID,
-					r.APIKeyID, r.ClientRequestID, r.PrevHash, r.Hash, r.Encoding}
+			{"audit_records", []string{"dispute_id", "seq", "event", "from_state", "to_state", "actor_id", "actor_role", "payload", "payload_version", "occurred_at",
+				"request_id", "api_key_id", "client_request_id", "prev_hash", "hash", "encoding"}, rowsOf(records, func(r *auditRow) []any {
+				return []any{r.DisputeID, r.Seq, r.Event, r.FromState, r.ToState, r.ActorID, r.ActorRole, r.Payload, r.PayloadVersion, r.OccurredAt,
+					r.RequestID, r.APIKeyID, r.ClientRequestID, r.PrevHash, r.Hash, r.Encoding}
 			})},
 			{"messages", []string{"id", "dispute_id", "author_id", "author_role", "body", "internal", "created_at"}, rowsOf(messages, func(r *messageRow) []any {
 				return []any{r.ID, r.DisputeID, r.AuthorID, r.AuthorRole, r.Body, r.Internal, r.CreatedAt}

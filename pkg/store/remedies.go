@@ -27,7 +27,7 @@ type instructionRow struct {
 func (instructionRow) TableName() string { return "remedy_instructions" }
 
 func toInstructionRow(in *dispute.Instruction) (*instructionRow, error) {
-	b, err := json.Marshal(in.Remedy)
+	b, err := json.Marshal(toRemedyDoc(in.Remedy))
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,12 @@ func (r *instructionRow) instruction() (*dispute.Instruction, error) {
 		Reverts: r.Reverts, Status: dispute.InstructionStatus(r.Status), Detail: r.Detail,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
-	return in, json.Unmarshal([]byte(r.Remedy), &in.Remedy)
+	var doc remedyDoc
+	if err := json.Unmarshal([]byte(r.Remedy), &doc); err != nil {
+		return nil, err
+	}
+	in.Remedy = doc.remedy()
+	return in, nil
 }
 
 func toInstructions(rows []instructionRow) ([]*dispute.Instruction, error) {

@@ -102,26 +102,27 @@ func toDisputeRow(d *dispute.Dispute) (*disputeRow, error) {
 	}
 	r.DeadlineAt, _ = d.Due()
 	var err error
-	if r.InfoRequest, err = jsonColumn(d.InfoRequest); err != nil {
+	if r.InfoRequest, err = jsonColumn(mapPtr(d.InfoRequest, toInfoRequestDoc)); err != nil {
 		return nil, err
 	}
-	if r.Offer, err = jsonColumn(d.Offer); err != nil {
+	if r.Offer, err = jsonColumn(mapPtr(d.Offer, toOfferDoc)); err != nil {
 		return nil, err
 	}
-	if r.Outcome, err = jsonColumn(d.Outcome); err != nil {
+	if r.Outcome, err = jsonColumn(mapPtr(d.Outcome, toOutcomeDoc)); err != nil {
 		return nil, err
 	}
-	if r.Appeal, err = jsonColumn(d.Appeal); err != nil {
+	if r.Appeal, err = jsonColumn(mapPtr(d.Appeal, toAppealDoc)); err != nil {
 		return nil, err
 	}
-	if r.Escalation, err = jsonColumn(d.Escalation); err != nil {
+	if r.Escalation, err = jsonColumn(mapPtr(d.Escalation, toEscalationDoc)); err != nil {
 		return nil, err
 	}
-	if r.Withdrawal, err = jsonColumn(d.Withdrawal); err != nil {
+	if r.Withdrawal, err = jsonColumn(mapPtr(d.Withdrawal, toWithdrawalDoc)); err != nil {
 		return nil, err
 	}
 	if len(d.InfoExchanges) > 0 {
-		if r.InfoExchanges, err = jsonColumn(&d.InfoExchanges); err != nil {
+		exchanges := mapSlice(d.InfoExchanges, toInfoExchangeDoc)
+		if r.InfoExchanges, err = jsonColumn(&exchanges); err != nil {
 			return nil, err
 		}
 	}
@@ -139,17 +140,24 @@ func (r *disputeRow) dispute() (*dispute.Dispute, error) {
 		ReviewDueAt: utcPtr(r.ReviewDueAt),
 		CreatedAt:   r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt),
 	}
-	for _, c := range []struct {
-		src *string
-		dst any
-	}{{r.InfoRequest, &d.InfoRequest}, {r.Offer, &d.Offer}, {r.Outcome, &d.Outcome}, {r.Appeal, &d.Appeal},
-		{r.Escalation, &d.Escalation}, {r.Withdrawal, &d.Withdrawal}, {r.InfoExchanges, &d.InfoExchanges}} {
-		if c.src == nil {
-			continue
-		}
-		if err := json.Unmarshal([]byte(*c.src), c.dst); err != nil {
+	for _, err := range []error{
+		readDoc(r.InfoRequest, &d.InfoRequest, infoRequestDoc.infoRequest),
+		readDoc(r.Offer, &d.Offer, offerDoc.offer),
+		readDoc(r.Outcome, &d.Outcome, outcomeDoc.outcome),
+		readDoc(r.Appeal, &d.Appeal, appealDoc.appeal),
+		readDoc(r.Escalation, &d.Escalation, escalationDoc.escalation),
+		readDoc(r.Withdrawal, &d.Withdrawal, withdrawalDoc.withdrawal),
+	} {
+		if err != nil {
 			return nil, err
 		}
+	}
+	if r.InfoExchanges != nil {
+		var exchanges []infoExchangeDoc
+		if err := json.Unmarshal([]byte(*r.InfoExchanges), &exchanges); err != nil {
+			return nil, err
+		}
+		d.InfoExchanges = mapSlice(exchanges, infoExchangeDoc.infoExchange)
 	}
 	return d, nil
 }
@@ -176,16 +184,19 @@ func utcPtr(t *time.Time) *time.Time {
 }
 
 type auditRow struct {
-	DisputeID  string `gorm:"primaryKey"`
-	Seq        int64  `gorm:"primaryKey"`
-	Event      string
-	FromState  string
-	ToState    string
-	ActorID    string
-	ActorRole  string
-	Payload    string
-	OccurredAt time.Time
-	RequestID  string
+	DisputeID string `gorm:"primaryKey"`
+	Seq       int64  `gorm:"primaryKey"`
+	Event     string
+	FromState string
+	ToState   string
+	ActorID   string
+	ActorRole string
+	Payload   string
+	// PayloadVersion is the version of the payload's type (1 for every
+	// record written before the column existed); the hash does not cover it.
+	PayloadVersion int
+	OccurredAt     time.Time
+	RequestID      string
 	// APIKeyID and ClientRequestID are covered by the hash from encoding 2.
 	APIKeyID        string
 	ClientRequestID string
@@ -199,7 +210,7 @@ func (auditRow) TableName() string { return "audit_records" }
 func toAuditRow(r audit.Record) *auditRow {
 	return &auditRow{
 		DisputeID: r.DisputeID, Seq: r.Seq, Event: r.Event, FromState: r.FromState, ToState: r.ToState,
-		ActorID: r.ActorID, ActorRole: r.ActorRole, Payload: string(r.Payload), OccurredAt: r.OccurredAt,
+		ActorID: r.ActorID, ActorRole: r.ActorRole, Payload: string(r.Payload), PayloadVersion: r.PayloadVersion, OccurredAt: r.OccurredAt,
 		RequestID: r.RequestID, APIKeyID: r.APIKeyID, ClientRequestID: r.ClientRequestID,
 		PrevHash: r.PrevHash, Hash: r.Hash, Encoding: r.Encoding,
 	}
@@ -209,7 +220,7 @@ func (r *auditRow) record() audit.Record {
 	return audit.Record{
 		Entry: audit.Entry{
 			DisputeID: r.DisputeID, Event: r.Event, FromState: r.FromState, ToState: r.ToState,
-			ActorID: r.ActorID, ActorRole: r.ActorRole, Payload: json.RawMessage(r.Payload),
+			ActorID: r.ActorID, ActorRole: r.ActorRole, Payload: json.RawMessage(r.Payload), PayloadVersion: r.PayloadVersion,
 			OccurredAt: r.OccurredAt.UTC(), RequestID: r.RequestID,
 			APIKeyID: r.APIKeyID, ClientRequestID: r.ClientRequestID,
 		},

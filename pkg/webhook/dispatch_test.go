@@ -59,7 +59,10 @@ func newReceiver(t *testing.T, c *clock) *receiver {
 			status = rc.answer(r)
 		}
 		if status == http.StatusOK {
-			var e dispute.FeedEvent
+			var e struct {
+				ID   string `json:"id"`
+				Type string `json:"type"`
+			}
 			if err := json.Unmarshal(body, &e); err != nil || e.ID != r.Header.Get("Disputes-Event-Id") {
 				t.Errorf("delivery body %s: %v", body, err)
 			}

@@ -220,8 +220,24 @@ func (d *Dispatcher) give(webhookID string) {
 	d.freed.Broadcast()
 }
 
+// body is the JSON body of a delivery: the feed event, with the names and
+// in the order receivers have always had them (docs/webhooks.md); the data
+// is the event's stored JSON, sent as stored.
+type body struct {
+	ID         string          `json:"id"`
+	Seq        int64           `json:"seq"`
+	Type       string          `json:"type"`
+	DisputeID  string          `json:"dispute_id"`
+	State      string          `json:"state"`
+	OccurredAt time.Time       `json:"occurred_at"`
+	Data       json.RawMessage `json:"data"`
+}
+
 // Payload is the JSON body of a delivery: the feed event.
-func Payload(e *dispute.FeedEvent) ([]byte, error) { return json.Marshal(e) }
+func Payload(e *dispute.FeedEvent) ([]byte, error) {
+	return json.Marshal(body{ID: e.ID, Seq: e.Seq, Type: e.Type, DisputeID: e.DisputeID, State: string(e.State),
+		OccurredAt: e.OccurredAt, Data: e.Data})
+}
 
 // attempt sends one delivery and records the outcome.
 func (d *Dispatcher) attempt(ctx context.Context, j *dispute.DeliveryJob) {

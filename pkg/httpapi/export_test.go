@@ -1,0 +1,13 @@
+package httpapi
+
+import "reflect"
+
+// RequestRules exposes the request rules, by generated type, to the test
+// that checks them against the document.
+func RequestRules() map[reflect.Type]map[string]string {
+	out := map[reflect.Type]map[string]string{}
+	for _, r := range requestRules {
+		out[reflect.TypeOf(r.body)] = r.rules
+	}
+	return out
+}
