@@ -163,8 +163,8 @@ var CodesNotAnswered = []string{
 
 // FieldError names one offending input field.
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Field   string
+	Message string
 }
 
 // Error is the domain's one error type. Code selects the HTTP status, Reason is

@@ -90,7 +90,7 @@ func (s *Server) act(ev dispute.Event) echo.HandlerFunc {
 			return err
 		}
 		cmd.Event = ev
-		d, err := s.svc.Act(c.Request().Context(), actorOf(c), c.Param("id"), cmd, version)
+		d, err := s.disputes.Act(c.Request().Context(), actorOf(c), c.Param("id"), cmd, version)
 		if err != nil {
 			return err
 		}

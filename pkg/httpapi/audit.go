@@ -9,7 +9,7 @@ import (
 )
 
 func (s *Server) auditLog(c echo.Context) error {
-	rs, err := s.svc.Audit(c.Request().Context(), actorOf(c), c.Param("id"))
+	rs, err := s.audits.Audit(c.Request().Context(), actorOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -17,7 +17,7 @@ func (s *Server) auditLog(c echo.Context) error {
 }
 
 func (s *Server) verifyAudit(c echo.Context) error {
-	v, err := s.svc.VerifyAudit(c.Request().Context(), actorOf(c), c.Param("id"))
+	v, err := s.audits.VerifyAudit(c.Request().Context(), actorOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func (s *Server) contactOptions(c echo.Context) error {
 		if !identPattern.MatchString(id) {
 			return dispute.NotFound("dispute")
 		}
-		d, err := s.svc.Get(c.Request().Context(), actorOf(c), id)
+		d, err := s.disputes.Get(c.Request().Context(), actorOf(c), id)
 		if err != nil {
 			return err
 		}

@@ -15,7 +15,7 @@ import (
 func (s *Server) view(c echo.Context, d *dispute.Dispute) apigen.Dispute {
 	a := actorOf(c)
 	shown := dispute.Redact(d, a)
-	allowed := s.svc.AllowedActions(c.Request().Context(), a, d)
+	allowed := s.disputes.AllowedActions(c.Request().Context(), a, d)
 	actions := make([]string, len(allowed))
 	for i, e := range allowed {
 		actions[i] = e.Action()
@@ -37,7 +37,7 @@ func (s *Server) openDispute(c echo.Context) error {
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
-	d, err := s.svc.Open(c.Request().Context(), actorOf(c), dispute.OpenInput{
+	d, err := s.disputes.Open(c.Request().Context(), actorOf(c), dispute.OpenInput{
 		OrderID: b.OrderID, Reason: dispute.Reason(b.Reason), Description: b.Description,
 		Language: string(b.Language), ItemCount: int(b.ItemCount),
 	})
@@ -48,7 +48,7 @@ func (s *Server) openDispute(c echo.Context) error {
 }
 
 func (s *Server) getDispute(c echo.Context) error {
-	d, err := s.svc.Get(c.Request().Context(), actorOf(c), c.Param("id"))
+	d, err := s.disputes.Get(c.Request().Context(), actorOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *Server) listDisputes(c echo.Context) error {
 			return dispute.Invalid(dispute.CodeInvalidFilter, "assignee", "is not a user id")
 		}
 	}
-	ds, err := s.svc.List(c.Request().Context(), actorOf(c), f)
+	ds, err := s.disputes.List(c.Request().Context(), actorOf(c), f)
 	if err != nil {
 		return err
 	}
@@ -108,10 +108,10 @@ func ifMatch(c echo.Context) (*int64, error) {
 
 func (s *Server) timeline(c echo.Context) error {
 	a := actorOf(c)
-	d, items, err := s.svc.Timeline(c.Request().Context(), a, c.Param("id"))
+	d, items, err := s.disputes.Timeline(c.Request().Context(), a, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	status := dispute.Explain(dispute.Redact(d, a), a, s.svc.AllowedActions(c.Request().Context(), a, d))
+	status := dispute.Explain(dispute.Redact(d, a), a, s.disputes.AllowedActions(c.Request().Context(), a, d))
 	return c.JSON(http.StatusOK, apigen.Timeline{Data: mapAll(items, apiTimelineItem), Status: apiStatus(status)})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/httpapi/apigen"
 )
 
 // Problem is an RFC 9457 problem details body.
@@ -21,7 +22,19 @@ type Problem struct {
 	Code      string               `json:"code"`
 	Instance  string               `json:"instance,omitempty"`
 	RequestID string               `json:"request_id,omitempty"`
-	Errors    []dispute.FieldError `json:"errors,omitempty"`
+	Errors    []apigen.FieldError `json:"errors,omitempty"`
+}
+
+// apiFieldErrors maps the domain's field errors to the wire's.
+func apiFieldErrors(fs []dispute.FieldError) []apigen.FieldError {
+	if len(fs) == 0 {
+		return nil
+	}
+	out := make([]apigen.FieldError, len(fs))
+	for i, f := range fs {
+		out[i] = apigen.FieldError{Field: f.Field, Message: f.Message}
+	}
+	return out
 }
 
 // statusOf is the one table from domain error classes to HTTP statuses.
@@ -72,7 +85,7 @@ func (s *Server) problemFor(err error, c echo.Context) Problem {
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
 	problem := func(status int, code, detail string, fields []dispute.FieldError) Problem {
 		return Problem{Type: problemTypeBase + code, Title: http.StatusText(status), Status: status, Detail: detail,
-			Code: code, Instance: c.Request().URL.Path, RequestID: reqID, Errors: fields}
+			Code: code, Instance: c.Request().URL.Path, RequestID: reqID, Errors: apiFieldErrors(fields)}
 	}
 	var de *dispute.Error
 	var he *echo.HTTPError

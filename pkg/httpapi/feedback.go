@@ -14,7 +14,7 @@ func (s *Server) giveFeedback(c echo.Context) error {
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
-	f, err := s.svc.GiveFeedback(c.Request().Context(), actorOf(c), c.Param("id"), int(b.Rating), b.Comment)
+	f, err := s.feedback.GiveFeedback(c.Request().Context(), actorOf(c), c.Param("id"), int(b.Rating), b.Comment)
 	if err != nil {
 		return err
 	}
@@ -23,7 +23,7 @@ func (s *Server) giveFeedback(c echo.Context) error {
 
 // feedbackFigures answers satisfaction per team and reason to staff.
 func (s *Server) feedbackFigures(c echo.Context) error {
-	figs, err := s.svc.FeedbackFigures(c.Request().Context(), actorOf(c))
+	figs, err := s.feedback.FeedbackFigures(c.Request().Context(), actorOf(c))
 	if err != nil {
 		return err
 	}

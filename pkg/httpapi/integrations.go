@@ -16,7 +16,7 @@ func (s *Server) createAPIKey(c echo.Context) error {
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
-	k, err := s.svc.CreateAPIKey(c.Request().Context(), actorOf(c), b.Name)
+	k, err := s.integrations.CreateAPIKey(c.Request().Context(), actorOf(c), b.Name)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (s *Server) listAPIKeys(c echo.Context) error {
 	if seller != "" && !identPattern.MatchString(seller) {
 		return dispute.Invalid(dispute.CodeInvalidFilter, "seller_id", "is not a user id")
 	}
-	ks, err := s.svc.APIKeys(c.Request().Context(), actorOf(c), seller, dispute.Page{Limit: limit + 1, After: after})
+	ks, err := s.integrations.APIKeys(c.Request().Context(), actorOf(c), seller, dispute.Page{Limit: limit + 1, After: after})
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (s *Server) listAPIKeys(c echo.Context) error {
 
 // revokeAPIKey revokes a key at once.
 func (s *Server) revokeAPIKey(c echo.Context) error {
-	if _, err := s.svc.RevokeAPIKey(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
+	if _, err := s.integrations.RevokeAPIKey(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -66,7 +66,7 @@ func (s *Server) events(c echo.Context) error {
 			return dispute.Invalid(dispute.CodeInvalidCursor, "after", "must be the seq of an event, or 0")
 		}
 	}
-	evs, err := s.svc.Events(c.Request().Context(), actorOf(c), after, limit)
+	evs, err := s.integrations.Events(c.Request().Context(), actorOf(c), after, limit)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (s *Server) createWebhook(c echo.Context) error {
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
-	w, err := s.svc.CreateWebhook(c.Request().Context(), actorOf(c), b.URL, b.EventTypes)
+	w, err := s.integrations.CreateWebhook(c.Request().Context(), actorOf(c), b.URL, b.EventTypes)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (s *Server) createWebhook(c echo.Context) error {
 }
 
 func (s *Server) listWebhooks(c echo.Context) error {
-	ws, err := s.svc.Webhooks(c.Request().Context(), actorOf(c))
+	ws, err := s.integrations.Webhooks(c.Request().Context(), actorOf(c))
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (s *Server) listWebhooks(c echo.Context) error {
 }
 
 func (s *Server) getWebhook(c echo.Context) error {
-	ws, err := s.svc.Webhooks(c.Request().Context(), actorOf(c))
+	ws, err := s.integrations.Webhooks(c.Request().Context(), actorOf(c))
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (s *Server) getWebhook(c echo.Context) error {
 }
 
 func (s *Server) deleteWebhook(c echo.Context) error {
-	if err := s.svc.DeleteWebhook(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
+	if err := s.integrations.DeleteWebhook(c.Request().Context(), actorOf(c), c.Param("id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -126,7 +126,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ds, err := s.svc.Deliveries(c.Request().Context(), actorOf(c), c.Param("id"), dispute.Page{Limit: limit + 1, After: after})
+	ds, err := s.integrations.Deliveries(c.Request().Context(), actorOf(c), c.Param("id"), dispute.Page{Limit: limit + 1, After: after})
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 }
 
 func (s *Server) redeliver(c echo.Context) error {
-	d, err := s.svc.Redeliver(c.Request().Context(), actorOf(c), c.Param("id"), c.Param("delivery_id"))
+	d, err := s.integrations.Redeliver(c.Request().Context(), actorOf(c), c.Param("id"), c.Param("delivery_id"))
 	if err != nil {
 		return err
 	}

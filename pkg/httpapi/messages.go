@@ -37,7 +37,7 @@ func (s *Server) listMessages(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ms, err := s.svc.Messages(c.Request().Context(), actorOf(c), c.Param("id"), dispute.Page{Limit: limit + 1, After: after})
+	ms, err := s.disputes.Messages(c.Request().Context(), actorOf(c), c.Param("id"), dispute.Page{Limit: limit + 1, After: after})
 	if err != nil {
 		return err
 	}
@@ -54,14 +54,14 @@ func (s *Server) postMessage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.svc.PostMessage(c.Request().Context(), actorOf(c), c.Param("id"), text, b.Internal)
+	m, err := s.disputes.PostMessage(c.Request().Context(), actorOf(c), c.Param("id"), text, b.Internal)
 	if err != nil {
 		return err
 	}
 	// A message never answers a deadline; the party whose answer is awaited
 	// is told so with the message it posted.
 	var notice string
-	if d, err := s.svc.Get(c.Request().Context(), actorOf(c), c.Param("id")); err == nil {
+	if d, err := s.disputes.Get(c.Request().Context(), actorOf(c), c.Param("id")); err == nil {
 		notice = dispute.MessageNotice(d, actorOf(c))
 	}
 	return c.JSON(http.StatusCreated, apiPostedMessage(m, notice))

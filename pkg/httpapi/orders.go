@@ -16,7 +16,7 @@ func (s *Server) putOrder(c echo.Context) error {
 	if err := s.decode(c, &b, false); err != nil {
 		return err
 	}
-	o, created, err := s.svc.UpsertOrder(c.Request().Context(), actorOf(c), dispute.Order{
+	o, created, err := s.orders.UpsertOrder(c.Request().Context(), actorOf(c), dispute.Order{
 		ID: id, BuyerID: b.BuyerID, SellerID: b.SellerID, ListingIDs: b.ListingIds,
 		ItemCount: int(b.ItemCount), Total: domainMoney(*b.Total), DeliveredAt: b.DeliveredAt,
 	})
@@ -32,7 +32,7 @@ func (s *Server) putOrder(c echo.Context) error {
 
 // getOrder returns an order to the system role and to staff.
 func (s *Server) getOrder(c echo.Context) error {
-	o, err := s.svc.Order(c.Request().Context(), actorOf(c), c.Param("order_id"))
+	o, err := s.orders.Order(c.Request().Context(), actorOf(c), c.Param("order_id"))
 	if err != nil {
 		return err
 	}

@@ -42,11 +42,11 @@ func (s *Server) queue(c echo.Context) error {
 	if len(teams) == 0 && a.Staff() {
 		return dispute.Invalid(dispute.CodeTeamRequired, "team", "is required for callers who belong to no team")
 	}
-	ds, err := s.svc.Queue(c.Request().Context(), a, dispute.QueueFilter{Teams: teams, States: states, Limit: limit + 1, After: after})
+	ds, err := s.queues.Queue(c.Request().Context(), a, dispute.QueueFilter{Teams: teams, States: states, Limit: limit + 1, After: after})
 	if err != nil {
 		return err
 	}
-	counts, err := s.svc.QueueCounts(c.Request().Context(), a, teams, states)
+	counts, err := s.queues.QueueCounts(c.Request().Context(), a, teams, states)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Server) claim(c echo.Context) error {
 	if err := s.decode(c, &b, true); err != nil {
 		return err
 	}
-	d, err := s.svc.Claim(c.Request().Context(), actorOf(c), dispute.ClaimInput{Team: dispute.Team(b.Team), Kind: dispute.ClaimKind(b.Kind)})
+	d, err := s.queues.Claim(c.Request().Context(), actorOf(c), dispute.ClaimInput{Team: dispute.Team(b.Team), Kind: dispute.ClaimKind(b.Kind)})
 	if dispute.ErrorReason(err) == dispute.CodeQueueEmpty {
 		return c.NoContent(http.StatusNoContent)
 	}

@@ -28,7 +28,7 @@ func (s *Server) listRemedies(c echo.Context) error {
 		}
 		f.DisputeID = id
 	}
-	ins, err := s.svc.Instructions(c.Request().Context(), actorOf(c), f)
+	ins, err := s.remedies.Instructions(c.Request().Context(), actorOf(c), f)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Server) listRemedies(c echo.Context) error {
 
 // disputeRemedies lists a dispute's remedy instructions as the caller may see them.
 func (s *Server) disputeRemedies(c echo.Context) error {
-	ins, err := s.svc.Instructions(c.Request().Context(), actorOf(c), dispute.InstructionFilter{DisputeID: c.Param("id")})
+	ins, err := s.remedies.Instructions(c.Request().Context(), actorOf(c), dispute.InstructionFilter{DisputeID: c.Param("id")})
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Server) reportRemedy(status dispute.InstructionStatus) echo.HandlerFunc
 			}
 			detail = b.Detail
 		}
-		in, err := s.svc.ReportInstruction(c.Request().Context(), actorOf(c), c.Param("id"), status, detail)
+		in, err := s.remedies.ReportInstruction(c.Request().Context(), actorOf(c), c.Param("id"), status, detail)
 		if err != nil {
 			return err
 		}

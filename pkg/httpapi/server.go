@@ -70,8 +70,9 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	echo      *echo.Echo
-	svc       *dispute.Service
+	echo *echo.Echo
+	// ports are the use cases of the domain the handlers call.
+	ports
 	auth      Authenticator
 	idem      idempotency.Store
 	db        Pinger
@@ -90,7 +91,7 @@ type Server struct {
 // New returns a server with every route registered.
 func New(cfg Config) *Server {
 	s := &Server{
-		echo: echo.New(), svc: cfg.Service, auth: cfg.Auth, idem: cfg.Idempotency, db: cfg.DB,
+		echo: echo.New(), ports: portsOf(cfg.Service), auth: cfg.Auth, idem: cfg.Idempotency, db: cfg.DB,
 		openapi: cfg.OpenAPI, log: cfg.Logger, validator: newValidator(), bodyLimit: cfg.BodyLimit, now: cfg.Now,
 	}
 	if s.log == nil {
@@ -208,7 +209,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		token = strings.TrimSpace(token)
 		if strings.HasPrefix(token, dispute.APIKeyPrefix) {
 			// A seller's API key: it acts as its seller and nothing more.
-			a, err := s.svc.AuthenticateAPIKey(c.Request().Context(), token)
+			a, err := s.integrations.AuthenticateAPIKey(c.Request().Context(), token)
 			if err != nil {
 				return err
 			}

@@ -154,7 +154,16 @@ func apiAuditRecord(r audit.Record) apigen.AuditRecord {
 	return apigen.AuditRecord{DisputeID: r.DisputeID, Seq: r.Seq, Event: r.Event, FromState: r.FromState,
 		ToState: apigen.State(r.ToState), ActorID: r.ActorID, ActorRole: apigen.Role(r.ActorRole), Payload: r.Payload,
 		OccurredAt: r.OccurredAt, RequestID: r.RequestID, APIKeyID: r.APIKeyID, ClientRequestID: r.ClientRequestID,
-		PrevHash: r.PrevHash, Hash: r.Hash, Encoding: apigen.AuditRecordEncoding(r.Encoding)}
+		PrevHash: r.PrevHash, Hash: r.Hash, Encoding: apigen.AuditRecordEncoding(r.Encoding), PayloadVersion: int32(payloadVersion(r))}
+}
+
+// payloadVersion is the record's payload version; records read before the
+// version was stored are version 1.
+func payloadVersion(r audit.Record) int {
+	if r.PayloadVersion == 0 {
+		return 1
+	}
+	return r.PayloadVersion
 }
 
 func apiVerification(v audit.Verification) apigen.Verification {

@@ -1248,6 +1248,11 @@ type AuditRecord struct {
 	// remedy report, or `{}` for events that carry nothing.
 	Payload json.RawMessage `json:"payload"`
 
+	// PayloadVersion The version of the event's payload type `payload` is written in (the audit
+	// payloads are their own, versioned types: renaming an API field changes neither
+	// them nor the hashes). Every version stays readable.
+	PayloadVersion int32 `json:"payload_version"`
+
 	// PrevHash The previous record's hash; 64 zeros for the first record.
 	PrevHash string `json:"prev_hash"`
 

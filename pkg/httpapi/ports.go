@@ -1,0 +1,87 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/opendispute/disputes/pkg/audit"
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+// The API reaches the domain through ports, one per use case, each with the
+// methods its handlers call. *dispute.Service implements all of them; a
+// handler file depends on its resource's port only, and a test may stand in
+// for one port without building the others.
+
+// orderCases are the marketplace's orders.
+type orderCases interface {
+	UpsertOrder(ctx context.Context, actor dispute.Actor, o dispute.Order) (*dispute.Order, bool, error)
+	Order(ctx context.Context, actor dispute.Actor, id string) (*dispute.Order, error)
+}
+
+// disputeCases open disputes, move them through the lifecycle and read
+// them, their timeline and their conversation.
+type disputeCases interface {
+	Open(ctx context.Context, actor dispute.Actor, in dispute.OpenInput) (*dispute.Dispute, error)
+	Act(ctx context.Context, actor dispute.Actor, id string, cmd dispute.Command, expectVersion *int64) (*dispute.Dispute, error)
+	Get(ctx context.Context, actor dispute.Actor, id string) (*dispute.Dispute, error)
+	List(ctx context.Context, actor dispute.Actor, f dispute.Filter) ([]*dispute.Dispute, error)
+	AllowedActions(ctx context.Context, actor dispute.Actor, d *dispute.Dispute) []dispute.Event
+	Timeline(ctx context.Context, actor dispute.Actor, id string) (*dispute.Dispute, []dispute.TimelineItem, error)
+	Messages(ctx context.Context, actor dispute.Actor, id string, p dispute.Page) ([]*dispute.Message, error)
+	PostMessage(ctx context.Context, actor dispute.Actor, id, body string, internal bool) (*dispute.Message, error)
+}
+
+// auditCases read and verify a dispute's audit chain.
+type auditCases interface {
+	Audit(ctx context.Context, actor dispute.Actor, id string) ([]audit.Record, error)
+	VerifyAudit(ctx context.Context, actor dispute.Actor, id string) (audit.Verification, error)
+}
+
+// queueCases are the review desk's queues and claims.
+type queueCases interface {
+	Queue(ctx context.Context, actor dispute.Actor, f dispute.QueueFilter) ([]*dispute.Dispute, error)
+	QueueCounts(ctx context.Context, actor dispute.Actor, teams []dispute.Team, states []dispute.State) ([]dispute.QueueCount, error)
+	Claim(ctx context.Context, actor dispute.Actor, in dispute.ClaimInput) (*dispute.Dispute, error)
+}
+
+// remedyCases are the remedy instructions and the marketplace's reports.
+type remedyCases interface {
+	Instructions(ctx context.Context, actor dispute.Actor, f dispute.InstructionFilter) ([]*dispute.Instruction, error)
+	ReportInstruction(ctx context.Context, actor dispute.Actor, id string, status dispute.InstructionStatus, detail string) (*dispute.Instruction, error)
+}
+
+// feedbackCases are the parties' feedback and its figures.
+type feedbackCases interface {
+	GiveFeedback(ctx context.Context, actor dispute.Actor, id string, rating int, comment string) (*dispute.Feedback, error)
+	FeedbackFigures(ctx context.Context, actor dispute.Actor) ([]dispute.FeedbackFigure, error)
+}
+
+// integrationCases are sellers' API keys, the event feed and webhooks.
+type integrationCases interface {
+	AuthenticateAPIKey(ctx context.Context, plain string) (dispute.Actor, error)
+	CreateAPIKey(ctx context.Context, actor dispute.Actor, name string) (*dispute.CreatedAPIKey, error)
+	APIKeys(ctx context.Context, actor dispute.Actor, sellerID string, p dispute.Page) ([]*dispute.APIKey, error)
+	RevokeAPIKey(ctx context.Context, actor dispute.Actor, id string) (*dispute.APIKey, error)
+	Events(ctx context.Context, actor dispute.Actor, after int64, limit int) ([]*dispute.FeedEvent, error)
+	CreateWebhook(ctx context.Context, actor dispute.Actor, url string, types []string) (*dispute.CreatedWebhook, error)
+	Webhooks(ctx context.Context, actor dispute.Actor) ([]*dispute.Webhook, error)
+	DeleteWebhook(ctx context.Context, actor dispute.Actor, id string) error
+	Deliveries(ctx context.Context, actor dispute.Actor, id string, p dispute.Page) ([]*dispute.Delivery, error)
+	Redeliver(ctx context.Context, actor dispute.Actor, webhookID, deliveryID string) (*dispute.Delivery, error)
+}
+
+// ports holds the API's ports.
+type ports struct {
+	orders       orderCases
+	disputes     disputeCases
+	audits       auditCases
+	queues       queueCases
+	remedies     remedyCases
+	feedback     feedbackCases
+	integrations integrationCases
+}
+
+// portsOf takes every port from one service.
+func portsOf(svc *dispute.Service) ports {
+	return ports{orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc}
+}
