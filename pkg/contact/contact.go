@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata" // the opening hours' time zones work on hosts without zoneinfo
 
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/locale"
 )
 
 // Channel is a way to reach the marketplace's support.
@@ -95,10 +96,17 @@ func (q Query) Validate() error {
 	return nil
 }
 
-// Suggest returns the channels that fit the query, the best first: open
-// channels before closed ones, and among them in the order the help article
-// recommends.
+// Suggest returns the channels that fit the query, explained in English; see
+// SuggestIn.
 func (c Config) Suggest(q Query) ([]Option, error) {
+	return c.SuggestIn(q, locale.Default)
+}
+
+// SuggestIn returns the channels that fit the query, the best first: open
+// channels before closed ones, and among them in the order the help article
+// recommends. Each says why it fits in lang, the reader's language, which
+// need not be the language the channel would serve.
+func (c Config) SuggestIn(q Query, lang string) ([]Option, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -119,13 +127,13 @@ func (c Config) Suggest(q Query) ([]Option, error) {
 	phoneOK := slices.Contains(PhoneLanguages, q.Language) && slices.Contains(c.PhoneReasons, q.Reason)
 	switch {
 	case q.ItemCount > 3:
-		add(Email, fmt.Sprintf("E-mail is best for problems about more than 3 objects (%d here): you can list every object and attach photos.", q.ItemCount))
-		add(Chat, "Live chat is for quick questions and updates.")
+		add(Email, locale.Text(lang, "ContactEmailManyObjects", locale.Args{"Count": q.ItemCount}))
+		add(Chat, locale.Text(lang, "ContactChatQuestions", nil))
 	case q.ItemCount >= 2 && phoneOK:
-		add(Phone, fmt.Sprintf("A call suits cases about %d objects like this one.", q.ItemCount))
-		add(Chat, "Live chat is for quick questions and updates.")
+		add(Phone, locale.Text(lang, "ContactPhoneFewObjects", locale.Args{"Count": q.ItemCount}))
+		add(Chat, locale.Text(lang, "ContactChatQuestions", nil))
 	default:
-		add(Chat, "Live chat is the quickest way to get help with a question or an update.")
+		add(Chat, locale.Text(lang, "ContactChatQuickest", nil))
 	}
 	slices.SortStableFunc(opts, func(a, b Option) int {
 		switch {

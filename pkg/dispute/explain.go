@@ -1,10 +1,11 @@
 package dispute
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/opendispute/disputes/pkg/locale"
 )
 
 // Status tells one caller, in plain words, where a dispute stands: what is
@@ -20,14 +21,19 @@ type Status struct {
 	Redress string
 }
 
-const redress = "If you are not satisfied, you keep the right to use an approved external dispute-resolution body; in the Netherlands the Authority for Consumers and Markets (ACM) lists them."
-
-// Explain returns the dispute's status as seen by the actor. allowed are the
-// events the actor may fire now (Machine.Allowed): the next step names
-// exactly those, in words, after what the actor should know of the state.
-// Parties read party wording; staff read only what they may do, and the
-// reviewer waiting on an answer when it is due.
+// Explain returns the dispute's status as seen by the actor, in English. It
+// is ExplainIn with the default language.
 func Explain(d *Dispute, actor Actor, allowed []Event) Status {
+	return ExplainIn(d, actor, allowed, locale.Default)
+}
+
+// ExplainIn returns the dispute's status as seen by the actor, written in
+// lang (one of locale.Languages; English otherwise). allowed are the events
+// the actor may fire now (Machine.Allowed): the next step names exactly
+// those, in words, after what the actor should know of the state. Parties
+// read party wording; staff read only what they may do, and the reviewer
+// waiting on an answer when it is due.
+func ExplainIn(d *Dispute, actor Actor, allowed []Event, lang string) Status {
 	me := d.PartyOf(actor.ID)
 	waiting := func(p string) string {
 		if string(me) == p {
@@ -36,33 +42,33 @@ func Explain(d *Dispute, actor Actor, allowed []Event) Status {
 		return p
 	}
 	var s Status
-	var context string // what the caller should know before the actions
+	var context string // the message ID of what the caller should know before the actions
 	switch d.State {
 	case StateAwaitingSeller:
-		s = Status{Summary: "The seller has been asked to answer the buyer.", Waiting: waiting("seller"), DueAt: d.SellerResponseDueAt}
+		s = Status{Summary: "StatusAwaitingSeller", Waiting: waiting("seller"), DueAt: d.SellerResponseDueAt}
 		switch me {
 		case PartySeller:
-			context = "The buyer is waiting for your answer: only a reply through seller-reply counts, a message in the conversation does not. Without an answer by the deadline the platform steps in."
+			context = "NextAwaitingSellerForSeller"
 		case PartyBuyer:
-			context = "Wait for the seller's answer; without one by the deadline the platform steps in."
+			context = "NextAwaitingSellerForBuyer"
 		}
 	case StateAwaitingBuyer:
-		s = Status{Summary: "The seller has answered; the buyer's reply is awaited.", Waiting: waiting("buyer"), DueAt: d.BuyerResponseDueAt}
+		s = Status{Summary: "StatusAwaitingBuyer", Waiting: waiting("buyer"), DueAt: d.BuyerResponseDueAt}
 		switch me {
 		case PartyBuyer:
-			context = "Without your answer by the deadline the dispute closes; a message in the conversation does not count as one."
+			context = "NextAwaitingBuyerForBuyer"
 		case PartySeller:
-			context = "Wait for the buyer's answer; without one by the deadline the dispute closes."
+			context = "NextAwaitingBuyerForSeller"
 		}
 	case StateEscalated:
-		s = Status{Summary: "The platform's Trust & Safety team has the case and will pick it up for review.", Waiting: "platform", DueAt: d.ReviewDueAt}
+		s = Status{Summary: "StatusEscalated", Waiting: "platform", DueAt: d.ReviewDueAt}
 		if me != "" {
-			context = "No action is needed from you: the platform aims to decide by the date given and may ask you for information."
+			context = "NextEscalatedForParty"
 		}
 	case StateUnderReview:
-		s = Status{Summary: "A Trust & Safety reviewer is examining the case.", Waiting: "platform", DueAt: d.ReviewDueAt}
+		s = Status{Summary: "StatusUnderReview", Waiting: "platform", DueAt: d.ReviewDueAt}
 		if me != "" {
-			context = "No action is needed from you unless the reviewer asks you for information."
+			context = "NextUnderReviewForParty"
 		} else if d.AssigneeID == actor.ID {
 			s.Waiting = "you"
 		}
@@ -71,72 +77,98 @@ func Explain(d *Dispute, actor Actor, allowed []Event) Status {
 		if d.InfoRequest != nil {
 			target = string(d.InfoRequest.Party)
 		}
-		s = Status{Summary: "The reviewer asked the " + target + " for more information.", Waiting: waiting(target), DueAt: d.InfoDueAt}
+		s = Status{Summary: byParty(target, "StatusAwaitingInfo"), Waiting: waiting(target), DueAt: d.InfoDueAt}
 		switch {
 		case me != "" && target == string(me):
-			context = "The reviewer asked you for information; after the deadline the review continues without it. A message in the conversation does not count as your answer."
+			context = "NextInfoAskedOfYou"
 		case me != "":
-			context = "No action is needed from you; the reviewer asked the " + target + " for information."
+			context = byParty(target, "NextInfoAskedOf", "NextInfoAskedOfOther")
 		case d.AssigneeID == actor.ID:
-			context = "The " + target + " has until the deadline to reply; then the review continues."
+			context = byParty(target, "NextInfo", "NextInfoParty") + "HasUntil"
 		}
 	case StateResolved:
 		if settled(d) {
 			// Settlements cannot be appealed; they close once carried out.
-			s = Status{Summary: "The buyer and the seller settled the dispute; the agreed remedies are being carried out. The dispute closes once they are.", Waiting: "platform"}
+			s = Status{Summary: "StatusSettled", Waiting: "platform"}
 			break
 		}
-		s = Status{Summary: "The dispute is resolved.", Waiting: "nobody", DueAt: d.AppealDueAt}
+		s = Status{Summary: "StatusResolved", Waiting: "nobody", DueAt: d.AppealDueAt}
 	case StateAppealed:
-		s = Status{Summary: "The decision has been appealed; a second reviewer will examine it.", Waiting: "platform", DueAt: d.ReviewDueAt}
+		s = Status{Summary: "StatusAppealed", Waiting: "platform", DueAt: d.ReviewDueAt}
 		if me != "" {
-			context = "No action is needed from you: a second reviewer examines the appeal."
+			context = "NextAppealForParty"
 		}
 	case StateAppealReview:
-		s = Status{Summary: "A second reviewer, not the one who decided, is examining the appeal.", Waiting: "platform", DueAt: d.ReviewDueAt}
+		s = Status{Summary: "StatusAppealReview", Waiting: "platform", DueAt: d.ReviewDueAt}
 		if me != "" {
-			context = "No action is needed from you: a second reviewer examines the appeal."
+			context = "NextAppealForParty"
 		} else if d.AssigneeID == actor.ID {
 			s.Waiting = "you"
 		}
 	case StateClosed:
-		s = Status{Summary: "The dispute is closed.", Waiting: "nobody"}
+		s = Status{Summary: "StatusClosed", Waiting: "nobody"}
 	}
-	s.NextStep = strings.TrimSpace(context + " " + actionsText(d, actor, allowed))
-	s.Outcome = outcomeText(d, me)
+	if s.Summary != "" {
+		s.Summary = locale.Text(lang, s.Summary, nil)
+	}
+	if context != "" {
+		context = locale.Text(lang, context, nil)
+	}
+	s.NextStep = locale.Join(lang, context, actionsText(d, actor, allowed, lang))
+	s.Outcome = outcomeText(d, me, lang)
 	if me != "" && (d.State == StateResolved || d.State == StateClosed) && d.Outcome != nil &&
 		(d.Outcome.Kind == OutcomeDecided || d.Appeal != nil) {
-		s.Redress = redress
+		s.Redress = locale.Text(lang, "Redress", nil)
 	}
 	return s
 }
 
+// byParty returns the message ID prefix followed by "Buyer" or "Seller" for
+// the party p, or other (prefix itself when other is not given) for anyone
+// else: texts that name a party are whole sentences per party, so that every
+// language can inflect the noun.
+func byParty(p string, prefix string, other ...string) string {
+	switch Party(p) {
+	case PartyBuyer:
+		return prefix + "Buyer"
+	case PartySeller:
+		return prefix + "Seller"
+	}
+	if len(other) > 0 {
+		return other[0]
+	}
+	return prefix
+}
+
 // actionsText says in words what the actor may do: one phrase per allowed
 // event, the move the state waits for first.
-func actionsText(d *Dispute, actor Actor, allowed []Event) string {
+func actionsText(d *Dispute, actor Actor, allowed []Event, lang string) string {
 	var phrases []string
 	for _, e := range nextStepOrder {
 		if !slices.Contains(allowed, e) {
 			continue
 		}
-		phrase := actionPhrases[e]
+		id := actionPhrases[e]
 		switch {
 		case e == EventBuyerReply && d.Offer != nil:
-			phrase += " (which declines the offer)"
+			id = "ActionBuyerReplyDecliningOffer"
 		case e == EventAssign && actor.Supervises(d.Team):
-			phrase += " or assign it to a reviewer"
+			id = "ActionAssignOrDelegate"
 		case e == EventAssignAppeal && actor.Supervises(d.Team):
-			phrase += " or assign it to a senior reviewer"
+			id = "ActionAssignAppealOrDelegate"
 		}
-		phrases = append(phrases, phrase)
+		phrases = append(phrases, locale.Text(lang, id, nil))
 	}
 	switch len(phrases) {
 	case 0:
 		return ""
 	case 1:
-		return "You may " + phrases[0] + "."
+		return locale.Text(lang, "ActionsOne", locale.Args{"Action": phrases[0]})
 	}
-	return "You may " + strings.Join(phrases[:len(phrases)-1], ", ") + " or " + phrases[len(phrases)-1] + "."
+	return locale.Text(lang, "ActionsMany", locale.Args{
+		"Actions": strings.Join(phrases[:len(phrases)-1], locale.Text(lang, "ListSeparator", nil)),
+		"Last":    phrases[len(phrases)-1],
+	})
 }
 
 // nextStepOrder is the order in which a next step names the actions: the
@@ -148,60 +180,69 @@ var nextStepOrder = []Event{
 	EventDecideAppeal, EventRelease, EventReleaseAppeal,
 }
 
-// actionPhrases says what each action does, as the next step names it.
+// actionPhrases are the messages saying what each action does, as the next
+// step names it.
 var actionPhrases = map[Event]string{
-	EventSellerReply:   "answer the buyer with a message, an offer, or both",
-	EventBuyerReply:    "reply to the seller",
-	EventAcceptOffer:   "accept the seller's offer",
-	EventAcceptClaim:   "accept the claim (a full refund to the buyer)",
-	EventEscalate:      "escalate to the platform",
-	EventWithdraw:      "withdraw the dispute",
-	EventAssign:        "take the case",
-	EventRelease:       "release the case back to the queue",
-	EventRequestInfo:   "ask a party for information",
-	EventProvideInfo:   "answer the reviewer's question",
-	EventDecide:        "decide the case",
-	EventAppeal:        "appeal the decision once, before the appeal deadline",
-	EventAssignAppeal:  "take the appeal",
-	EventReleaseAppeal: "release the appeal back to the queue",
-	EventDecideAppeal:  "decide the appeal",
+	EventSellerReply:   "ActionSellerReply",
+	EventBuyerReply:    "ActionBuyerReply",
+	EventAcceptOffer:   "ActionAcceptOffer",
+	EventAcceptClaim:   "ActionAcceptClaim",
+	EventEscalate:      "ActionEscalate",
+	EventWithdraw:      "ActionWithdraw",
+	EventAssign:        "ActionAssign",
+	EventRelease:       "ActionRelease",
+	EventRequestInfo:   "ActionRequestInfo",
+	EventProvideInfo:   "ActionProvideInfo",
+	EventDecide:        "ActionDecide",
+	EventAppeal:        "ActionAppeal",
+	EventAssignAppeal:  "ActionAssignAppeal",
+	EventReleaseAppeal: "ActionReleaseAppeal",
+	EventDecideAppeal:  "ActionDecideAppeal",
 }
 
 // MessageNotice is what a party posting a message to the conversation must
-// know when the dispute waits for that party's answer: a message is not the
-// answer, and the deadline still runs. It is "" otherwise.
+// know when the dispute waits for that party's answer, in English; see
+// MessageNoticeIn.
 func MessageNotice(d *Dispute, actor Actor) string {
-	due := func(t *time.Time) string {
-		if t == nil {
-			return "the deadline"
+	return MessageNoticeIn(d, actor, locale.Default)
+}
+
+// MessageNoticeIn is what a party posting a message to the conversation must
+// know when the dispute waits for that party's answer, written in lang: a
+// message is not the answer, and the deadline still runs. It is "" otherwise.
+func MessageNoticeIn(d *Dispute, actor Actor, lang string) string {
+	notice := func(id string, due *time.Time) string {
+		if due == nil {
+			return locale.Text(lang, id, nil)
 		}
-		return t.UTC().Format(time.RFC3339)
+		return locale.Text(lang, id+"Due", locale.Args{"Due": due.UTC().Format(time.RFC3339)})
 	}
 	me := d.PartyOf(actor.ID)
 	switch {
 	case d.State == StateAwaitingSeller && me == PartySeller:
-		return "This message does not answer the dispute: only seller-reply does (or accept-claim). Without one by " +
-			due(d.SellerResponseDueAt) + " the dispute is escalated to the platform."
+		return notice("NoticeSellerMessage", d.SellerResponseDueAt)
 	case d.State == StateAwaitingBuyer && me == PartyBuyer:
-		return "This message does not answer the seller: only buyer-reply does (or accept-offer, escalate, withdraw). Without one by " +
-			due(d.BuyerResponseDueAt) + " the dispute closes."
+		return notice("NoticeBuyerMessage", d.BuyerResponseDueAt)
 	case d.State == StateAwaitingInfo && d.InfoRequest != nil && me == d.InfoRequest.Party:
-		return "This message does not answer the reviewer's question: only provide-info does. Without it by " +
-			due(d.InfoDueAt) + " the review continues without your answer."
+		return notice("NoticeInfoMessage", d.InfoDueAt)
 	}
 	return ""
 }
 
 // outcomeText says what the outcome means for the party (or neutrally for staff).
-func outcomeText(d *Dispute, me Party) string {
+func outcomeText(d *Dispute, me Party, lang string) string {
 	if d.Appeal != nil && d.Appeal.Verdict != "" {
 		switch d.Appeal.Verdict {
 		case VerdictUpheld:
-			return "The original decision was upheld: the appeal is rejected and the decision stands. " + remediesText(d.Outcome.Remedies, me)
+			return locale.Text(lang, "OutcomeUpheld", locale.Args{"Remedies": remediesText(d.Outcome.Remedies, me, lang)})
 		case VerdictOverturned:
-			return "The appeal succeeded: the original decision is reversed. " + revertedText(d.Appeal, me) + remediesText(d.Appeal.Remedies, me)
+			return locale.Text(lang, "OutcomeOverturned", locale.Args{
+				"Reverted": revertedText(d.Appeal, me, lang), "Remedies": remediesText(d.Appeal.Remedies, me, lang),
+			})
 		case VerdictModified:
-			return "The appeal led to a changed decision. " + revertedText(d.Appeal, me) + remediesText(d.Appeal.Remedies, me)
+			return locale.Text(lang, "OutcomeModified", locale.Args{
+				"Reverted": revertedText(d.Appeal, me, lang), "Remedies": remediesText(d.Appeal.Remedies, me, lang),
+			})
 		}
 	}
 	if d.Outcome == nil {
@@ -209,120 +250,131 @@ func outcomeText(d *Dispute, me Party) string {
 	}
 	switch d.Outcome.Kind {
 	case OutcomeWithdrawn:
-		return "The buyer withdrew the dispute; nothing changes for either side."
+		return locale.Text(lang, "OutcomeWithdrawn", nil)
 	case OutcomeLapsed:
-		return "The buyer did not answer in time; the dispute closed without any remedy."
+		return locale.Text(lang, "OutcomeLapsed", nil)
 	case OutcomeSettled:
-		return "The buyer and the seller agreed. " + remediesText(d.Outcome.Remedies, me)
+		return locale.Text(lang, "OutcomeSettled", locale.Args{"Remedies": remediesText(d.Outcome.Remedies, me, lang)})
 	}
-	return "The platform decided. " + remediesText(d.Outcome.Remedies, me)
+	return locale.Text(lang, "OutcomeDecided", locale.Args{"Remedies": remediesText(d.Outcome.Remedies, me, lang)})
 }
 
 // revertedText says what an appeal verdict takes back of the original
 // decision, and why: a refund already paid is clawed back, a suspension
-// lifted. Empty when nothing the reader may see is taken back.
-func revertedText(a *Appeal, me Party) string {
+// lifted. Empty when nothing the reader may see is taken back; otherwise it
+// ends with the language's sentence separator, ready for what follows.
+func revertedText(a *Appeal, me Party, lang string) string {
 	if len(a.Reverted) == 0 {
 		return ""
 	}
 	parts := make([]string, 0, len(a.Reverted))
 	for _, r := range a.Reverted {
-		parts = append(parts, revertText(r, me))
+		parts = append(parts, revertText(r, me, lang))
 	}
-	why := "the appeal changed the decision"
+	id := "RevertedModified"
 	if a.Verdict == VerdictOverturned {
-		why = "the decision was overturned on appeal"
+		id = "RevertedOverturned"
 	}
+	args := locale.Args{"Items": locale.Join(lang, parts...)}
 	if a.Rationale != "" {
-		why += " (" + strings.TrimSuffix(a.Rationale, ".") + ")"
+		id += "Why"
+		args["Rationale"] = strings.TrimSuffix(a.Rationale, ".")
 	}
-	return "Because " + why + ", the following is reversed: " + strings.Join(parts, " ") + " "
+	return locale.Text(lang, id, args) + locale.SentenceSeparator(lang)
 }
 
-func revertText(r Remedy, me Party) string {
-	amount := ""
-	if r.Amount != nil {
-		amount = " of " + r.Amount.Amount + " " + r.Amount.Currency
-	}
+func revertText(r Remedy, me Party, lang string) string {
 	switch r.Type {
 	case RemedyRefundFull, RemedyRefundPartial:
-		kind := "full refund"
+		id := "RevertFullRefund"
+		args := locale.Args{}
 		if r.Type == RemedyRefundPartial {
-			kind = "partial refund" + amount
+			id = "RevertPartialRefund"
+			if r.Amount != nil {
+				id += "Amount"
+				args["Amount"] = locale.Amount(lang, r.Amount.Amount, r.Amount.Currency)
+			}
 		}
 		if me == PartyBuyer {
-			return "The " + kind + " you were given is taken back."
+			return locale.Text(lang, id+"ToYou", args)
 		}
-		return "The " + kind + " to the buyer is taken back."
+		return locale.Text(lang, id+"ToBuyer", args)
 	case RemedyOrderCancellation:
-		return "The cancellation of the order is undone."
+		return locale.Text(lang, "RevertCancellation", nil)
 	case RemedyListingRemoval:
-		return "The listing " + r.ListingID + " is restored."
+		return locale.Text(lang, "RevertListingRemoval", locale.Args{"Listing": r.ListingID})
 	case RemedyAccountSuspension:
-		if r.Party == me {
-			return "The suspension of your account is lifted."
-		}
-		return "The suspension of the " + string(r.Party) + "'s account is lifted."
+		return locale.Text(lang, accountHolder("RevertSuspensionOf", r.Party, me), nil)
 	case RemedyAccountRestriction:
-		if r.Party == me {
-			return "The restriction of your account (" + r.Scope + ") is lifted."
-		}
-		return "The restriction of the " + string(r.Party) + "'s account (" + r.Scope + ") is lifted."
+		return locale.Text(lang, accountHolder("RevertRestrictionOf", r.Party, me), locale.Args{"Scope": r.Scope})
 	case RemedyLawEnforcementReferral:
-		return "The referral to the authorities is withdrawn."
+		return locale.Text(lang, "RevertReferral", nil)
 	}
 	return ""
 }
 
-func remediesText(rs []Remedy, me Party) string {
+// accountHolder returns the message ID prefix followed by whose account a
+// remedy concerns, as the reader sees it: "You", "Buyer" or "Seller".
+func accountHolder(prefix string, p, me Party) string {
+	if p == me {
+		return prefix + "You"
+	}
+	return byParty(string(p), prefix, prefix+"Seller")
+}
+
+func remediesText(rs []Remedy, me Party, lang string) string {
 	if len(rs) == 0 {
-		return "No remedy applies."
+		return locale.Text(lang, "RemediesNone", nil)
 	}
 	parts := make([]string, 0, len(rs))
 	for _, r := range rs {
-		parts = append(parts, remedyText(r, me))
+		parts = append(parts, remedyText(r, me, lang))
 	}
-	return strings.Join(parts, " ")
+	return locale.Join(lang, parts...)
 }
 
-func remedyText(r Remedy, me Party) string {
-	you := func(p Party) string {
-		if p == me {
-			return "your"
-		}
-		return "the " + string(p) + "'s"
-	}
+// referralCategories are the messages naming a referral's category.
+var referralCategories = map[string]string{
+	"counterfeit": "ReferralCounterfeit", "fraud": "ReferralFraud", "stolen_goods": "ReferralStolenGoods", "other": "ReferralOther",
+}
+
+func remedyText(r Remedy, me Party, lang string) string {
 	switch r.Type {
 	case RemedyRefundFull:
 		if me == PartyBuyer {
-			return "You will receive a full refund."
+			return locale.Text(lang, "RemedyFullRefundToYou", nil)
 		}
-		return "The buyer receives a full refund."
+		return locale.Text(lang, "RemedyFullRefundToBuyer", nil)
 	case RemedyRefundPartial:
-		amt := ""
+		id, args := "RemedyPartialRefund", locale.Args{}
 		if r.Amount != nil {
-			amt = fmt.Sprintf(" of %s %s", r.Amount.Amount, r.Amount.Currency)
+			id += "Amount"
+			args["Amount"] = locale.Amount(lang, r.Amount.Amount, r.Amount.Currency)
 		}
 		if me == PartyBuyer {
-			return "You will receive a partial refund" + amt + "."
+			return locale.Text(lang, id+"ToYou", args)
 		}
-		return "The buyer receives a partial refund" + amt + "."
+		return locale.Text(lang, id+"ToBuyer", args)
 	case RemedyOrderCancellation:
-		return "The order is cancelled."
+		return locale.Text(lang, "RemedyCancellation", nil)
 	case RemedyListingRemoval:
-		return "The listing " + r.ListingID + " is removed from the marketplace."
+		return locale.Text(lang, "RemedyListingRemoval", locale.Args{"Listing": r.ListingID})
 	case RemedyAccountSuspension:
-		until := "until further notice"
-		if r.Until != nil {
-			until = "until " + r.Until.Format("2 January 2006")
+		id := accountHolder("RemedySuspensionOf", r.Party, me)
+		if r.Until == nil {
+			return locale.Text(lang, id, nil)
 		}
-		return strings.ToUpper(you(r.Party)[:1]) + you(r.Party)[1:] + " account is suspended " + until + "."
+		return locale.Text(lang, id+"Until", locale.Args{"Until": locale.Date(lang, *r.Until)})
 	case RemedyAccountRestriction:
-		return strings.ToUpper(you(r.Party)[:1]) + you(r.Party)[1:] + " account is restricted (" + r.Scope + ")."
+		return locale.Text(lang, accountHolder("RemedyRestrictionOf", r.Party, me), locale.Args{"Scope": r.Scope})
 	case RemedyLawEnforcementReferral:
-		return "The case is referred to the authorities (" + r.Category + ")."
+		category := r.Category
+		if id, ok := referralCategories[r.Category]; ok {
+			category = locale.Text(lang, id, nil)
+		}
+		return locale.Text(lang, "RemedyReferral", locale.Args{"Category": category})
 	case RemedyNoAction:
-		return "No action is taken."
+		return locale.Text(lang, "RemedyNoAction", nil)
 	}
 	return ""
 }

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/opendispute/disputes/pkg/locale"
 )
 
 // TimelineItem is one entry of a dispute's history as its parties may see it.
@@ -38,33 +40,35 @@ func detail(e Event, version int, payload []byte) string {
 	return ""
 }
 
+// summaries are the messages summarising each lifecycle event a timeline
+// shows.
 var summaries = map[Event]string{
-	EventOpen:             "The buyer opened the dispute.",
-	EventSellerReply:      "The seller replied.",
-	EventBuyerReply:       "The buyer replied.",
-	EventAcceptOffer:      "The buyer accepted the seller's offer.",
-	EventAcceptClaim:      "The seller accepted the claim and agreed to a full refund.",
-	EventEscalate:         "The dispute was escalated to the platform.",
-	EventAutoEscalate:     "The seller did not answer in time; the dispute was escalated to the platform.",
-	EventLapse:            "The buyer did not answer in time; the dispute was closed.",
-	EventWithdraw:         "The buyer withdrew the dispute.",
-	EventAssign:           "A Trust & Safety reviewer took the case.",
-	EventRelease:          "The case went back to the review queue.",
-	EventRequestInfo:      "The reviewer asked for more information.",
-	EventProvideInfo:      "The requested information was provided.",
-	EventInfoTimeout:      "The requested information did not arrive in time; the review continues.",
-	EventDecide:           "The platform decided the case.",
-	EventAppeal:           "The decision was appealed.",
-	EventAssignAppeal:     "A second reviewer took the appeal.",
-	EventReleaseAppeal:    "The appeal went back to the appeal queue.",
-	EventDecideAppeal:     "The appeal was decided; the case is closed.",
-	EventClose:            "The appeal window ended; the case is closed.",
-	EventSettlementFailed: "The agreed remedy could not be carried out; the platform took the case over for review.",
+	EventOpen:             "TimelineOpen",
+	EventSellerReply:      "TimelineSellerReply",
+	EventBuyerReply:       "TimelineBuyerReply",
+	EventAcceptOffer:      "TimelineAcceptOffer",
+	EventAcceptClaim:      "TimelineAcceptClaim",
+	EventEscalate:         "TimelineEscalate",
+	EventAutoEscalate:     "TimelineAutoEscalate",
+	EventLapse:            "TimelineLapse",
+	EventWithdraw:         "TimelineWithdraw",
+	EventAssign:           "TimelineAssign",
+	EventRelease:          "TimelineRelease",
+	EventRequestInfo:      "TimelineRequestInfo",
+	EventProvideInfo:      "TimelineProvideInfo",
+	EventInfoTimeout:      "TimelineInfoTimeout",
+	EventDecide:           "TimelineDecide",
+	EventAppeal:           "TimelineAppeal",
+	EventAssignAppeal:     "TimelineAssignAppeal",
+	EventReleaseAppeal:    "TimelineReleaseAppeal",
+	EventDecideAppeal:     "TimelineDecideAppeal",
+	EventClose:            "TimelineClose",
+	EventSettlementFailed: "TimelineSettlementFailed",
 }
 
 // settlementClosed summarises the close of a settlement, which has no appeal
 // window.
-const settlementClosed = "The agreed remedies were carried out; the case is closed."
+const settlementClosed = "TimelineSettlementClosed"
 
 func byline(r Role) string {
 	switch r {
@@ -74,10 +78,17 @@ func byline(r Role) string {
 	return "platform"
 }
 
-// Timeline returns what the parties may see of a dispute's history: its
-// events and the conversation without internal notes, oldest first, and the
-// dispute as the caller may see it. It never names reviewers.
+// Timeline returns what the parties may see of a dispute's history, its
+// summaries in English; see TimelineIn.
 func (s *Service) Timeline(ctx context.Context, actor Actor, id string) (*Dispute, []TimelineItem, error) {
+	return s.TimelineIn(ctx, actor, id, locale.Default)
+}
+
+// TimelineIn returns what the parties may see of a dispute's history: its
+// events and the conversation without internal notes, oldest first, the
+// summaries written in lang, and the dispute as the caller may see it. It
+// never names reviewers.
+func (s *Service) TimelineIn(ctx context.Context, actor Actor, id, lang string) (*Dispute, []TimelineItem, error) {
 	d, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return nil, nil, err
@@ -114,13 +125,14 @@ func (s *Service) Timeline(ctx context.Context, actor Actor, id string) (*Disput
 		}
 		if item.Event == EventRequestInfo {
 			if cmd, err := DecodeCommandPayload(r.PayloadVersion, r.Payload); err == nil && (cmd.Party == PartyBuyer || cmd.Party == PartySeller) {
-				item.Summary = "The reviewer asked the " + string(cmd.Party) + " for more information."
+				item.Summary = byParty(string(cmd.Party), "TimelineRequestInfoOf")
 			}
 		}
+		item.Summary = locale.Text(lang, item.Summary, nil)
 		items = append(items, item)
 	}
 	for _, m := range msgs {
-		items = append(items, TimelineItem{At: m.CreatedAt, Kind: "message", By: byline(m.AuthorRole), Summary: "Message", Message: m.Body})
+		items = append(items, TimelineItem{At: m.CreatedAt, Kind: "message", By: byline(m.AuthorRole), Summary: locale.Text(lang, "TimelineMessage", nil), Message: m.Body})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].At.Before(items[j].At) })
 	return d, items, nil
