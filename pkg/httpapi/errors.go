@@ -15,13 +15,13 @@ import (
 
 // Problem is an RFC 9457 problem details body.
 type Problem struct {
-	Type      string               `json:"type"`
-	Title     string               `json:"title"`
-	Status    int                  `json:"status"`
-	Detail    string               `json:"detail,omitempty"`
-	Code      string               `json:"code"`
-	Instance  string               `json:"instance,omitempty"`
-	RequestID string               `json:"request_id,omitempty"`
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail,omitempty"`
+	Code      string              `json:"code"`
+	Instance  string              `json:"instance,omitempty"`
+	RequestID string              `json:"request_id,omitempty"`
 	Errors    []apigen.FieldError `json:"errors,omitempty"`
 }
 
