@@ -81,7 +81,10 @@ func (s *Server) decode(c echo.Context, dst any, allowEmpty bool) error {
 		// Text columns cannot hold NUL, and no legitimate text needs it.
 		return dispute.Errorf(dispute.EINVALID, dispute.CodeInvalidCharacter, "text must not contain the NUL character (\\u0000)")
 	}
-	return s.validate(dst)
+	if err := s.validate(dst); err != nil {
+		return err
+	}
+	return s.checkDocument(c, body)
 }
 
 var timeType = reflect.TypeFor[time.Time]()

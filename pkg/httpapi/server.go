@@ -71,6 +71,8 @@ type Config struct {
 // Server is the HTTP API.
 type Server struct {
 	echo *echo.Echo
+	// bodies are the document's request body schemas, checked at run time.
+	bodies bodySchemas
 	// ports are the use cases of the domain the handlers call.
 	ports
 	auth      Authenticator
@@ -94,6 +96,14 @@ func New(cfg Config) *Server {
 		echo: echo.New(), ports: portsOf(cfg.Service), auth: cfg.Auth, idem: cfg.Idempotency, db: cfg.DB,
 		openapi: cfg.OpenAPI, log: cfg.Logger, validator: newValidator(), bodyLimit: cfg.BodyLimit, now: cfg.Now,
 	}
+	bodies, err := loadBodySchemas(cfg.OpenAPI)
+	if err != nil {
+		// The document is embedded in the binary and checked by the tests: a
+		// document that does not load is a build mistake, not a run-time
+		// condition.
+		panic("httpapi: " + err.Error())
+	}
+	s.bodies = bodies
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
