@@ -65,7 +65,7 @@ func FeedTypes() []string {
 			out = append(out, t)
 		}
 	}
-	return append(out, TypeMessageCreated, TypeRemedyExecuted, TypeRemedyFailed)
+	return append(out, TypeMessageCreated, TypeRemedyExecuted, TypeRemedyFailed, TypeEvidenceAdded)
 }
 
 // disputeData is the dispute part of a feed event: what every party may see.
