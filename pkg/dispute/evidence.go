@@ -74,6 +74,11 @@ type EvidenceStore interface {
 	// EvidenceReferenced reports whether a file that is not purged has the
 	// content sha256: its blob must stay.
 	EvidenceReferenced(ctx context.Context, sha256 string) (bool, error)
+	// ExpiredEvidence returns up to limit files not yet purged of disputes
+	// closed before closedBefore.
+	ExpiredEvidence(ctx context.Context, closedBefore time.Time, limit int) ([]*Evidence, error)
+	// MarkEvidencePurged marks files purged at at.
+	MarkEvidencePurged(ctx context.Context, ids []string, at time.Time) error
 }
 
 // EvidenceTx is what a transaction offers to add evidence.
@@ -311,4 +316,51 @@ func (s *Service) EvidenceReferenced(ctx context.Context, sha256 string) (bool, 
 		return false, errNoEvidenceStore
 	}
 	return s.evidence.EvidenceReferenced(ctx, sha256)
+}
+
+// purgeBatch bounds the files purged in one round of PurgeEvidence.
+const purgeBatch = 200
+
+// PurgeEvidence applies the retention period: the files of disputes closed
+// before closedBefore are marked purged, then each content that no file
+// still kept refers to is deleted with deleteContent. Rows and audit records
+// stay, so the chain still verifies and still names each file's SHA-256. A
+// crash between the two steps leaves content that nothing refers to, which
+// the sweep of blob storage deletes. It returns how many files it purged.
+func (s *Service) PurgeEvidence(ctx context.Context, closedBefore time.Time, deleteContent func(ctx context.Context, sha256 string) error) (int, error) {
+	if s.evidence == nil {
+		return 0, errNoEvidenceStore
+	}
+	total := 0
+	for {
+		es, err := s.evidence.ExpiredEvidence(ctx, closedBefore, purgeBatch)
+		if err != nil || len(es) == 0 {
+			return total, err
+		}
+		ids := make([]string, len(es))
+		shas := map[string]bool{}
+		for i, e := range es {
+			ids[i] = e.ID
+			shas[e.SHA256] = true
+		}
+		if err := s.evidence.MarkEvidencePurged(ctx, ids, s.clock()); err != nil {
+			return total, err
+		}
+		total += len(es)
+		for sha := range shas {
+			kept, err := s.evidence.EvidenceReferenced(ctx, sha)
+			if err != nil {
+				return total, err
+			}
+			if kept {
+				continue // the same bytes are evidence of another dispute
+			}
+			if err := deleteContent(ctx, sha); err != nil {
+				return total, err
+			}
+		}
+		if len(es) < purgeBatch {
+			return total, nil
+		}
+	}
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // upload is one multipart body for POST …/evidence.
@@ -308,6 +310,54 @@ func TestEvidenceIdempotentUpload(t *testing.T) {
 		e.problem(t, http.StatusUnprocessableEntity, "idempotency_key_reused", uBuyer, http.MethodPost, "/v1/disputes/"+d+"/evidence", body, ct, withKey("upload-1"))
 		if n := len(e.must(t, http.StatusOK, uBuyer, http.MethodGet, "/v1/disputes/"+d+"/evidence", nil).list()); n != 1 {
 			t.Errorf("%d files, want 1", n)
+		}
+	})
+}
+
+// TestEvidenceRetention: files of a dispute closed longer than the
+// retention period are deleted; their descriptions and audit records stay,
+// and content that another dispute's file shares is kept.
+func TestEvidenceRetention(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		shared := []byte("the same receipt")
+		old := e.openID(t, "item_damaged")
+		gone := e.upload(t, http.StatusCreated, uBuyer, old, upload{Filename: "photo.txt", Content: []byte("only here")})
+		kept := e.upload(t, http.StatusCreated, uBuyer, old, upload{Filename: "receipt.txt", Content: shared})
+		e.act(t, uBuyer, old, "withdraw", map[string]any{"reason": "We sorted it out."})
+		records := e.auditCount(t, old)
+
+		e.clock.Advance(24 * time.Hour)
+		other := e.openOn(t, uBuyer, e.newOrder(t, uBuyer, uSeller), "item_damaged")
+		e.upload(t, http.StatusCreated, uSeller, other, upload{Filename: "receipt.txt", Content: shared})
+
+		retention := 3 * 365 * 24 * time.Hour
+		var deleted []string
+		del := func(ctx context.Context, sha string) error {
+			deleted = append(deleted, sha)
+			return e.blobs.Delete(ctx, sha)
+		}
+		if n, err := e.svc.PurgeEvidence(t.Context(), e.clock.Now().Add(-retention), del); err != nil || n != 0 {
+			t.Fatalf("purge before the period ended: %d, %v", n, err)
+		}
+		e.clock.Advance(retention)
+		n, err := e.svc.PurgeEvidence(t.Context(), e.clock.Now().Add(-retention), del)
+		if err != nil || n != 2 {
+			t.Fatalf("purge: %d files, %v; want 2", n, err)
+		}
+		if len(deleted) != 1 || deleted[0] != gone.str("sha256") {
+			t.Errorf("deleted %v, want only %s (the other content is another dispute's too)", deleted, gone.str("sha256"))
+		}
+		if _, err := e.blobs.Stat(t.Context(), kept.str("sha256")); err != nil {
+			t.Errorf("the shared content: %v", err)
+		}
+		path := "/v1/disputes/" + old + "/evidence/" + gone.str("id")
+		if meta := e.must(t, http.StatusOK, uBuyer, http.MethodGet, path, nil); meta.str("purged_at") == "" || meta.str("sha256") != gone.str("sha256") {
+			t.Errorf("purged file: %s", meta.Body)
+		}
+		e.problem(t, http.StatusNotFound, "not_found", uBuyer, http.MethodGet, path+"/content", nil)
+		e.verifyAudit(t, old, records)
+		if n, _ := e.svc.PurgeEvidence(t.Context(), e.clock.Now().Add(-retention), del); n != 0 {
+			t.Errorf("a second purge purged %d files", n)
 		}
 	})
 }

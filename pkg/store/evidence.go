@@ -113,3 +113,30 @@ func (db *DB) EvidenceReferenced(ctx context.Context, sha256 string) (bool, erro
 	}
 	return n > 0, nil
 }
+
+// ExpiredEvidence returns files not yet purged of disputes closed before
+// closedBefore, oldest first.
+func (db *DB) ExpiredEvidence(ctx context.Context, closedBefore time.Time, max int) ([]*dispute.Evidence, error) {
+	var rows []evidenceRow
+	err := db.gorm.WithContext(ctx).Model(&evidenceRow{}).
+		Where("purged_at IS NULL AND dispute_id IN (?)",
+			db.gorm.Model(&disputeRow{}).Select("id").Where("state = ? AND closed_at < ?", string(dispute.StateClosed), closedBefore.UTC())).
+		Order("id").Limit(max).Find(&rows).Error
+	if err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]*dispute.Evidence, len(rows))
+	for i := range rows {
+		out[i] = rows[i].evidence()
+	}
+	return out, nil
+}
+
+// MarkEvidencePurged marks files purged.
+func (db *DB) MarkEvidencePurged(ctx context.Context, ids []string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return wrap(db.gorm.WithContext(ctx).Model(&evidenceRow{}).Where("id IN ? AND purged_at IS NULL", ids).
+		Update("purged_at", at.UTC()).Error)
+}
