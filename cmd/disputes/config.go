@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/opendispute/disputes/pkg/auth"
 	"github.com/opendispute/disputes/pkg/contact"
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/webhook"
 )
 
@@ -44,6 +46,40 @@ type config struct {
 	WebhookGuard webhook.Guard
 	Routing      dispute.RoutingTable
 	HTTP         httpSettings // serve only
+	Evidence     evidenceSettings
+}
+
+// evidenceSettings say where files of evidence are kept and how many and how
+// large they may be.
+type evidenceSettings struct {
+	BlobURL  string // DISPUTES_BLOB_URL; default a folder beside the SQLite database
+	MaxBytes int64  // one file
+	MaxFiles int    // one dispute
+	// Retention is how long after a dispute closed its files are kept.
+	Retention time.Duration
+}
+
+// defaultBlobURL is the folder "blobs" beside the embedded database (for
+// PostgreSQL, beside where the embedded one would be): zero set-up, like
+// SQLite itself.
+func defaultBlobURL(databaseURL string) string {
+	path := store.DefaultSQLitePath
+	if p, ok := strings.CutPrefix(databaseURL, "sqlite:"); ok {
+		p, _, _ = strings.Cut(strings.TrimPrefix(p, "//"), "?")
+		if p != "" && p != ":memory:" {
+			path = p
+		}
+	}
+	return filepath.Join(filepath.Dir(path), "blobs")
+}
+
+func loadEvidenceSettings(getenv func(string) string, databaseURL string, add func(string, ...any)) evidenceSettings {
+	return evidenceSettings{
+		BlobURL:   envOr(getenv, "DISPUTES_BLOB_URL", defaultBlobURL(databaseURL)),
+		MaxBytes:  int64(intSetting(getenv, "DISPUTES_EVIDENCE_MAX_BYTES", 10<<20, 1024, 1<<30, add)),
+		MaxFiles:  intSetting(getenv, "DISPUTES_EVIDENCE_MAX_FILES", dispute.DefaultEvidenceMaxFiles, 1, 10000, add),
+		Retention: durationSetting(getenv, "DISPUTES_EVIDENCE_RETENTION", 3*365*24*time.Hour, add),
+	}
 }
 
 // envOr returns the environment value of key, or def.
@@ -136,6 +172,7 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	cfg.BodyLimit = int64(intSetting(getenv, "DISPUTES_BODY_LIMIT", 1<<20, 1024, 64<<20, add))
 	cfg.DBMaxConns = intSetting(getenv, "DISPUTES_DB_MAX_CONNS", 32, 1, 1000, add)
 	cfg.WorkerTick = durationSetting(getenv, "DISPUTES_WORKER_TICK", 5*time.Second, add)
+	cfg.Evidence = loadEvidenceSettings(getenv, cfg.DatabaseURL, add)
 	if !worker {
 		cfg.HTTP = loadHTTPSettings(getenv, add)
 	}

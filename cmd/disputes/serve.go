@@ -12,6 +12,7 @@ import (
 
 	"github.com/opendispute/disputes/api"
 	"github.com/opendispute/disputes/pkg/auth"
+	"github.com/opendispute/disputes/pkg/blob"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi"
 	"github.com/opendispute/disputes/pkg/metrics"
@@ -50,13 +51,56 @@ func openService(ctx context.Context, cfg config, log *slog.Logger, m *metrics.M
 	m.WatchDatabase(db.Stats)
 	return db, dispute.NewService(db, dispute.Options{
 		Deadlines: cfg.Deadlines, Routing: cfg.Routing, CheckWebhookURL: cfg.WebhookGuard.CheckURL, OnFired: m.Fired,
+		EvidenceMaxFiles: cfg.Evidence.MaxFiles,
 	}), nil
+}
+
+// openBlobs opens the storage of evidence files.
+func openBlobs(ctx context.Context, cfg config, log *slog.Logger) (*blob.Store, error) {
+	blobs, err := blob.Open(ctx, cfg.Evidence.BlobURL)
+	if err != nil {
+		return nil, fmt.Errorf("DISPUTES_BLOB_URL: %w", err)
+	}
+	log.Info("evidence storage ready", "max_bytes", cfg.Evidence.MaxBytes, "max_files", cfg.Evidence.MaxFiles,
+		"retention", cfg.Evidence.Retention)
+	return blobs, nil
+}
+
+// orphanAge is how old a stored file that no evidence refers to must be
+// before it is deleted: an upload writes its file before its row, so a
+// younger one may belong to an upload still under way.
+const orphanAge = 24 * time.Hour
+
+// housekeeping deletes the files of disputes closed longer than the
+// retention period, then the stored files nothing refers to.
+func housekeeping(cfg config, svc *dispute.Service, blobs *blob.Store, log *slog.Logger) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		now := time.Now()
+		n, err := svc.PurgeEvidence(ctx, now.Add(-cfg.Evidence.Retention), func(ctx context.Context, sha string) error {
+			if err := blobs.Delete(ctx, sha); err != nil && !errors.Is(err, blob.ErrNotFound) {
+				return err
+			}
+			return nil
+		})
+		if n > 0 {
+			log.Info("evidence past its retention period purged", "files", n)
+		}
+		if err != nil {
+			return err
+		}
+		res, err := blobs.Sweep(ctx, now.Add(-orphanAge), svc.EvidenceReferenced)
+		if res.Blobs+res.Temporary > 0 {
+			log.Info("orphan evidence files swept", "blobs", res.Blobs, "temporary", res.Temporary, "bytes", res.Bytes)
+		}
+		return err
+	}
 }
 
 // runBackground runs the deadline worker and the webhook dispatcher until
 // ctx ends, and returns once both have stopped.
-func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *store.DB, log *slog.Logger, m *metrics.Metrics) {
-	w := worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker"), OnRun: m.WorkerRan})
+func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *store.DB, blobs *blob.Store, log *slog.Logger, m *metrics.Metrics) {
+	w := worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker"), OnRun: m.WorkerRan,
+		Housekeeping: housekeeping(cfg, svc, blobs, log.With("component", "worker"))})
 	d := webhook.New(webhook.Config{Store: db, Sequencer: svc, Guard: cfg.WebhookGuard, Logger: log.With("component", "webhooks"),
 		OnAttempt: func(o webhook.Outcome, took time.Duration) { m.WebhookAttempted(string(o), took) }})
 	done := make(chan struct{})
@@ -88,6 +132,11 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer db.Close()
+	blobs, err := openBlobs(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
 	if cfg.AdminAddr != "" {
 		addr, stopAdmin, err := serveAdmin(cfg.AdminAddr, m.Handler(), log)
 		if err != nil {
@@ -97,7 +146,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprintf(stdout, "admin endpoints (metrics, profiling) on http://%s\n", addr)
 	}
 	fmt.Fprintf(stdout, "disputes %s worker running every %s (database: %s)\n", version, cfg.WorkerTick, db.Dialect())
-	runBackground(ctx, cfg, svc, db, log, m)
+	runBackground(ctx, cfg, svc, db, blobs, log, m)
 	return nil
 }
 
@@ -134,6 +183,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
+	blobs, err := openBlobs(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
 
 	var verifier httpapi.Authenticator
 	if cfg.JWKSURL != "" {
@@ -150,7 +204,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Logger: log, BodyLimit: cfg.BodyLimit, Contact: cfg.Contact,
 		RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, TrustedProxies: cfg.HTTP.TrustedProxies,
 		AuthFailureLimit: cfg.HTTP.AuthFailureLimit, AuthFailureWindow: cfg.HTTP.AuthFailureWindow,
-		Metrics: m.Registry,
+		Metrics: m.Registry, Blobs: blobs, EvidenceMaxBytes: cfg.Evidence.MaxBytes,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -194,7 +248,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	} else {
 		go func() {
 			defer close(workerDone)
-			runBackground(workerCtx, cfg, svc, db, log, m)
+			runBackground(workerCtx, cfg, svc, db, blobs, log, m)
 		}()
 	}
 	fmt.Fprintf(stdout, "disputes %s listening on %s (database: %s)\n", version, base, db.Dialect())

@@ -84,6 +84,8 @@ const (
 	// cannot be reported again.
 	CodeRemedyAlreadyExecuted = "remedy_already_executed"
 	CodeFeedbackGiven         = "feedback_already_given"
+	// CodeEvidenceLimitReached: the dispute holds as many files as it may.
+	CodeEvidenceLimitReached = "evidence_limit_reached"
 	// CodeNothingDue: no deadline has passed (the deadline worker's own
 	// answer; it never reaches a client).
 	CodeNothingDue = "nothing_due"
@@ -143,7 +145,7 @@ var CodeList = []string{
 	CodeSellerMustAnswerFirst, CodeDeadlineNotPassed, CodeAppealWindowEnded, CodeSettlementNotAppealable,
 	CodeAlreadyAppealed, CodeFourEyes, CodeRemediesOutstanding, CodeNoFailedRemedy, CodeRemedyAlreadyExecuted,
 	CodeFeedbackGiven, CodeConcurrentUpdate, CodeIdempotencyInProgress, CodeDuplicateWebhook,
-	CodeWebhookLimitReached, CodeWebhookDisabled,
+	CodeWebhookLimitReached, CodeWebhookDisabled, CodeEvidenceLimitReached,
 	// 412
 	CodeVersionMismatch,
 	// 413, 415, 422, 429

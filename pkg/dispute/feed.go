@@ -67,7 +67,7 @@ func FeedTypes() []string {
 			out = append(out, t)
 		}
 	}
-	return append(out, TypeMessageCreated, TypeRemedyExecuted, TypeRemedyFailed)
+	return append(out, TypeMessageCreated, TypeRemedyExecuted, TypeRemedyFailed, TypeEvidenceAdded)
 }
 
 // newFeedEvent builds the event of an accepted change or a report; about

@@ -15,9 +15,25 @@ import (
 // feedDataV1 is FeedEvent.Data: the dispute, and the message or the remedy
 // instruction the event is about.
 type feedDataV1 struct {
-	Dispute feedDisputeV1      `json:"dispute"`
-	Message *feedMessageV1     `json:"message,omitempty"`
-	Remedy  *feedInstructionV1 `json:"remedy,omitempty"`
+	Dispute  feedDisputeV1      `json:"dispute"`
+	Message  *feedMessageV1     `json:"message,omitempty"`
+	Remedy   *feedInstructionV1 `json:"remedy,omitempty"`
+	Evidence *feedEvidenceV1    `json:"evidence,omitempty"`
+}
+
+// feedEvidenceV1 is a file added to the case (never its contents).
+type feedEvidenceV1 struct {
+	ID           string    `json:"id"`
+	DisputeID    string    `json:"dispute_id"`
+	UploadedBy   string    `json:"uploaded_by,omitempty"`
+	UploaderRole string    `json:"uploader_role"`
+	Filename     string    `json:"filename"`
+	ContentType  string    `json:"content_type"`
+	Size         int64     `json:"size"`
+	SHA256       string    `json:"sha256"`
+	Description  string    `json:"description"`
+	Internal     bool      `json:"internal"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // feedDisputeV1 is what every party may see of the dispute.
@@ -91,6 +107,10 @@ func feedData(d *Dispute, ev Event, about any) (json.RawMessage, error) {
 		if r.Amount != nil {
 			data.Remedy.Remedy.Amount = &feedMoneyV1{Amount: r.Amount.Amount, Currency: r.Amount.Currency}
 		}
+	case *Evidence:
+		data.Evidence = &feedEvidenceV1{ID: a.ID, DisputeID: a.DisputeID, UploadedBy: a.UploadedBy, UploaderRole: string(a.UploaderRole),
+			Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256, Description: a.Description,
+			Internal: a.Internal, CreatedAt: a.CreatedAt}
 	default:
 		return nil, fmt.Errorf("dispute: no feed data for %T", about)
 	}

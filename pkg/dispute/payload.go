@@ -77,6 +77,28 @@ type remedyReportPayloadV1 struct {
 	Status        string `json:"status"`
 }
 
+// evidencePayloadV1 is the payload of add_evidence: which file was added,
+// by which side, with the SHA-256 that proves its bytes were never swapped.
+type evidencePayloadV1 struct {
+	ContentType  string `json:"content_type"`
+	EvidenceID   string `json:"evidence_id"`
+	Filename     string `json:"filename"`
+	Internal     bool   `json:"internal"`
+	SHA256       string `json:"sha256"`
+	Size         int64  `json:"size"`
+	UploaderRole string `json:"uploader_role"`
+}
+
+// evidencePayload is the canonical add_evidence payload of a file.
+func evidencePayload(e *Evidence) (json.RawMessage, error) {
+	raw, err := json.Marshal(evidencePayloadV1{ContentType: e.ContentType, EvidenceID: e.ID, Filename: e.Filename,
+		Internal: e.Internal, SHA256: e.SHA256, Size: e.Size, UploaderRole: string(e.UploaderRole)})
+	if err != nil {
+		return nil, err
+	}
+	return audit.CanonicalPayload(raw)
+}
+
 // AuditPayload returns the canonical audit payload, of version
 // AuditPayloadVersion, of an event's input: an OpenInput for open, a
 // Command for every other event.

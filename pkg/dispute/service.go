@@ -17,6 +17,9 @@ type Service struct {
 	machine  *Machine
 	now      func() time.Time
 	checkURL func(ctx context.Context, url string) error
+	// evidence keeps the files' descriptions, if the store does.
+	evidence    EvidenceStore
+	evidenceMax int
 }
 
 // Options configure a Service.
@@ -32,6 +35,9 @@ type Options struct {
 	// OnFired, when set, hears of every committed transition (metrics
 	// count them); it runs after the commit and must not block.
 	OnFired func(Fired)
+	// EvidenceMaxFiles is how many files one dispute may hold; 0 means
+	// DefaultEvidenceMaxFiles.
+	EvidenceMaxFiles int
 }
 
 // NewService returns a service over store.
@@ -44,10 +50,15 @@ func NewService(store Store, opts Options) *Service {
 	if opts.Routing != nil {
 		m = m.WithRouting(opts.Routing)
 	}
+	ev, _ := store.(EvidenceStore)
+	evMax := opts.EvidenceMaxFiles
+	if evMax <= 0 {
+		evMax = DefaultEvidenceMaxFiles
+	}
 	if opts.OnFired != nil {
 		store = observedStore{Store: store, observe: opts.OnFired}
 	}
-	return &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL}
+	return &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL, evidence: ev, evidenceMax: evMax}
 }
 
 // Machine returns the service's state machine.

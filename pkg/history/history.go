@@ -61,6 +61,9 @@ const (
 	// KindReport: a remedy report (remedy_executed, remedy_failed) that is
 	// not a system note on the current state after a resolution.
 	KindReport Kind = "remedy_report"
+	// KindEvidence: an add_evidence record that changes the state, comes
+	// after the dispute closed, or is made by a role that may not add files.
+	KindEvidence Kind = "evidence"
 	// KindPayload: a payload that is not the JSON object of its event.
 	KindPayload Kind = "payload"
 	// KindChain: the chain does not verify (reported by CheckAll only).
@@ -166,6 +169,10 @@ func Check(records []audit.Record, dl dispute.Deadlines) []Violation {
 			w.report(r)
 			continue
 		}
+		if r.Event == dispute.EventAddEvidence && !first {
+			w.evidence(r)
+			continue
+		}
 		w.step(r, first)
 	}
 	return w.out
@@ -181,6 +188,24 @@ func (w *walk) report(r audit.Record) {
 	}
 	if !w.resolved {
 		w.add(r, KindReport, "a remedy report before any resolution issued a remedy")
+	}
+}
+
+// evidence checks an added file: a note by a party or staff that changes
+// nothing, in any state before closed.
+func (w *walk) evidence(r audit.Record) {
+	if r.FromState != string(w.state) || r.ToState != string(w.state) {
+		w.add(r, KindEvidence, "an added file must stay in the current state %s, not go %s → %s", w.state, r.FromState, r.ToState)
+	}
+	if w.state == dispute.StateClosed {
+		w.add(r, KindEvidence, "a file added after the dispute closed")
+	}
+	role := dispute.Role(r.ActorRole)
+	switch {
+	case role == dispute.RoleBuyer || role == dispute.RoleSeller:
+		w.parties(r, role)
+	case !slices.Contains(dispute.StaffRoles, role):
+		w.add(r, KindEvidence, "a file added by role %q, neither a party nor staff", r.ActorRole)
 	}
 }
 

@@ -388,6 +388,14 @@ func setActor(recs []audit.Record, seq int, who dispute.Actor, role dispute.Role
 
 func setPayload(recs []audit.Record, seq int, p string) { rec(recs, seq).Payload = json.RawMessage(p) }
 
+// evidenceNote is an add_evidence record made from the open record's entry.
+func evidenceNote(open audit.Entry, from, to string, role dispute.Role) audit.Entry {
+	e := open
+	e.Event, e.FromState, e.ToState, e.ActorRole = dispute.EventAddEvidence, from, to, string(role)
+	e.Payload = []byte(`{"sha256":"00","filename":"a.jpg"}`)
+	return e
+}
+
 func insertAfter(recs []audit.Record, seq int, e audit.Entry) []audit.Record {
 	return slices.Insert(recs, seq, audit.Record{Entry: e})
 }
@@ -401,6 +409,25 @@ func TestViolations(t *testing.T) {
 		mutate func(recs []audit.Record) []audit.Record
 		want   []found
 	}{
+		{"EvidenceBeforeClosedIsANote", "WithdrawnAtOnce", nil, func(rs []audit.Record) []audit.Record {
+			return insertAfter(rs, 1, evidenceNote(rs[0].Entry, "awaiting_seller", "awaiting_seller", dispute.RoleBuyer))
+		}, nil},
+		{"EvidenceByStaff", "WithdrawnAtOnce", nil, func(rs []audit.Record) []audit.Record {
+			e := evidenceNote(rs[0].Entry, "awaiting_seller", "awaiting_seller", dispute.RoleReviewer)
+			e.ActorID = "rev_1"
+			return insertAfter(rs, 1, e)
+		}, nil},
+		{"EvidenceChangesTheState", "WithdrawnAtOnce", nil, func(rs []audit.Record) []audit.Record {
+			return insertAfter(rs, 1, evidenceNote(rs[0].Entry, "awaiting_seller", "escalated", dispute.RoleBuyer))
+		}, []found{{2, history.KindEvidence}}},
+		{"EvidenceAfterClosed", "WithdrawnAtOnce", nil, func(rs []audit.Record) []audit.Record {
+			return append(rs, audit.Record{Entry: evidenceNote(rs[0].Entry, "closed", "closed", dispute.RoleBuyer)})
+		}, []found{{3, history.KindEvidence}}},
+		{"EvidenceBySystem", "WithdrawnAtOnce", nil, func(rs []audit.Record) []audit.Record {
+			e := evidenceNote(rs[0].Entry, "awaiting_seller", "awaiting_seller", dispute.RoleSystem)
+			e.ActorID = "system"
+			return insertAfter(rs, 1, e)
+		}, []found{{2, history.KindEvidence}}},
 		{"NoRecords", "WithdrawnAtOnce", nil, func([]audit.Record) []audit.Record { return nil },
 			[]found{{0, history.KindEmpty}}},
 		{"StartsWithoutOpen", "BackAndForthLapsed", nil, func(rs []audit.Record) []audit.Record { return rs[1:] },

@@ -22,6 +22,7 @@ import (
 
 	"github.com/opendispute/disputes/api"
 	"github.com/opendispute/disputes/pkg/auth"
+	"github.com/opendispute/disputes/pkg/blob"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi"
 	"github.com/opendispute/disputes/pkg/store"
@@ -111,6 +112,7 @@ type apiEnv struct {
 	clock   *testClock
 	tokens  map[string]string
 	seq     atomic.Int64
+	blobs   *blob.Store
 }
 
 // apiConfig tunes newAPIEnv.
@@ -118,6 +120,8 @@ type apiConfig struct {
 	BodyLimit int64
 	// Logger receives the server's log; nil discards it.
 	Logger *slog.Logger
+	// EvidenceMaxBytes bounds an uploaded file; 0 is the default.
+	EvidenceMaxBytes int64
 }
 
 // forEachDialect runs fn as a parallel subtest per dialect, each on its own
@@ -175,13 +179,19 @@ func newAPIEnv(t *testing.T, db *store.DB, cfg apiConfig) *apiEnv {
 	if err != nil {
 		t.Fatalf("verifier: %v", err)
 	}
+	blobs, err := blob.Open(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatalf("blob store: %v", err)
+	}
+	t.Cleanup(func() { _ = blobs.Close() })
 	s := httpapi.New(httpapi.Config{
 		Service: svc, Auth: verifier, Idempotency: db, DB: db, OpenAPI: api.OpenAPI,
 		BodyLimit: cfg.BodyLimit, Now: clk.Now, Logger: cfg.Logger,
+		Blobs: blobs, EvidenceMaxBytes: cfg.EvidenceMaxBytes,
 	})
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	e := &apiEnv{dialect: db.Dialect(), db: db, svc: svc, api: s, srv: srv, clock: clk, tokens: map[string]string{}}
+	e := &apiEnv{dialect: db.Dialect(), db: db, svc: svc, api: s, srv: srv, clock: clk, tokens: map[string]string{}, blobs: blobs}
 	for name, u := range apiUsers {
 		e.tokens[name] = mintFor(t, u, clockStart, tokenTTL)
 	}

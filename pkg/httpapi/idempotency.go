@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"hash"
 	"io"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -41,14 +44,25 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(key) > maxKeyLen || !printableASCII(key) {
 			return dispute.Invalid(dispute.CodeInvalidIdempotencyKey, HeaderIdempotencyKey, "must be at most 255 printable ASCII characters")
 		}
-		body, err := io.ReadAll(c.Request().Body)
-		if err != nil {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the request body is too large")
-		}
-		c.Request().Body = io.NopCloser(bytes.NewReader(body))
 		h := sha256.New()
 		h.Write([]byte(c.Request().Method + " " + c.Request().URL.Path + "\n"))
-		h.Write(body)
+		if isUpload(c) {
+			// An upload may be large: it goes through the hash into a
+			// temporary file, not into memory, and the handler reads it
+			// from there.
+			done, err := s.spoolBody(c, h)
+			if err != nil {
+				return err
+			}
+			defer done()
+		} else {
+			body, err := io.ReadAll(c.Request().Body)
+			if err != nil {
+				return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the request body is too large")
+			}
+			c.Request().Body = io.NopCloser(bytes.NewReader(body))
+			h.Write(body)
+		}
 		now := s.now().UTC()
 		rec := &idempotency.Record{
 			Principal: actorOf(c).Credential(), Key: key, Method: c.Request().Method, Path: c.Request().URL.Path,
@@ -84,7 +98,7 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 
 		rw := &recorder{ResponseWriter: c.Response().Writer}
 		c.Response().Writer = rw
-		err = next(c)
+		err := next(c)
 		if err != nil {
 			c.Error(err) // write the problem response now, so it is recorded
 		}
@@ -103,6 +117,34 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		logErr(s.log, "store idempotent response", s.idem.Complete(context.WithoutCancel(c.Request().Context()), rec.Principal, key, status, kept, rw.buf.Bytes()))
 		return nil
 	}
+}
+
+// spoolBody copies the request body through h into a temporary file, bounded
+// as limitBody bounds it, and makes that file the body. done removes it.
+func (s *Server) spoolBody(c echo.Context, h hash.Hash) (done func(), err error) {
+	f, err := os.CreateTemp("", "disputes-upload-*")
+	if err != nil {
+		return nil, err
+	}
+	done = func() {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+	}
+	r := c.Request()
+	if _, err := io.Copy(io.MultiWriter(f, h), r.Body); err != nil {
+		done()
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, s.errUploadTooLarge()
+		}
+		return nil, dispute.Invalid(dispute.CodeUnreadableBody, "body", "the request body could not be read")
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		done()
+		return nil, err
+	}
+	r.Body = io.NopCloser(f)
+	return done, nil
 }
 
 // printableASCII reports whether a key holds only printable ASCII, as an

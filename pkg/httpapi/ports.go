@@ -70,8 +70,17 @@ type integrationCases interface {
 	Redeliver(ctx context.Context, actor dispute.Actor, webhookID, deliveryID string) (*dispute.Delivery, error)
 }
 
+// evidenceCases are the files of a case.
+type evidenceCases interface {
+	CheckEvidence(ctx context.Context, actor dispute.Actor, disputeID string, in dispute.NewEvidence) error
+	AddEvidence(ctx context.Context, actor dispute.Actor, disputeID string, in dispute.NewEvidence) (*dispute.Evidence, error)
+	EvidenceList(ctx context.Context, actor dispute.Actor, disputeID string, p dispute.Page) ([]*dispute.Evidence, error)
+	Evidence(ctx context.Context, actor dispute.Actor, disputeID, id string) (*dispute.Evidence, error)
+}
+
 // ports holds the API's ports.
 type ports struct {
+	evidence     evidenceCases
 	orders       orderCases
 	disputes     disputeCases
 	audits       auditCases
@@ -83,5 +92,5 @@ type ports struct {
 
 // portsOf takes every port from one service.
 func portsOf(svc *dispute.Service) ports {
-	return ports{orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc}
+	return ports{evidence: svc, orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc}
 }

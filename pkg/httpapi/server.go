@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/opendispute/disputes/pkg/blob"
 	"github.com/opendispute/disputes/pkg/contact"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/idempotency"
@@ -63,6 +64,12 @@ type Config struct {
 	// LimiterEntries caps the callers and addresses each limiter tracks at
 	// once; 0 means 100000.
 	LimiterEntries int
+	// Blobs keeps the files of evidence; nil refuses uploads and downloads
+	// (503).
+	Blobs *blob.Store
+	// EvidenceMaxBytes is the largest file an upload may carry; 0 means
+	// DefaultEvidenceMaxBytes. Uploads are limited by it, not by BodyLimit.
+	EvidenceMaxBytes int64
 	// Metrics is the registry the HTTP metrics join, served by the caller
 	// on its admin address; nil gives the server a registry of its own.
 	Metrics *prometheus.Registry
@@ -88,6 +95,9 @@ type Server struct {
 	requests     *buckets
 	authFailures *failures
 	metrics      *metrics
+	// blobs keeps the files of evidence; evidenceMaxBytes bounds one file.
+	blobs            *blob.Store
+	evidenceMaxBytes int64
 }
 
 // New returns a server with every route registered.
@@ -95,6 +105,10 @@ func New(cfg Config) *Server {
 	s := &Server{
 		echo: echo.New(), ports: portsOf(cfg.Service), auth: cfg.Auth, idem: cfg.Idempotency, db: cfg.DB,
 		openapi: cfg.OpenAPI, log: cfg.Logger, validator: newValidator(), bodyLimit: cfg.BodyLimit, now: cfg.Now,
+		blobs: cfg.Blobs, evidenceMaxBytes: cfg.EvidenceMaxBytes,
+	}
+	if s.evidenceMaxBytes <= 0 {
+		s.evidenceMaxBytes = DefaultEvidenceMaxBytes
 	}
 	bodies, err := loadBodySchemas(cfg.OpenAPI)
 	if err != nil {
@@ -198,10 +212,19 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.ContentLength > s.bodyLimit {
+		max := s.bodyLimit
+		if isUpload(c) {
+			// An upload is limited by the file size limit instead; the
+			// handler cuts it off as soon as the file passes it.
+			max = s.uploadBodyLimit()
+		}
+		if r.ContentLength > max {
+			if isUpload(c) {
+				return s.errUploadTooLarge()
+			}
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the request body is too large")
 		}
-		r.Body = http.MaxBytesReader(c.Response(), r.Body, s.bodyLimit)
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, max)
 		return next(c)
 	}
 }

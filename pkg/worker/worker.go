@@ -7,6 +7,7 @@ package worker
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/opendispute/disputes/pkg/dispute"
@@ -31,6 +32,12 @@ type Config struct {
 	Logger          *slog.Logger
 	// Now is the clock used for purging; nil means time.Now.
 	Now func() time.Time
+	// Housekeeping, when set, runs every HousekeepingEvery (default an
+	// hour) after a run that fired what was due: the sweep of stored files
+	// that nothing refers to, and the retention of evidence. Its failures
+	// are logged and tried again at the next period.
+	Housekeeping      func(ctx context.Context) error
+	HousekeepingEvery time.Duration
 	// OnRun, when set, hears of every run: how many events it fired and
 	// the error that ended it, if any (never the end of the worker's
 	// context). Metrics count runs, events and errors with it.
@@ -38,7 +45,12 @@ type Config struct {
 }
 
 // Worker fires due deadlines.
-type Worker struct{ cfg Config }
+type Worker struct {
+	cfg Config
+
+	mu       sync.Mutex
+	lastKept time.Time // when Housekeeping last ran
+}
 
 // New returns a worker.
 func New(cfg Config) *Worker {
@@ -56,6 +68,9 @@ func New(cfg Config) *Worker {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.HousekeepingEvery <= 0 {
+		cfg.HousekeepingEvery = time.Hour
 	}
 	return &Worker{cfg: cfg}
 }
@@ -82,7 +97,28 @@ func (w *Worker) RunOnce(ctx context.Context) (n int, err error) {
 			return n, err
 		}
 	}
+	w.housekeeping(ctx)
 	return n, nil
+}
+
+// housekeeping runs Config.Housekeeping when its period has passed.
+func (w *Worker) housekeeping(ctx context.Context) {
+	if w.cfg.Housekeeping == nil {
+		return
+	}
+	w.mu.Lock()
+	now := w.cfg.Now()
+	due := w.lastKept.IsZero() || now.Sub(w.lastKept) >= w.cfg.HousekeepingEvery
+	if due {
+		w.lastKept = now
+	}
+	w.mu.Unlock()
+	if !due {
+		return
+	}
+	if err := w.cfg.Housekeeping(ctx); err != nil && ctx.Err() == nil {
+		w.cfg.Logger.Warn("housekeeping failed; retrying at the next period", "err", err)
+	}
 }
 
 // Run runs until ctx ends. Errors (a database away for a while, say) are

@@ -325,3 +325,27 @@ func TestRunsAreReported(t *testing.T) {
 		}
 	})
 }
+
+// TestHousekeepingRunsOncePerPeriod: housekeeping runs on the first run,
+// then again only once its period has passed; a failure does not fail the
+// run.
+func TestHousekeepingRunsOncePerPeriod(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		var kept atomic.Int32
+		w := worker.New(worker.Config{Service: f.svc, Now: f.clock.Now, HousekeepingEvery: time.Hour,
+			Housekeeping: func(context.Context) error { kept.Add(1); return errors.New("bucket away") }})
+		for _, step := range []struct {
+			advance time.Duration
+			want    int32
+		}{{0, 1}, {30 * time.Minute, 1}, {30 * time.Minute, 2}, {time.Minute, 2}} {
+			f.clock.Advance(step.advance)
+			if _, err := w.RunOnce(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got := kept.Load(); got != step.want {
+				t.Fatalf("after %s: housekeeping ran %d times, want %d", step.advance, got, step.want)
+			}
+		}
+	})
+}

@@ -289,6 +289,54 @@ func (e Event) Valid() bool {
 	}
 }
 
+// Defines values for EvidenceContentType.
+const (
+	ApplicationPdf       EvidenceContentType = "application/pdf"
+	ImageJpeg            EvidenceContentType = "image/jpeg"
+	ImagePng             EvidenceContentType = "image/png"
+	ImageWebp            EvidenceContentType = "image/webp"
+	TextPlainCharsetUTF8 EvidenceContentType = "text/plain; charset=utf-8"
+)
+
+// Valid indicates whether the value is a known member of the EvidenceContentType enum.
+func (e EvidenceContentType) Valid() bool {
+	switch e {
+	case ApplicationPdf:
+		return true
+	case ImageJpeg:
+		return true
+	case ImagePng:
+		return true
+	case ImageWebp:
+		return true
+	case TextPlainCharsetUTF8:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EvidenceUploaderRole.
+const (
+	EvidenceUploaderRoleBuyer  EvidenceUploaderRole = "buyer"
+	EvidenceUploaderRoleSeller EvidenceUploaderRole = "seller"
+	EvidenceUploaderRoleStaff  EvidenceUploaderRole = "staff"
+)
+
+// Valid indicates whether the value is a known member of the EvidenceUploaderRole enum.
+func (e EvidenceUploaderRole) Valid() bool {
+	switch e {
+	case EvidenceUploaderRoleBuyer:
+		return true
+	case EvidenceUploaderRoleSeller:
+		return true
+	case EvidenceUploaderRoleStaff:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FavouredParty.
 const (
 	FavouredPartyBuyer  FavouredParty = "buyer"
@@ -331,6 +379,7 @@ const (
 	DisputeResolved       FeedEventType = "dispute.resolved"
 	DisputeSellerReplied  FeedEventType = "dispute.seller_replied"
 	DisputeWithdrawn      FeedEventType = "dispute.withdrawn"
+	EvidenceAdded         FeedEventType = "evidence.added"
 	MessageCreated        FeedEventType = "message.created"
 	RemedyExecuted        FeedEventType = "remedy.executed"
 	RemedyFailed          FeedEventType = "remedy.failed"
@@ -376,6 +425,8 @@ func (e FeedEventType) Valid() bool {
 	case DisputeSellerReplied:
 		return true
 	case DisputeWithdrawn:
+		return true
+	case EvidenceAdded:
 		return true
 	case MessageCreated:
 		return true
@@ -557,6 +608,7 @@ const (
 	ProblemCodeConflictOfInterest      ProblemCode = "conflict_of_interest"
 	ProblemCodeDeadlineNotPassed       ProblemCode = "deadline_not_passed"
 	ProblemCodeDuplicateWebhook        ProblemCode = "duplicate_webhook"
+	ProblemCodeEvidenceLimitReached    ProblemCode = "evidence_limit_reached"
 	ProblemCodeFavouredPartyRequired   ProblemCode = "favoured_party_required"
 	ProblemCodeFeedbackAlreadyGiven    ProblemCode = "feedback_already_given"
 	ProblemCodeFourEyes                ProblemCode = "four_eyes"
@@ -633,6 +685,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeDeadlineNotPassed:
 		return true
 	case ProblemCodeDuplicateWebhook:
+		return true
+	case ProblemCodeEvidenceLimitReached:
 		return true
 	case ProblemCodeFavouredPartyRequired:
 		return true
@@ -1087,6 +1141,18 @@ func (e WebhookDisabledReason) Valid() bool {
 // Action A user event as named in its URL (`seller-reply` for `seller_reply`).
 type Action string
 
+// AddEvidenceRequest The fields of an upload, in this order; `file` comes last.
+type AddEvidenceRequest struct {
+	// Description What the file shows.
+	Description string `json:"description,omitempty,omitzero"`
+
+	// File The file; at most `DISPUTES_EVIDENCE_MAX_BYTES` (default 10 MiB).
+	File string `json:"file"`
+
+	// Internal Seen by staff only; staff only.
+	Internal bool `json:"internal,omitempty,omitzero"`
+}
+
 // APIKey defines model for ApiKey.
 type APIKey struct {
 	// CreatedAt RFC 3339, UTC.
@@ -1179,7 +1245,7 @@ type AppealRequest struct {
 
 // AssignRequest defines model for AssignRequest.
 type AssignRequest struct {
-	// AssigneeID An id chosen by the marketplace (orders, users, listings).
+	// AssigneeID Who to assign (leads and admins only); default the caller.
 	//
 	// Examples: ord_1001
 	AssigneeID Ident `json:"assignee_id,omitempty,omitzero"`
@@ -1278,10 +1344,13 @@ type Channel string
 
 // ClaimRequest defines model for ClaimRequest.
 type ClaimRequest struct {
-	// Kind `cases` (escalated disputes) or `appeals` (appealed disputes).
+	// Kind Narrow the claim to `cases` (escalated disputes) or `appeals` (senior reviewers
+	// only). Left out: every queue the caller may take from, in queue order across
+	// them (escalated cases for all staff of the team, appeals too for senior
+	// reviewers).
 	Kind QueueKind `json:"kind,omitempty,omitzero"`
 
-	// Team A Trust & Safety team that reviews escalated disputes.
+	// Team Claim from this team's queue; default the caller's teams.
 	Team Team `json:"team,omitempty,omitzero"`
 }
 
@@ -1529,7 +1598,7 @@ type Dispute struct {
 	// (`counterfeit`, `fraud`), 200 `payment_issue`, 100 the others.
 	Priority DisputePriority `json:"priority"`
 
-	// QueuedAt RFC 3339, UTC.
+	// QueuedAt When the dispute entered its current queue (escalated or appealed).
 	//
 	// Examples: 2025-03-01T12:00:00.123456Z
 	QueuedAt Timestamp `json:"queued_at,omitempty,omitzero"`
@@ -1541,7 +1610,11 @@ type Dispute struct {
 	// `payments`; `other` to `customer_support`.
 	Reason Reason `json:"reason"`
 
-	// ReviewDueAt RFC 3339, UTC.
+	// ReviewDueAt When the platform aims to have decided the case (or its appeal), set when it enters
+	// a review queue: 24 h for safety cases, 72 h for the others (configurable), an hour
+	// sooner per 100 units of the order's value (at most a quarter of that time). Within a
+	// priority class the queues serve cases by this deadline; a released case keeps it.
+	//
 	//
 	// Examples: 2025-03-01T12:00:00.123456Z
 	ReviewDueAt Timestamp `json:"review_due_at,omitempty,omitzero"`
@@ -1598,7 +1671,7 @@ type DisputeList struct {
 // move it is, by when, and what the outcome means for them. Derived from the dispute;
 // for display, not for branching (use `state` and `allowed_actions`).
 type DisputeStatus struct {
-	// DueAt RFC 3339, UTC.
+	// DueAt The deadline of the move awaited, or of the appeal window.
 	//
 	// Examples: 2025-03-01T12:00:00.123456Z
 	DueAt Timestamp `json:"due_at,omitempty,omitzero"`
@@ -1671,6 +1744,59 @@ type EventPage struct {
 // EventTypeFilter A feed event type, or `*` for every type.
 type EventTypeFilter = string
 
+// Evidence A file added to a dispute; its bytes are at `…/evidence/{evidence_id}/content`.
+type Evidence struct {
+	// ContentType The type judged from the content at upload.
+	ContentType EvidenceContentType `json:"content_type"`
+
+	// CreatedAt RFC 3339, UTC.
+	//
+	// Examples: 2025-03-01T12:00:00.123456Z
+	CreatedAt   Timestamp `json:"created_at"`
+	Description string    `json:"description"`
+	DisputeID   string    `json:"dispute_id"`
+
+	// Filename The declared name, sanitised (no path, no control characters); `file` if nothing was left.
+	Filename string `json:"filename"`
+
+	// ID `evd_...`.
+	//
+	// Examples: evd_06h0wb2k7q9m3x5v8c1n4p6r2t
+	ID string `json:"id"`
+
+	// Internal Seen by staff only.
+	Internal bool `json:"internal"`
+
+	// PurgedAt RFC 3339, UTC.
+	//
+	// Examples: 2025-03-01T12:00:00.123456Z
+	PurgedAt Timestamp `json:"purged_at,omitempty,omitzero"`
+
+	// Sha256 The SHA-256 of the stored bytes, as recorded in the `add_evidence` audit record.
+	Sha256 string `json:"sha256"`
+
+	// Size Bytes stored (after the metadata was removed).
+	Size int64 `json:"size"`
+
+	// UploadedBy Who added the file; left out of files added by staff when a party reads.
+	UploadedBy   string               `json:"uploaded_by,omitempty,omitzero"`
+	UploaderRole EvidenceUploaderRole `json:"uploader_role"`
+}
+
+// EvidenceContentType The type judged from the content at upload.
+type EvidenceContentType string
+
+// EvidenceUploaderRole defines model for Evidence.UploaderRole.
+type EvidenceUploaderRole string
+
+// EvidenceList defines model for EvidenceList.
+type EvidenceList struct {
+	Data []Evidence `json:"data"`
+
+	// NextCursor The cursor of the next page, `null` on the last page.
+	NextCursor NextCursor `json:"next_cursor"`
+}
+
 // FavouredParty The side a decision favours.
 type FavouredParty string
 
@@ -1694,7 +1820,8 @@ type FeedEvent struct {
 
 // FeedEventType What happened, as named in the feed and in webhook deliveries: one `dispute.*` type
 // per lifecycle event (`dispute.escalated` for `escalate`, `auto_escalate` and
-// `settlement_failed`), and `message.created`, `remedy.executed`, `remedy.failed`.
+// `settlement_failed`), and `message.created`, `remedy.executed`, `remedy.failed`,
+// `evidence.added`.
 type FeedEventType string
 
 // Feedback defines model for Feedback.
@@ -2016,7 +2143,7 @@ type OrderRequest struct {
 	ItemCount   int32      `json:"item_count"`
 	ListingIds  []Ident    `json:"listing_ids,omitempty,omitzero"`
 
-	// SellerID An id chosen by the marketplace (orders, users, listings).
+	// SellerID Must differ from `buyer_id`.
 	//
 	// Examples: ord_1001
 	SellerID Ident `json:"seller_id"`
@@ -2209,21 +2336,21 @@ type Remedies = []Remedy
 // (see `RemedyType`); missing or invalid parameters are `400 invalid_remedy`, a
 // partial refund above the order total `400 refund_exceeds_total`.
 type Remedy struct {
-	// Amount An amount in a currency.
+	// Amount `refund_partial`: the amount, more than zero and at most the order total, in the order's currency.
 	Amount *Money `json:"amount,omitempty"`
 
 	// Authority `law_enforcement_referral`: the authority referred to.
 	Authority string `json:"authority,omitempty,omitzero"`
 
-	// Category The category of a law-enforcement referral.
+	// Category `law_enforcement_referral`: the category.
 	Category ReferralCategory `json:"category,omitempty,omitzero"`
 
-	// ListingID An id chosen by the marketplace (orders, users, listings).
+	// ListingID `listing_removal`: a listing of the order.
 	//
 	// Examples: ord_1001
 	ListingID Ident `json:"listing_id,omitempty,omitzero"`
 
-	// Party One side of a dispute.
+	// Party `account_suspension`, `account_restriction`: whose account.
 	Party Party `json:"party,omitempty,omitzero"`
 
 	// Scope `account_restriction`: what is restricted, e.g. `selling`, `bidding`.
@@ -2236,7 +2363,7 @@ type Remedy struct {
 	// `no_action` cannot be combined with another remedy.
 	Type RemedyType `json:"type"`
 
-	// Until RFC 3339, UTC.
+	// Until `account_suspension`: until when, in the future; left out means indefinite.
 	//
 	// Examples: 2025-03-01T12:00:00.123456Z
 	Until *Timestamp `json:"until,omitempty"`
@@ -2261,7 +2388,7 @@ type RemedyType string
 
 // RequestInfoRequest defines model for RequestInfoRequest.
 type RequestInfoRequest struct {
-	// DueAt RFC 3339, UTC.
+	// DueAt When the answer is due, in the future; default 72 hours from now.
 	//
 	// Examples: 2025-03-01T12:00:00.123456Z
 	DueAt *Timestamp `json:"due_at,omitempty"`
@@ -2311,17 +2438,14 @@ type TimelineItem struct {
 	// party's answer of a `provide_info`. Left out when there is none.
 	Detail string `json:"detail,omitempty,omitzero"`
 
-	// Event A lifecycle event, as recorded in the audit chain and the timeline. `open` and the
-	// user events are fired by callers; `auto_escalate`, `lapse`, `info_timeout` and
-	// `close` by the service when a deadline passes; `close` also when a settlement's
-	// remedies are all executed, and `settlement_failed` when one of them failed.
+	// Event The event (`kind` `event` only).
 	Event Event            `json:"event,omitempty,omitzero"`
 	Kind  TimelineItemKind `json:"kind"`
 
 	// Message The message text (`kind` `message` only).
 	Message string `json:"message,omitempty,omitzero"`
 
-	// State Where a dispute stands in its lifecycle.
+	// State The state the event led to (`kind` `event` only).
 	State State `json:"state,omitempty,omitzero"`
 
 	// Summary A plain-language sentence.
@@ -2435,6 +2559,9 @@ type Cursor = string
 
 // DisputeID Examples: dsp_06h0w9ry2n8vt7c5d3k1b4m9xq
 type DisputeID = string
+
+// EvidenceID Examples: evd_06h0wb2k7q9m3x5v8c1n4p6r2t
+type EvidenceID = string
 
 // IdempotencyKey Examples: 7f9c2ba4-e88f-4b6a-9d1c-0f2e5a3b8c71
 type IdempotencyKey = string
@@ -2877,6 +3004,59 @@ type EscalateParams struct {
 	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
 }
 
+// ListEvidenceParams defines parameters for ListEvidence.
+type ListEvidenceParams struct {
+	// Limit The most items to answer (default 50).
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next_cursor` of the previous page; opaque.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+
+	// XRequestID The caller's own correlation id for this request. It never becomes the request's
+	// id: it is recorded apart, as `client_request_id` in the audit records of the events
+	// the request fires and in the service's log, when it is at most 64 letters, digits,
+	// `_`, `-`, `.` or `:`, starting with a letter or digit, and ignored otherwise.
+	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
+}
+
+// AddEvidenceParams defines parameters for AddEvidence.
+type AddEvidenceParams struct {
+	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first
+	// response; with another body it is `422 idempotency_key_reused`. Keys are scoped per
+	// caller. Longer than 255 characters is `400 invalid_idempotency_key`.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+
+	// XRequestID The caller's own correlation id for this request. It never becomes the request's
+	// id: it is recorded apart, as `client_request_id` in the audit records of the events
+	// the request fires and in the service's log, when it is at most 64 letters, digits,
+	// `_`, `-`, `.` or `:`, starting with a letter or digit, and ignored otherwise.
+	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
+}
+
+// GetEvidenceParams defines parameters for GetEvidence.
+type GetEvidenceParams struct {
+	// XRequestID The caller's own correlation id for this request. It never becomes the request's
+	// id: it is recorded apart, as `client_request_id` in the audit records of the events
+	// the request fires and in the service's log, when it is at most 64 letters, digits,
+	// `_`, `-`, `.` or `:`, starting with a letter or digit, and ignored otherwise.
+	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
+}
+
+// GetEvidenceContentParams defines parameters for GetEvidenceContent.
+type GetEvidenceContentParams struct {
+	// Range Byte ranges, e.g. `bytes=0-1023`.
+	Range string `json:"Range,omitempty,omitzero"`
+
+	// IfNoneMatch The `ETag` of a copy the client holds.
+	IfNoneMatch string `json:"If-None-Match,omitempty,omitzero"`
+
+	// XRequestID The caller's own correlation id for this request. It never becomes the request's
+	// id: it is recorded apart, as `client_request_id` in the audit records of the events
+	// the request fires and in the service's log, when it is at most 64 letters, digits,
+	// `_`, `-`, `.` or `:`, starting with a letter or digit, and ignored otherwise.
+	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
+}
+
 // GiveFeedbackParams defines parameters for GiveFeedback.
 type GiveFeedbackParams struct {
 	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first
@@ -3279,6 +3459,9 @@ type DecideAppealJSONRequestBody = DecideAppealRequest
 
 // EscalateJSONRequestBody defines body for Escalate for application/json ContentType.
 type EscalateJSONRequestBody = EscalateRequest
+
+// AddEvidenceMultipartRequestBody defines body for AddEvidence for multipart/form-data ContentType.
+type AddEvidenceMultipartRequestBody = AddEvidenceRequest
 
 // GiveFeedbackJSONRequestBody defines body for GiveFeedback for application/json ContentType.
 type GiveFeedbackJSONRequestBody = FeedbackRequest
