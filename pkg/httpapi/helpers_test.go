@@ -122,6 +122,8 @@ type apiConfig struct {
 	Logger *slog.Logger
 	// EvidenceMaxBytes bounds an uploaded file; 0 is the default.
 	EvidenceMaxBytes int64
+	// BlobURL is where evidence is stored; empty is a folder of the test.
+	BlobURL string
 }
 
 // forEachDialect runs fn as a parallel subtest per dialect, each on its own
@@ -179,7 +181,11 @@ func newAPIEnv(t *testing.T, db *store.DB, cfg apiConfig) *apiEnv {
 	if err != nil {
 		t.Fatalf("verifier: %v", err)
 	}
-	blobs, err := blob.Open(t.Context(), t.TempDir())
+	blobURL := cfg.BlobURL
+	if blobURL == "" {
+		blobURL = t.TempDir()
+	}
+	blobs, err := blob.Open(t.Context(), blobURL)
 	if err != nil {
 		t.Fatalf("blob store: %v", err)
 	}
