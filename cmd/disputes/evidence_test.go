@@ -24,7 +24,8 @@ func TestEvidenceSettings(t *testing.T) {
 			evidenceSettings{BlobURL: "s3://evidence?region=eu-west-1", MaxBytes: 2048, MaxFiles: 5, Retention: 720 * time.Hour}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := loadServeConfig(nil, env(tc.vars), io.Discard, true)
+			// The environment as given, without the tests' own blob folder.
+			cfg, err := loadServeConfig(nil, func(k string) string { return tc.vars[k] }, io.Discard, true)
 			if err != nil {
 				t.Fatal(err)
 			}

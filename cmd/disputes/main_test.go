@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"image/jpeg"
 	"io"
 	"net/http"
 	"os"
@@ -39,7 +40,28 @@ func (s *syncBuffer) String() string {
 }
 
 func env(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+	return func(k string) string {
+		if k == "DISPUTES_BLOB_URL" && m[k] == "" {
+			// Evidence files of the tests go to a folder of their own,
+			// never beside the package's sources.
+			return testBlobDir
+		}
+		return m[k]
+	}
+}
+
+// testBlobDir holds the evidence files of every command the tests run.
+var testBlobDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "disputes-blobs-")
+	if err != nil {
+		panic(err)
+	}
+	testBlobDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 const testSecret = "a-test-secret-that-is-long-enough-0123456789"
@@ -106,6 +128,28 @@ func TestServeDemoWalkThrough(t *testing.T) {
 				_ = json.Unmarshal(b, &v)
 				return res.StatusCode, v
 			}
+			// The demo holds a dispute with a photo, cleaned and stored as
+			// an upload would be.
+			photo := regexp.MustCompile(`A dispute with a photo: (dsp_\w+)`).FindStringSubmatch(out.String())
+			if photo == nil {
+				t.Fatalf("demo output names no dispute with a photo:\n%s", out.String())
+			}
+			status, list := call("GET", "/v1/disputes/"+photo[1]+"/evidence", tokens["LEAD"], "")
+			files, _ := list["data"].([]any)
+			if status != http.StatusOK || len(files) != 1 || files[0].(map[string]any)["content_type"] != "image/jpeg" {
+				t.Fatalf("the demo's evidence: %d %v", status, list)
+			}
+			req, _ := http.NewRequest("GET", base+"/v1/disputes/"+photo[1]+"/evidence/"+files[0].(map[string]any)["id"].(string)+"/content", nil)
+			req.Header.Set("Authorization", "Bearer "+tokens["SELLER"])
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := jpeg.Decode(res.Body); err != nil || res.StatusCode != http.StatusOK {
+				t.Errorf("the demo photo: %d %v", res.StatusCode, err)
+			}
+			res.Body.Close()
+
 			status, d := call("POST", "/v1/disputes", tokens["BUYER"], `{"order_id":"`+order[1]+`","reason":"item_damaged","description":"cracked","language":"en"}`)
 			if status != http.StatusCreated || d["state"] != "awaiting_seller" {
 				t.Fatalf("open: %d %v", status, d)
@@ -117,7 +161,7 @@ func TestServeDemoWalkThrough(t *testing.T) {
 			if status, d = call("GET", "/v1/disputes/"+id+"/audit/verify", tokens["LEAD"], ""); status != 200 || d["valid"] != true || d["records"] != float64(2) {
 				t.Fatalf("verify: %d %v", status, d)
 			}
-			res, err := http.Get(base + "/readyz")
+			res, err = http.Get(base + "/readyz")
 			if err != nil || res.StatusCode != http.StatusOK {
 				t.Fatalf("readyz: %v %v", err, res)
 			}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/opendispute/disputes/pkg/auth"
+	"github.com/opendispute/disputes/pkg/blob"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/seed"
 	"github.com/opendispute/disputes/pkg/store"
@@ -58,7 +59,17 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 	}
-	return seedDemo(ctx, svc, secret, "http://"+envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), stdout)
+	var problems []string
+	ev := loadEvidenceSettings(getenv, cfg.DatabaseURL, func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) })
+	if len(problems) > 0 {
+		return usageError{strings.Join(problems, "; ")}
+	}
+	blobs, err := blob.Open(ctx, ev.BlobURL)
+	if err != nil {
+		return fmt.Errorf("DISPUTES_BLOB_URL: %w", err)
+	}
+	defer blobs.Close()
+	return seedDemo(ctx, svc, blobs, secret, "http://"+envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), stdout)
 }
 
 // Demo users. Buyer and seller are plain users: their part in a dispute
@@ -77,7 +88,7 @@ var allTeams = []string{"logistics", "object_experts", "trust_safety", "payments
 // seedDemo writes three fresh orders between the demo buyer and seller and
 // prints tokens and curl lines to walk a dispute through. Order ids are new
 // on every run, so the walk-through works again after a restart.
-func seedDemo(ctx context.Context, svc *dispute.Service, secret []byte, base string, out io.Writer) error {
+func seedDemo(ctx context.Context, svc *dispute.Service, blobs *blob.Store, secret []byte, base string, out io.Writer) error {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	run := hex.EncodeToString(b[:])
@@ -87,6 +98,7 @@ func seedDemo(ctx context.Context, svc *dispute.Service, secret []byte, base str
 		{ID: "ord_demo_" + run + "_1", ListingIDs: []string{"lst_demo_vase"}, ItemCount: 1, Total: dispute.Money{Amount: "240.00", Currency: "EUR"}, DeliveredAt: &delivered},
 		{ID: "ord_demo_" + run + "_2", ListingIDs: []string{"lst_demo_lamp", "lst_demo_chair"}, ItemCount: 2, Total: dispute.Money{Amount: "1250.00", Currency: "EUR"}},
 		{ID: "ord_demo_" + run + "_3", ListingIDs: []string{"lst_demo_watch"}, ItemCount: 1, Total: dispute.Money{Amount: "3900.00", Currency: "EUR"}, DeliveredAt: &delivered},
+		{ID: "ord_demo_" + run + "_4", ListingIDs: []string{"lst_demo_vase_2"}, ItemCount: 1, Total: dispute.Money{Amount: "180.00", Currency: "EUR"}, DeliveredAt: &delivered},
 	}
 	for _, o := range orders {
 		o.BuyerID, o.SellerID = demoBuyer, demoSeller
@@ -95,6 +107,13 @@ func seedDemo(ctx context.Context, svc *dispute.Service, secret []byte, base str
 		}
 	}
 	fmt.Fprintf(out, "\nDemo marketplace: orders %s, %s, %s (buyer %s, seller %s)\n", orders[0].ID, orders[1].ID, orders[2].ID, demoBuyer, demoSeller)
+	if blobs != nil {
+		id, err := seedDemoEvidence(ctx, svc, blobs, orders[3].ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "A dispute with a photo: %s (GET /v1/disputes/%s/evidence)\n", id, id)
+	}
 	if len(secret) == 0 {
 		fmt.Fprintln(out, "Set DISPUTES_JWT_SECRET and use `disputes token` to mint tokens for these users.")
 		return nil

@@ -213,7 +213,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	base := "http://" + ln.Addr().String()
 	if cfg.Demo {
-		if err := seedDemo(ctx, svc, cfg.JWTSecret, base, stdout); err != nil {
+		if err := seedDemo(ctx, svc, blobs, cfg.JWTSecret, base, stdout); err != nil {
 			_ = ln.Close()
 			return err
 		}
