@@ -26,7 +26,7 @@ type disputeCases interface {
 	Get(ctx context.Context, actor dispute.Actor, id string) (*dispute.Dispute, error)
 	List(ctx context.Context, actor dispute.Actor, f dispute.Filter) ([]*dispute.Dispute, error)
 	AllowedActions(ctx context.Context, actor dispute.Actor, d *dispute.Dispute) []dispute.Event
-	Timeline(ctx context.Context, actor dispute.Actor, id string) (*dispute.Dispute, []dispute.TimelineItem, error)
+	TimelineIn(ctx context.Context, actor dispute.Actor, id, lang string) (*dispute.Dispute, []dispute.TimelineItem, error)
 	Messages(ctx context.Context, actor dispute.Actor, id string, p dispute.Page) ([]*dispute.Message, error)
 	PostMessage(ctx context.Context, actor dispute.Actor, id, body string, internal bool) (*dispute.Message, error)
 }

@@ -2430,6 +2430,9 @@ type Withdrawal struct {
 	Reason string    `json:"reason,omitempty,omitzero"`
 }
 
+// AcceptLanguage defines model for AcceptLanguage.
+type AcceptLanguage = string
+
 // Cursor defines model for Cursor.
 type Cursor = string
 
@@ -2627,6 +2630,12 @@ type ContactOptionsParams struct {
 	// At Ask about another moment than now (RFC 3339).
 	At Timestamp `form:"at,omitempty" json:"at,omitempty,omitzero"`
 
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
+
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events
 	// the request fires and in the service's log, when it is at most 64 letters, digits,
@@ -2655,6 +2664,12 @@ type ListDisputesParams struct {
 	// Cursor The `next_cursor` of the previous page; opaque.
 	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
 
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
+
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events
 	// the request fires and in the service's log, when it is at most 64 letters, digits,
@@ -2678,6 +2693,12 @@ type OpenDisputeParams struct {
 
 // GetDisputeParams defines parameters for GetDispute.
 type GetDisputeParams struct {
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
+
 	// IfNoneMatch The ETag the caller holds; when it is still current the answer is `304`.
 	IfNoneMatch IfNoneMatch `json:"If-None-Match,omitempty,omitzero"`
 
@@ -2908,6 +2929,12 @@ type ListMessagesParams struct {
 
 // PostMessageParams defines parameters for PostMessage.
 type PostMessageParams struct {
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
+
 	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first
 	// response; with another body it is `422 idempotency_key_reused`. Keys are scoped per
 	// caller. Longer than 255 characters is `400 invalid_idempotency_key`.
@@ -3026,6 +3053,12 @@ type SellerReplyParams struct {
 
 // GetTimelineParams defines parameters for GetTimeline.
 type GetTimelineParams struct {
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
+
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events
 	// the request fires and in the service's log, when it is at most 64 letters, digits,
@@ -3108,6 +3141,12 @@ type ListQueueParams struct {
 
 	// Cursor The `next_cursor` of the previous page; opaque.
 	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
+
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
 
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events
