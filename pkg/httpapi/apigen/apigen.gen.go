@@ -103,6 +103,27 @@ func (e AuditRecordEncoding) Valid() bool {
 	}
 }
 
+// Defines values for AutomatedDecision.
+const (
+	Fully        AutomatedDecision = "fully"
+	NotAutomated AutomatedDecision = "not_automated"
+	Partially    AutomatedDecision = "partially"
+)
+
+// Valid indicates whether the value is a known member of the AutomatedDecision enum.
+func (e AutomatedDecision) Valid() bool {
+	switch e {
+	case Fully:
+		return true
+	case NotAutomated:
+		return true
+	case Partially:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Channel.
 const (
 	Chat  Channel = "chat"
@@ -382,6 +403,24 @@ func (e FeedEventType) Valid() bool {
 	case RemedyExecuted:
 		return true
 	case RemedyFailed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroundType.
+const (
+	IllegalContent      GroundType = "illegal_content"
+	IncompatibleContent GroundType = "incompatible_content"
+)
+
+// Valid indicates whether the value is a known member of the GroundType enum.
+func (e GroundType) Valid() bool {
+	switch e {
+	case IllegalContent:
+		return true
+	case IncompatibleContent:
 		return true
 	default:
 		return false
@@ -973,6 +1012,66 @@ func (e State) Valid() bool {
 	}
 }
 
+// Defines values for TDBCategory.
+const (
+	STATEMENTCATEGORYANIMALWELFARE                              TDBCategory = "STATEMENT_CATEGORY_ANIMAL_WELFARE"
+	STATEMENTCATEGORYCONSUMERINFORMATION                        TDBCategory = "STATEMENT_CATEGORY_CONSUMER_INFORMATION"
+	STATEMENTCATEGORYCYBERVIOLENCE                              TDBCategory = "STATEMENT_CATEGORY_CYBER_VIOLENCE"
+	STATEMENTCATEGORYCYBERVIOLENCEAGAINSTWOMEN                  TDBCategory = "STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN"
+	STATEMENTCATEGORYDATAPROTECTIONANDPRIVACYVIOLATIONS         TDBCategory = "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS"
+	STATEMENTCATEGORYILLEGALORHARMFULSPEECH                     TDBCategory = "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH"
+	STATEMENTCATEGORYINTELLECTUALPROPERTYINFRINGEMENTS          TDBCategory = "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS"
+	STATEMENTCATEGORYNEGATIVEEFFECTSONCIVICDISCOURSEORELECTIONS TDBCategory = "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS"
+	STATEMENTCATEGORYNOTSPECIFIEDNOTICE                         TDBCategory = "STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE"
+	STATEMENTCATEGORYOTHERVIOLATIONTC                           TDBCategory = "STATEMENT_CATEGORY_OTHER_VIOLATION_TC"
+	STATEMENTCATEGORYPROTECTIONOFMINORS                         TDBCategory = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
+	STATEMENTCATEGORYRISKFORPUBLICSECURITY                      TDBCategory = "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"
+	STATEMENTCATEGORYSCAMSANDFRAUD                              TDBCategory = "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"
+	STATEMENTCATEGORYSELFHARM                                   TDBCategory = "STATEMENT_CATEGORY_SELF_HARM"
+	STATEMENTCATEGORYUNSAFEANDPROHIBITEDPRODUCTS                TDBCategory = "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS"
+	STATEMENTCATEGORYVIOLENCE                                   TDBCategory = "STATEMENT_CATEGORY_VIOLENCE"
+)
+
+// Valid indicates whether the value is a known member of the TDBCategory enum.
+func (e TDBCategory) Valid() bool {
+	switch e {
+	case STATEMENTCATEGORYANIMALWELFARE:
+		return true
+	case STATEMENTCATEGORYCONSUMERINFORMATION:
+		return true
+	case STATEMENTCATEGORYCYBERVIOLENCE:
+		return true
+	case STATEMENTCATEGORYCYBERVIOLENCEAGAINSTWOMEN:
+		return true
+	case STATEMENTCATEGORYDATAPROTECTIONANDPRIVACYVIOLATIONS:
+		return true
+	case STATEMENTCATEGORYILLEGALORHARMFULSPEECH:
+		return true
+	case STATEMENTCATEGORYINTELLECTUALPROPERTYINFRINGEMENTS:
+		return true
+	case STATEMENTCATEGORYNEGATIVEEFFECTSONCIVICDISCOURSEORELECTIONS:
+		return true
+	case STATEMENTCATEGORYNOTSPECIFIEDNOTICE:
+		return true
+	case STATEMENTCATEGORYOTHERVIOLATIONTC:
+		return true
+	case STATEMENTCATEGORYPROTECTIONOFMINORS:
+		return true
+	case STATEMENTCATEGORYRISKFORPUBLICSECURITY:
+		return true
+	case STATEMENTCATEGORYSCAMSANDFRAUD:
+		return true
+	case STATEMENTCATEGORYSELFHARM:
+		return true
+	case STATEMENTCATEGORYUNSAFEANDPROHIBITEDPRODUCTS:
+		return true
+	case STATEMENTCATEGORYVIOLENCE:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Team.
 const (
 	CustomerSupport Team = "customer_support"
@@ -994,6 +1093,108 @@ func (e Team) Valid() bool {
 	case Payments:
 		return true
 	case TrustSafety:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TerritorialCountry.
+const (
+	AT TerritorialCountry = "AT"
+	BE TerritorialCountry = "BE"
+	BG TerritorialCountry = "BG"
+	CY TerritorialCountry = "CY"
+	CZ TerritorialCountry = "CZ"
+	DE TerritorialCountry = "DE"
+	DK TerritorialCountry = "DK"
+	EE TerritorialCountry = "EE"
+	ES TerritorialCountry = "ES"
+	FI TerritorialCountry = "FI"
+	FR TerritorialCountry = "FR"
+	GR TerritorialCountry = "GR"
+	HR TerritorialCountry = "HR"
+	HU TerritorialCountry = "HU"
+	IE TerritorialCountry = "IE"
+	IS TerritorialCountry = "IS"
+	IT TerritorialCountry = "IT"
+	LI TerritorialCountry = "LI"
+	LT TerritorialCountry = "LT"
+	LU TerritorialCountry = "LU"
+	LV TerritorialCountry = "LV"
+	MT TerritorialCountry = "MT"
+	NL TerritorialCountry = "NL"
+	NO TerritorialCountry = "NO"
+	PL TerritorialCountry = "PL"
+	PT TerritorialCountry = "PT"
+	RO TerritorialCountry = "RO"
+	SE TerritorialCountry = "SE"
+	SI TerritorialCountry = "SI"
+	SK TerritorialCountry = "SK"
+)
+
+// Valid indicates whether the value is a known member of the TerritorialCountry enum.
+func (e TerritorialCountry) Valid() bool {
+	switch e {
+	case AT:
+		return true
+	case BE:
+		return true
+	case BG:
+		return true
+	case CY:
+		return true
+	case CZ:
+		return true
+	case DE:
+		return true
+	case DK:
+		return true
+	case EE:
+		return true
+	case ES:
+		return true
+	case FI:
+		return true
+	case FR:
+		return true
+	case GR:
+		return true
+	case HR:
+		return true
+	case HU:
+		return true
+	case IE:
+		return true
+	case IS:
+		return true
+	case IT:
+		return true
+	case LI:
+		return true
+	case LT:
+		return true
+	case LU:
+		return true
+	case LV:
+		return true
+	case MT:
+		return true
+	case NL:
+		return true
+	case NO:
+		return true
+	case PL:
+		return true
+	case PT:
+		return true
+	case RO:
+		return true
+	case SE:
+		return true
+	case SI:
+		return true
+	case SK:
 		return true
 	default:
 		return false
@@ -1273,6 +1474,9 @@ type AuditRecord struct {
 // carry. A chain may hold records of both.
 type AuditRecordEncoding int32
 
+// AutomatedDecision How far the decision was taken by automated means; `not_automated` when left out.
+type AutomatedDecision string
+
 // Channel defines model for Channel.
 type Channel string
 
@@ -1372,13 +1576,43 @@ type CreatedWebhook struct {
 	URL    string `json:"url"`
 }
 
-// DecideAppealRequest defines model for DecideAppealRequest.
+// DecideAppealRequest A decision of an appeal with a remedy that restricts a party (`listing_removal`,
+// `account_suspension`, `account_restriction`) or refers the case to the authorities
+// (`law_enforcement_referral`) also requires `ground` and `category`, the basis of the
+// statement of reasons owed to each restricted party (EU Digital Services Act,
+// Article 17); a missing or bad one is `400 validation_failed` naming the field
+// (`ground`, `ground.legal_ground`, `category`, ...). Refunds, cancellations and
+// `no_action` need none; one given anyway is checked. An upheld decision keeps the
+// basis of the decision appealed against unless it gives one. An appeal is never decided
+// `fully` by automated means (Article 20(6)). Free text bound for the EU
+// Transparency Database must hold no e-mail address or phone number.
 type DecideAppealRequest struct {
+	// AutomatedDecision How far the decision was taken by automated means; `not_automated` when left out.
+	AutomatedDecision AutomatedDecision `json:"automated_decision,omitempty,omitzero"`
+
+	// AutomatedDetection Whether the matter was detected by automated means.
+	AutomatedDetection bool `json:"automated_detection,omitempty,omitzero"`
+
+	// Category The category of the statement of reasons, a key of the EU Transparency Database (API v2).
+	Category TDBCategory `json:"category,omitempty,omitzero"`
+
+	// Ground What a restriction rests on: the law (`illegal_content`, with `legal_ground`) or the
+	// marketplace's terms and conditions (`incompatible_content`, with
+	// `contractual_ground`), and why the matter falls under it (`explanation`). Copied to
+	// the EU Transparency Database as `illegal_content_legal_ground` and
+	// `illegal_content_explanation`, or `incompatible_content_ground` and
+	// `incompatible_content_explanation`.
+	Ground *DecisionGround `json:"ground,omitempty"`
+
 	// Rationale The statement of reasons.
 	Rationale string `json:"rationale"`
 
 	// Remedies The new remedies; required for `modified`, optional for `overturned`, none for `upheld`.
 	Remedies []Remedy `json:"remedies,omitempty,omitzero"`
+
+	// TerritorialScope Where the restriction applies: ISO 3166-1 alpha-2 codes of EU and EEA countries, in
+	// capitals, each once. Left out: the 27 EU member states.
+	TerritorialScope []TerritorialCountry `json:"territorial_scope,omitempty,omitzero"`
 
 	// Verdict The result of an appeal, said of the decision appealed against (never of the
 	// appeal): `upheld` — the original decision is upheld, so it stands and the appeal is
@@ -1388,10 +1622,34 @@ type DecideAppealRequest struct {
 	Verdict Verdict `json:"verdict"`
 }
 
-// DecideRequest defines model for DecideRequest.
+// DecideRequest A decision with a remedy that restricts a party (`listing_removal`,
+// `account_suspension`, `account_restriction`) or refers the case to the authorities
+// (`law_enforcement_referral`) also requires `ground` and `category`, the basis of the
+// statement of reasons owed to each restricted party (EU Digital Services Act,
+// Article 17); a missing or bad one is `400 validation_failed` naming the field
+// (`ground`, `ground.legal_ground`, `category`, ...). Refunds, cancellations and
+// `no_action` need none; one given anyway is checked. Free text bound for the EU
+// Transparency Database must hold no e-mail address or phone number.
 type DecideRequest struct {
+	// AutomatedDecision How far the decision was taken by automated means; `not_automated` when left out.
+	AutomatedDecision AutomatedDecision `json:"automated_decision,omitempty,omitzero"`
+
+	// AutomatedDetection Whether the matter was detected by automated means.
+	AutomatedDetection bool `json:"automated_detection,omitempty,omitzero"`
+
+	// Category The category of the statement of reasons, a key of the EU Transparency Database (API v2).
+	Category TDBCategory `json:"category,omitempty,omitzero"`
+
 	// FavouredParty The side a decision favours.
 	FavouredParty FavouredParty `json:"favoured_party"`
+
+	// Ground What a restriction rests on: the law (`illegal_content`, with `legal_ground`) or the
+	// marketplace's terms and conditions (`incompatible_content`, with
+	// `contractual_ground`), and why the matter falls under it (`explanation`). Copied to
+	// the EU Transparency Database as `illegal_content_legal_ground` and
+	// `illegal_content_explanation`, or `incompatible_content_ground` and
+	// `incompatible_content_explanation`.
+	Ground *DecisionGround `json:"ground,omitempty"`
 
 	// PolicyRefs The policies the decision applies.
 	PolicyRefs []string `json:"policy_refs"`
@@ -1403,6 +1661,30 @@ type DecideRequest struct {
 	// `refund_partial`, `order_cancellation` and `no_action` appear at most once;
 	// `refund_full` and `refund_partial` exclude each other.
 	Remedies Remedies `json:"remedies"`
+
+	// TerritorialScope Where the restriction applies: ISO 3166-1 alpha-2 codes of EU and EEA countries, in
+	// capitals, each once. Left out: the 27 EU member states.
+	TerritorialScope []TerritorialCountry `json:"territorial_scope,omitempty,omitzero"`
+}
+
+// DecisionGround What a restriction rests on: the law (`illegal_content`, with `legal_ground`) or the
+// marketplace's terms and conditions (`incompatible_content`, with
+// `contractual_ground`), and why the matter falls under it (`explanation`). Copied to
+// the EU Transparency Database as `illegal_content_legal_ground` and
+// `illegal_content_explanation`, or `incompatible_content_ground` and
+// `incompatible_content_explanation`.
+type DecisionGround struct {
+	// ContractualGround The clause of the terms relied on; required for `incompatible_content`.
+	ContractualGround string `json:"contractual_ground,omitempty,omitzero"`
+
+	// Explanation Why the matter falls under the ground.
+	Explanation string `json:"explanation"`
+
+	// LegalGround The law relied on; required for `illegal_content`.
+	LegalGround string `json:"legal_ground,omitempty,omitzero"`
+
+	// Type Whether a restriction rests on the law or on the marketplace's terms.
+	Type GroundType `json:"type"`
 }
 
 // Delivery defines model for Delivery.
@@ -1760,6 +2042,9 @@ type FieldError struct {
 	// Message What is wrong with it.
 	Message string `json:"message"`
 }
+
+// GroundType Whether a restriction rests on the law or on the marketplace's terms.
+type GroundType string
 
 // Health defines model for Health.
 type Health struct {
@@ -2283,8 +2568,14 @@ type SellerReplyRequest struct {
 // State Where a dispute stands in its lifecycle.
 type State string
 
+// TDBCategory The category of the statement of reasons, a key of the EU Transparency Database (API v2).
+type TDBCategory string
+
 // Team A Trust & Safety team that reviews escalated disputes.
 type Team string
+
+// TerritorialCountry An EU or EEA country, ISO 3166-1 alpha-2.
+type TerritorialCountry string
 
 // Timeline defines model for Timeline.
 type Timeline struct {
