@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +47,11 @@ type config struct {
 	WorkerTick   time.Duration
 	WebhookGuard webhook.Guard
 	Routing      dispute.RoutingTable
-	HTTP         httpSettings // serve only
+	// Redress and RedressCountry name the out-of-court dispute settlement
+	// bodies in statements of reasons.
+	Redress        dispute.RedressTable
+	RedressCountry string
+	HTTP           httpSettings // serve only
 }
 
 // envOr returns the environment value of key, or def.
@@ -169,6 +177,7 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	if cfg.Routing, rerr = dispute.ParseRouting(routing); rerr != nil {
 		add("DISPUTES_ROUTING: %v", rerr)
 	}
+	cfg.Redress, cfg.RedressCountry = loadRedress(getenv, add)
 	var phoneReasons []string
 	if v := getenv("DISPUTES_PHONE_REASONS"); v != "" {
 		phoneReasons = strings.Split(v, ",")
@@ -311,4 +320,44 @@ func floatSetting(getenv func(string) string, key string, def, lo, hi float64, a
 		return def
 	}
 	return f
+}
+
+// loadRedress reads the out-of-court dispute settlement bodies statements
+// of reasons name: DISPUTES_REDRESS_BODIES_FILE, a JSON object from country
+// code ("EU" for the rest) to a list of {"name", "url"}, replaces the
+// default entries of the countries it lists; DISPUTES_REDRESS_COUNTRY (NL by
+// default) is the country whose bodies are named.
+func loadRedress(getenv func(string) string, add func(string, ...any)) (dispute.RedressTable, string) {
+	table := maps.Clone(dispute.DefaultRedress)
+	if file := getenv("DISPUTES_REDRESS_BODIES_FILE"); file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			add("DISPUTES_REDRESS_BODIES_FILE: %v", err)
+			return table, "NL"
+		}
+		var doc map[string][]struct {
+			Name string `json:"name"`
+			URL  string `json:"url"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&doc); err != nil {
+			add("DISPUTES_REDRESS_BODIES_FILE: %v", err)
+			return table, "NL"
+		}
+		for country, bodies := range doc {
+			table[country] = nil
+			for _, body := range bodies {
+				table[country] = append(table[country], dispute.SettlementBody{Name: body.Name, URL: body.URL})
+			}
+		}
+	}
+	if err := table.Validate(); err != nil {
+		add("DISPUTES_REDRESS_BODIES_FILE: %v", err)
+	}
+	country := envOr(getenv, "DISPUTES_REDRESS_COUNTRY", "NL")
+	if !slices.Contains(dispute.EUCountries, country) && !slices.Contains(dispute.EEACountries, country) {
+		add("DISPUTES_REDRESS_COUNTRY must be the ISO code of an EU or EEA country, in capitals, not %q", country)
+	}
+	return table, country
 }

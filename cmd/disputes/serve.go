@@ -50,6 +50,7 @@ func openService(ctx context.Context, cfg config, log *slog.Logger, m *metrics.M
 	m.WatchDatabase(db.Stats)
 	return db, dispute.NewService(db, dispute.Options{
 		Deadlines: cfg.Deadlines, Routing: cfg.Routing, CheckWebhookURL: cfg.WebhookGuard.CheckURL, OnFired: m.Fired,
+		Redress: cfg.Redress, RedressCountry: cfg.RedressCountry,
 	}), nil
 }
 

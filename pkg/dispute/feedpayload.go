@@ -18,6 +18,18 @@ type feedDataV1 struct {
 	Dispute feedDisputeV1      `json:"dispute"`
 	Message *feedMessageV1     `json:"message,omitempty"`
 	Remedy  *feedInstructionV1 `json:"remedy,omitempty"`
+	// Statement was added with statements of reasons; other events leave
+	// it out and encode as before.
+	Statement *feedStatementV1 `json:"statement_of_reasons,omitempty"`
+}
+
+// feedStatementV1 announces a statement of reasons to its addressee, who
+// reads it with GET /v1/disputes/{id}/statement-of-reasons.
+type feedStatementV1 struct {
+	ID        string    `json:"id"`
+	DisputeID string    `json:"dispute_id"`
+	Addressee string    `json:"addressee"`
+	DecidedAt time.Time `json:"decided_at"`
 }
 
 // feedDisputeV1 is what every party may see of the dispute.
@@ -91,6 +103,8 @@ func feedData(d *Dispute, ev Event, about any) (json.RawMessage, error) {
 		if r.Amount != nil {
 			data.Remedy.Remedy.Amount = &feedMoneyV1{Amount: r.Amount.Amount, Currency: r.Amount.Currency}
 		}
+	case *StatementRecord:
+		data.Statement = &feedStatementV1{ID: a.ID, DisputeID: a.DisputeID, Addressee: string(a.Addressee), DecidedAt: a.DecidedAt}
 	default:
 		return nil, fmt.Errorf("dispute: no feed data for %T", about)
 	}

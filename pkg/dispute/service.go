@@ -17,6 +17,10 @@ type Service struct {
 	machine  *Machine
 	now      func() time.Time
 	checkURL func(ctx context.Context, url string) error
+	// redress and redressCountry name the out-of-court bodies in
+	// statements of reasons.
+	redress        RedressTable
+	redressCountry string
 }
 
 // Options configure a Service.
@@ -32,6 +36,12 @@ type Options struct {
 	// OnFired, when set, hears of every committed transition (metrics
 	// count them); it runs after the commit and must not block.
 	OnFired func(Fired)
+	// Redress names the out-of-court dispute settlement bodies per country
+	// in statements of reasons; nil means DefaultRedress.
+	Redress RedressTable
+	// RedressCountry is the country whose bodies statements name, the
+	// marketplace's: the service knows no party's address. "" means NL.
+	RedressCountry string
 }
 
 // NewService returns a service over store.
@@ -47,7 +57,14 @@ func NewService(store Store, opts Options) *Service {
 	if opts.OnFired != nil {
 		store = observedStore{Store: store, observe: opts.OnFired}
 	}
-	return &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL}
+	redress, country := opts.Redress, opts.RedressCountry
+	if redress == nil {
+		redress = DefaultRedress
+	}
+	if country == "" {
+		country = "NL"
+	}
+	return &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL, redress: redress, redressCountry: country}
 }
 
 // Machine returns the service's state machine.
@@ -295,6 +312,9 @@ func (s *Service) applyWith(ctx context.Context, tx Tx, d *Dispute, facts Facts,
 	}
 	issued, err := s.issueInstructions(ctx, tx, ch, facts.Instructions, now)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.issueStatements(ctx, tx, ch, now); err != nil {
 		return nil, err
 	}
 	if settled(ch.After) && ch.After.State == StateResolved && issued == 0 {

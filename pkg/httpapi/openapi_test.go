@@ -451,6 +451,8 @@ var generatedEnums = map[string]func(string) bool{
 	"TDBCategory":           func(v string) bool { return apigen.TDBCategory(v).Valid() },
 	"AutomatedDecision":     func(v string) bool { return apigen.AutomatedDecision(v).Valid() },
 	"TerritorialCountry":    func(v string) bool { return apigen.TerritorialCountry(v).Valid() },
+	"StatementStatus":       func(v string) bool { return apigen.StatementStatus(v).Valid() },
+	"StatementAddressee":    func(v string) bool { return apigen.StatementAddressee(v).Valid() },
 }
 
 func TestOpenAPIEnumsMatchDomain(t *testing.T) {
@@ -514,6 +516,8 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		{"TDBCategory", dispute.TDBCategories},
 		{"AutomatedDecision", strs(dispute.NotAutomated, dispute.PartiallyAutomated, dispute.FullyAutomated)},
 		{"TerritorialCountry", slices.Concat(dispute.EUCountries, dispute.EEACountries)},
+		{"StatementStatus", strs(dispute.StatementPending, dispute.StatementSubmitted, dispute.StatementFailed)},
+		{"StatementAddressee", strs(dispute.PartyBuyer, dispute.PartySeller)},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			got := oasEnum(t, doc, tc.schema)

@@ -70,6 +70,12 @@ type integrationCases interface {
 	Redeliver(ctx context.Context, actor dispute.Actor, webhookID, deliveryID string) (*dispute.Delivery, error)
 }
 
+// statementCases are the statements of reasons and their submission outbox.
+type statementCases interface {
+	StatementOfReasons(ctx context.Context, actor dispute.Actor, disputeID string, addressee dispute.Party) (*dispute.StatementRecord, error)
+	Statements(ctx context.Context, actor dispute.Actor, f dispute.StatementFilter) ([]*dispute.StatementRecord, error)
+}
+
 // ports holds the API's ports.
 type ports struct {
 	orders       orderCases
@@ -79,9 +85,10 @@ type ports struct {
 	remedies     remedyCases
 	feedback     feedbackCases
 	integrations integrationCases
+	statements   statementCases
 }
 
 // portsOf takes every port from one service.
 func portsOf(svc *dispute.Service) ports {
-	return ports{orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc}
+	return ports{orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc, statements: svc}
 }

@@ -333,28 +333,29 @@ func (e FavouredParty) Valid() bool {
 
 // Defines values for FeedEventType.
 const (
-	DisputeAppealAssigned FeedEventType = "dispute.appeal_assigned"
-	DisputeAppealDecided  FeedEventType = "dispute.appeal_decided"
-	DisputeAppealReleased FeedEventType = "dispute.appeal_released"
-	DisputeAppealed       FeedEventType = "dispute.appealed"
-	DisputeAssigned       FeedEventType = "dispute.assigned"
-	DisputeBuyerReplied   FeedEventType = "dispute.buyer_replied"
-	DisputeClaimAccepted  FeedEventType = "dispute.claim_accepted"
-	DisputeClosed         FeedEventType = "dispute.closed"
-	DisputeEscalated      FeedEventType = "dispute.escalated"
-	DisputeInfoProvided   FeedEventType = "dispute.info_provided"
-	DisputeInfoRequested  FeedEventType = "dispute.info_requested"
-	DisputeInfoTimedOut   FeedEventType = "dispute.info_timed_out"
-	DisputeLapsed         FeedEventType = "dispute.lapsed"
-	DisputeOfferAccepted  FeedEventType = "dispute.offer_accepted"
-	DisputeOpened         FeedEventType = "dispute.opened"
-	DisputeReleased       FeedEventType = "dispute.released"
-	DisputeResolved       FeedEventType = "dispute.resolved"
-	DisputeSellerReplied  FeedEventType = "dispute.seller_replied"
-	DisputeWithdrawn      FeedEventType = "dispute.withdrawn"
-	MessageCreated        FeedEventType = "message.created"
-	RemedyExecuted        FeedEventType = "remedy.executed"
-	RemedyFailed          FeedEventType = "remedy.failed"
+	DisputeAppealAssigned     FeedEventType = "dispute.appeal_assigned"
+	DisputeAppealDecided      FeedEventType = "dispute.appeal_decided"
+	DisputeAppealReleased     FeedEventType = "dispute.appeal_released"
+	DisputeAppealed           FeedEventType = "dispute.appealed"
+	DisputeAssigned           FeedEventType = "dispute.assigned"
+	DisputeBuyerReplied       FeedEventType = "dispute.buyer_replied"
+	DisputeClaimAccepted      FeedEventType = "dispute.claim_accepted"
+	DisputeClosed             FeedEventType = "dispute.closed"
+	DisputeEscalated          FeedEventType = "dispute.escalated"
+	DisputeInfoProvided       FeedEventType = "dispute.info_provided"
+	DisputeInfoRequested      FeedEventType = "dispute.info_requested"
+	DisputeInfoTimedOut       FeedEventType = "dispute.info_timed_out"
+	DisputeLapsed             FeedEventType = "dispute.lapsed"
+	DisputeOfferAccepted      FeedEventType = "dispute.offer_accepted"
+	DisputeOpened             FeedEventType = "dispute.opened"
+	DisputeReleased           FeedEventType = "dispute.released"
+	DisputeResolved           FeedEventType = "dispute.resolved"
+	DisputeSellerReplied      FeedEventType = "dispute.seller_replied"
+	DisputeWithdrawn          FeedEventType = "dispute.withdrawn"
+	MessageCreated            FeedEventType = "message.created"
+	RemedyExecuted            FeedEventType = "remedy.executed"
+	RemedyFailed              FeedEventType = "remedy.failed"
+	StatementOfReasonsCreated FeedEventType = "statement_of_reasons.created"
 )
 
 // Valid indicates whether the value is a known member of the FeedEventType enum.
@@ -403,6 +404,8 @@ func (e FeedEventType) Valid() bool {
 	case RemedyExecuted:
 		return true
 	case RemedyFailed:
+		return true
+	case StatementOfReasonsCreated:
 		return true
 	default:
 		return false
@@ -1012,6 +1015,45 @@ func (e State) Valid() bool {
 	}
 }
 
+// Defines values for StatementAddressee.
+const (
+	StatementAddresseeBuyer  StatementAddressee = "buyer"
+	StatementAddresseeSeller StatementAddressee = "seller"
+)
+
+// Valid indicates whether the value is a known member of the StatementAddressee enum.
+func (e StatementAddressee) Valid() bool {
+	switch e {
+	case StatementAddresseeBuyer:
+		return true
+	case StatementAddresseeSeller:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatementStatus.
+const (
+	StatementStatusFailed    StatementStatus = "failed"
+	StatementStatusPending   StatementStatus = "pending"
+	StatementStatusSubmitted StatementStatus = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the StatementStatus enum.
+func (e StatementStatus) Valid() bool {
+	switch e {
+	case StatementStatusFailed:
+		return true
+	case StatementStatusPending:
+		return true
+	case StatementStatusSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TDBCategory.
 const (
 	STATEMENTCATEGORYANIMALWELFARE                              TDBCategory = "STATEMENT_CATEGORY_ANIMAL_WELFARE"
@@ -1066,6 +1108,141 @@ func (e TDBCategory) Valid() bool {
 	case STATEMENTCATEGORYUNSAFEANDPROHIBITEDPRODUCTS:
 		return true
 	case STATEMENTCATEGORYVIOLENCE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementAutomatedDecision.
+const (
+	AUTOMATEDDECISIONFULLY        TDBStatementAutomatedDecision = "AUTOMATED_DECISION_FULLY"
+	AUTOMATEDDECISIONNOTAUTOMATED TDBStatementAutomatedDecision = "AUTOMATED_DECISION_NOT_AUTOMATED"
+	AUTOMATEDDECISIONPARTIALLY    TDBStatementAutomatedDecision = "AUTOMATED_DECISION_PARTIALLY"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementAutomatedDecision enum.
+func (e TDBStatementAutomatedDecision) Valid() bool {
+	switch e {
+	case AUTOMATEDDECISIONFULLY:
+		return true
+	case AUTOMATEDDECISIONNOTAUTOMATED:
+		return true
+	case AUTOMATEDDECISIONPARTIALLY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementAutomatedDetection.
+const (
+	No  TDBStatementAutomatedDetection = "No"
+	Yes TDBStatementAutomatedDetection = "Yes"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementAutomatedDetection enum.
+func (e TDBStatementAutomatedDetection) Valid() bool {
+	switch e {
+	case No:
+		return true
+	case Yes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementContentType.
+const (
+	CONTENTTYPEOTHER   TDBStatementContentType = "CONTENT_TYPE_OTHER"
+	CONTENTTYPEPRODUCT TDBStatementContentType = "CONTENT_TYPE_PRODUCT"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementContentType enum.
+func (e TDBStatementContentType) Valid() bool {
+	switch e {
+	case CONTENTTYPEOTHER:
+		return true
+	case CONTENTTYPEPRODUCT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementDecisionAccount.
+const (
+	DECISIONACCOUNTSUSPENDED TDBStatementDecisionAccount = "DECISION_ACCOUNT_SUSPENDED"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementDecisionAccount enum.
+func (e TDBStatementDecisionAccount) Valid() bool {
+	switch e {
+	case DECISIONACCOUNTSUSPENDED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementDecisionGround.
+const (
+	DECISIONGROUNDILLEGALCONTENT      TDBStatementDecisionGround = "DECISION_GROUND_ILLEGAL_CONTENT"
+	DECISIONGROUNDINCOMPATIBLECONTENT TDBStatementDecisionGround = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementDecisionGround enum.
+func (e TDBStatementDecisionGround) Valid() bool {
+	switch e {
+	case DECISIONGROUNDILLEGALCONTENT:
+		return true
+	case DECISIONGROUNDINCOMPATIBLECONTENT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementDecisionProvision.
+const (
+	DECISIONPROVISIONPARTIALSUSPENSION TDBStatementDecisionProvision = "DECISION_PROVISION_PARTIAL_SUSPENSION"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementDecisionProvision enum.
+func (e TDBStatementDecisionProvision) Valid() bool {
+	switch e {
+	case DECISIONPROVISIONPARTIALSUSPENSION:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementDecisionVisibility.
+const (
+	DECISIONVISIBILITYCONTENTREMOVED TDBStatementDecisionVisibility = "DECISION_VISIBILITY_CONTENT_REMOVED"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementDecisionVisibility enum.
+func (e TDBStatementDecisionVisibility) Valid() bool {
+	switch e {
+	case DECISIONVISIBILITYCONTENTREMOVED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementSourceType.
+const (
+	SOURCETYPEOTHERNOTIFICATION TDBStatementSourceType = "SOURCE_TYPE_OTHER_NOTIFICATION"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementSourceType enum.
+func (e TDBStatementSourceType) Valid() bool {
+	switch e {
+	case SOURCETYPEOTHERNOTIFICATION:
 		return true
 	default:
 		return false
@@ -1957,7 +2134,7 @@ type EventTypeFilter = string
 type FavouredParty string
 
 // FeedEvent One entry of the event feed and the body of one webhook delivery. `type` says which
-// of the three shapes `data` has.
+// of the four shapes `data` has.
 type FeedEvent struct {
 	Data      json.RawMessage `json:"data"`
 	DisputeID string          `json:"dispute_id"`
@@ -1976,7 +2153,8 @@ type FeedEvent struct {
 
 // FeedEventType What happened, as named in the feed and in webhook deliveries: one `dispute.*` type
 // per lifecycle event (`dispute.escalated` for `escalate`, `auto_escalate` and
-// `settlement_failed`), and `message.created`, `remedy.executed`, `remedy.failed`.
+// `settlement_failed`), and `message.created`, `remedy.executed`, `remedy.failed`,
+// `statement_of_reasons.created`.
 type FeedEventType string
 
 // Feedback defines model for Feedback.
@@ -2482,6 +2660,30 @@ type ReadinessStatus string
 // `payments`; `other` to `customer_support`.
 type Reason string
 
+// Redress How the party may contest the decision: the platform's internal appeal (Article 20)
+// and until when, certified out-of-court dispute settlement bodies (Article 21) for
+// `country`, and the courts. The EU Online Dispute Resolution platform, closed in July
+// 2025, is never named.
+type Redress struct {
+	// Courts That the courts remain open, in the statement's language.
+	Courts         string `json:"courts"`
+	InternalAppeal struct {
+		// Available False for a decision taken on appeal.
+		Available bool `json:"available"`
+
+		// Until RFC 3339, UTC.
+		//
+		// Examples: 2025-03-01T12:00:00.123456Z
+		Until Timestamp `json:"until,omitempty,omitzero"`
+	} `json:"internal_appeal"`
+	OutOfCourt struct {
+		Bodies []SettlementBody `json:"bodies"`
+
+		// Country The ISO 3166-1 alpha-2 code of the country whose bodies are named.
+		Country string `json:"country"`
+	} `json:"out_of_court"`
+}
+
 // ReferralCategory The category of a law-enforcement referral.
 type ReferralCategory string
 
@@ -2565,11 +2767,154 @@ type SellerReplyRequest struct {
 	Offer   *OfferRequest `json:"offer,omitempty"`
 }
 
+// SettlementBody An out-of-court dispute settlement body, or the register listing those certified.
+type SettlementBody struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
 // State Where a dispute stands in its lifecycle.
 type State string
 
+// StatementAddressee The restricted party a statement of reasons is addressed to.
+type StatementAddressee string
+
+// StatementID A statement of reasons' id.
+type StatementID = string
+
+// StatementOfReasons The statement of reasons (EU Digital Services Act, Article 17) a decision owes a
+// party it restricts: its copy for the EU Transparency Database (`tdb`), its text for
+// the party, how to contest the decision, and its submission.
+type StatementOfReasons struct {
+	// Addressee The restricted party a statement of reasons is addressed to.
+	Addressee StatementAddressee `json:"addressee"`
+
+	// Attempts Submission attempts made so far.
+	Attempts int32 `json:"attempts"`
+
+	// CreatedAt RFC 3339, UTC.
+	//
+	// Examples: 2025-03-01T12:00:00.123456Z
+	CreatedAt Timestamp `json:"created_at"`
+
+	// DecidedAt RFC 3339, UTC.
+	//
+	// Examples: 2025-03-01T12:00:00.123456Z
+	DecidedAt Timestamp `json:"decided_at"`
+	DisputeID string    `json:"dispute_id"`
+
+	// Error The last submission error.
+	Error string `json:"error,omitempty,omitzero"`
+
+	// ID A statement of reasons' id.
+	ID StatementID `json:"id"`
+
+	// Language The language the dispute is conducted in.
+	Language Language `json:"language"`
+
+	// OnAppeal The decision was taken on appeal, which ends the internal complaint handling.
+	OnAppeal bool `json:"on_appeal"`
+
+	// Redress How the party may contest the decision: the platform's internal appeal (Article 20)
+	// and until when, certified out-of-court dispute settlement bodies (Article 21) for
+	// `country`, and the courts. The EU Online Dispute Resolution platform, closed in July
+	// 2025, is never named.
+	Redress Redress `json:"redress"`
+
+	// Status Where a statement stands in its submission to the EU Transparency Database:
+	// `pending` (waiting, or retried after an error), `submitted`, `failed` (refused for good).
+	Status StatementStatus `json:"status"`
+
+	// Tdb The statement as the EU Transparency Database API (v2) receives it, in that API's own
+	// field names and values; it holds no personal data (`puid` is built from the dispute's
+	// id). docs/compliance.md maps our remedies to these values.
+	Tdb TDBStatement `json:"tdb"`
+
+	// TdbID The identifier the Transparency Database gave the statement, once submitted.
+	TdbID string `json:"tdb_id,omitempty,omitzero"`
+
+	// Text The statement for the party, in `language`, one item a line.
+	Text string `json:"text"`
+}
+
+// StatementOfReasonsPage defines model for StatementOfReasonsPage.
+type StatementOfReasonsPage struct {
+	Data []StatementOfReasons `json:"data"`
+
+	// NextCursor The cursor of the next page, `null` on the last page.
+	NextCursor NextCursor `json:"next_cursor"`
+}
+
+// StatementStatus Where a statement stands in its submission to the EU Transparency Database:
+// `pending` (waiting, or retried after an error), `submitted`, `failed` (refused for good).
+type StatementStatus string
+
 // TDBCategory The category of the statement of reasons, a key of the EU Transparency Database (API v2).
 type TDBCategory string
+
+// TDBStatement The statement as the EU Transparency Database API (v2) receives it, in that API's own
+// field names and values; it holds no personal data (`puid` is built from the dispute's
+// id). docs/compliance.md maps our remedies to these values.
+type TDBStatement struct {
+	// ApplicationDate A date, YYYY-MM-DD (UTC).
+	ApplicationDate    string                         `json:"application_date"`
+	AutomatedDecision  TDBStatementAutomatedDecision  `json:"automated_decision"`
+	AutomatedDetection TDBStatementAutomatedDetection `json:"automated_detection"`
+
+	// Category The category of the statement of reasons, a key of the EU Transparency Database (API v2).
+	Category TDBCategory `json:"category"`
+
+	// ContentDate A date, YYYY-MM-DD (UTC).
+	ContentDate        string                           `json:"content_date"`
+	ContentType        []TDBStatementContentType        `json:"content_type"`
+	ContentTypeOther   string                           `json:"content_type_other,omitempty,omitzero"`
+	DecisionAccount    TDBStatementDecisionAccount      `json:"decision_account,omitempty,omitzero"`
+	DecisionFacts      string                           `json:"decision_facts"`
+	DecisionGround     TDBStatementDecisionGround       `json:"decision_ground"`
+	DecisionMonetary   string                           `json:"decision_monetary,omitempty,omitzero"`
+	DecisionProvision  TDBStatementDecisionProvision    `json:"decision_provision,omitempty,omitzero"`
+	DecisionVisibility []TDBStatementDecisionVisibility `json:"decision_visibility,omitempty,omitzero"`
+
+	// EndDateAccountRestriction A date, YYYY-MM-DD (UTC).
+	EndDateAccountRestriction string `json:"end_date_account_restriction,omitempty,omitzero"`
+
+	// EndDateServiceRestriction A date, YYYY-MM-DD (UTC).
+	EndDateServiceRestriction string `json:"end_date_service_restriction,omitempty,omitzero"`
+
+	// EndDateVisibilityRestriction A date, YYYY-MM-DD (UTC).
+	EndDateVisibilityRestriction   string                 `json:"end_date_visibility_restriction,omitempty,omitzero"`
+	IllegalContentExplanation      string                 `json:"illegal_content_explanation,omitempty,omitzero"`
+	IllegalContentLegalGround      string                 `json:"illegal_content_legal_ground,omitempty,omitzero"`
+	IncompatibleContentExplanation string                 `json:"incompatible_content_explanation,omitempty,omitzero"`
+	IncompatibleContentGround      string                 `json:"incompatible_content_ground,omitempty,omitzero"`
+	Puid                           string                 `json:"puid"`
+	SourceType                     TDBStatementSourceType `json:"source_type"`
+	TerritorialScope               []TerritorialCountry   `json:"territorial_scope"`
+}
+
+// TDBStatementAutomatedDecision defines model for TDBStatement.AutomatedDecision.
+type TDBStatementAutomatedDecision string
+
+// TDBStatementAutomatedDetection defines model for TDBStatement.AutomatedDetection.
+type TDBStatementAutomatedDetection string
+
+// TDBStatementContentType defines model for TDBStatement.ContentType.
+type TDBStatementContentType string
+
+// TDBStatementDecisionAccount defines model for TDBStatement.DecisionAccount.
+type TDBStatementDecisionAccount string
+
+// TDBStatementDecisionGround defines model for TDBStatement.DecisionGround.
+type TDBStatementDecisionGround string
+
+// TDBStatementDecisionProvision defines model for TDBStatement.DecisionProvision.
+type TDBStatementDecisionProvision string
+
+// TDBStatementDecisionVisibility defines model for TDBStatement.DecisionVisibility.
+type TDBStatementDecisionVisibility string
+
+// TDBStatementSourceType defines model for TDBStatement.SourceType.
+type TDBStatementSourceType string
 
 // Team A Trust & Safety team that reviews escalated disputes.
 type Team string
@@ -3342,6 +3687,18 @@ type SellerReplyParams struct {
 	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
 }
 
+// GetStatementOfReasonsParams defines parameters for GetStatementOfReasons.
+type GetStatementOfReasonsParams struct {
+	// Addressee Staff only use it; the party whose statement to read.
+	Addressee StatementAddressee `form:"addressee,omitempty" json:"addressee,omitempty,omitzero"`
+
+	// XRequestID The caller's own correlation id for this request. It never becomes the request's
+	// id: it is recorded apart, as `client_request_id` in the audit records of the events
+	// the request fires and in the service's log, when it is at most 64 letters, digits,
+	// `_`, `-`, `.` or `:`, starting with a letter or digit, and ignored otherwise.
+	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
+}
+
 // GetTimelineParams defines parameters for GetTimeline.
 type GetTimelineParams struct {
 	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
@@ -3499,6 +3856,24 @@ type RemedyFailedParams struct {
 	// response; with another body it is `422 idempotency_key_reused`. Keys are scoped per
 	// caller. Longer than 255 characters is `400 invalid_idempotency_key`.
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+
+	// XRequestID The caller's own correlation id for this request. It never becomes the request's
+	// id: it is recorded apart, as `client_request_id` in the audit records of the events
+	// the request fires and in the service's log, when it is at most 64 letters, digits,
+	// `_`, `-`, `.` or `:`, starting with a letter or digit, and ignored otherwise.
+	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
+}
+
+// ListStatementsOfReasonsParams defines parameters for ListStatementsOfReasons.
+type ListStatementsOfReasonsParams struct {
+	// Status Only statements with this submission status; repeated, with any of these.
+	Status []StatementStatus `form:"status,omitempty" json:"status,omitempty,omitzero"`
+
+	// Limit The most items to answer (default 50).
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next_cursor` of the previous page; opaque.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
 
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events
