@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -51,7 +52,11 @@ type config struct {
 	// bodies in statements of reasons.
 	Redress        dispute.RedressTable
 	RedressCountry string
-	HTTP           httpSettings // serve only
+	// TDBURL and TDBToken reach the EU Transparency Database; unset,
+	// statements of reasons wait in their outbox.
+	TDBURL   string
+	TDBToken string
+	HTTP     httpSettings // serve only
 }
 
 // envOr returns the environment value of key, or def.
@@ -178,6 +183,13 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 		add("DISPUTES_ROUTING: %v", rerr)
 	}
 	cfg.Redress, cfg.RedressCountry = loadRedress(getenv, add)
+	cfg.TDBURL, cfg.TDBToken = getenv("DISPUTES_TDB_URL"), getenv("DISPUTES_TDB_TOKEN")
+	switch u, err := url.Parse(cfg.TDBURL); {
+	case (cfg.TDBURL == "") != (cfg.TDBToken == ""):
+		add("DISPUTES_TDB_URL and DISPUTES_TDB_TOKEN are set together or not at all")
+	case cfg.TDBURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == ""):
+		add("DISPUTES_TDB_URL must be an http(s) URL such as https://transparency.dsa.ec.europa.eu, not %q", cfg.TDBURL)
+	}
 	var phoneReasons []string
 	if v := getenv("DISPUTES_PHONE_REASONS"); v != "" {
 		phoneReasons = strings.Split(v, ",")

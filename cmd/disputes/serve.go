@@ -16,6 +16,7 @@ import (
 	"github.com/opendispute/disputes/pkg/httpapi"
 	"github.com/opendispute/disputes/pkg/metrics"
 	"github.com/opendispute/disputes/pkg/store"
+	"github.com/opendispute/disputes/pkg/tdb"
 	"github.com/opendispute/disputes/pkg/webhook"
 	"github.com/opendispute/disputes/pkg/worker"
 )
@@ -54,16 +55,27 @@ func openService(ctx context.Context, cfg config, log *slog.Logger, m *metrics.M
 	}), nil
 }
 
-// runBackground runs the deadline worker and the webhook dispatcher until
-// ctx ends, and returns once both have stopped.
+// runBackground runs the deadline worker, the webhook dispatcher and, with
+// DISPUTES_TDB_URL set, the submission of statements of reasons to the EU
+// Transparency Database until ctx ends, and returns once all have stopped.
 func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *store.DB, log *slog.Logger, m *metrics.Metrics) {
 	w := worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker"), OnRun: m.WorkerRan})
 	d := webhook.New(webhook.Config{Store: db, Sequencer: svc, Guard: cfg.WebhookGuard, Logger: log.With("component", "webhooks"),
 		OnAttempt: func(o webhook.Outcome, took time.Duration) { m.WebhookAttempted(string(o), took) }})
 	done := make(chan struct{})
 	go func() { defer close(done); d.Run(ctx) }()
+	submitted := make(chan struct{})
+	go func() {
+		defer close(submitted)
+		if cfg.TDBURL == "" {
+			return
+		}
+		s := tdb.Worker{Service: svc, Client: &tdb.Client{URL: cfg.TDBURL, Token: cfg.TDBToken}, Logger: log.With("component", "tdb")}
+		s.Run(ctx)
+	}()
 	w.Run(ctx)
 	<-done
+	<-submitted
 }
 
 // warnWebhookSwitches says so when webhooks may go to plain http or to

@@ -61,6 +61,11 @@ type StatementReader interface {
 // StatementTx writes statements of reasons in a decision's transaction.
 type StatementTx interface {
 	AddStatements(ctx context.Context, sts []*StatementRecord) error
+	// LockDueStatements locks up to max pending statements due at now,
+	// skipping those another transaction holds.
+	LockDueStatements(ctx context.Context, now time.Time, max int) ([]*StatementRecord, error)
+	// UpdateStatementSubmission writes the result of a submission attempt.
+	UpdateStatementSubmission(ctx context.Context, s *StatementRecord) error
 }
 
 // statementDecision returns the decision a statement of reasons explains

@@ -134,3 +134,32 @@ func (db *DB) Statements(ctx context.Context, f dispute.StatementFilter) ([]*dis
 	}
 	return out, nil
 }
+
+// LockDueStatements locks up to max pending statements due at now, the
+// longest due first, skipping those another transaction holds: two
+// submitters never take the same statement.
+func (t *tx) LockDueStatements(ctx context.Context, now time.Time, max int) ([]*dispute.StatementRecord, error) {
+	q := t.g.WithContext(ctx).Model(&statementRow{}).Where("status = ? AND next_attempt_at <= ?", string(dispute.StatementPending), now.UTC()).
+		Order("next_attempt_at, id").Limit(max)
+	var rows []statementRow
+	if err := t.forUpdate(q, "SKIP LOCKED").Find(&rows).Error; err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]*dispute.StatementRecord, len(rows))
+	for i := range rows {
+		s, err := rows[i].statement()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// UpdateStatementSubmission writes the result of a submission attempt.
+func (t *tx) UpdateStatementSubmission(ctx context.Context, s *dispute.StatementRecord) error {
+	return wrap(t.g.WithContext(ctx).Model(&statementRow{}).Where("id = ?", s.ID).Updates(map[string]any{
+		"status": string(s.Status), "attempts": s.Attempts, "tdb_id": s.TDBID, "error": s.Error,
+		"next_attempt_at": s.NextAttemptAt.UTC(), "updated_at": s.UpdatedAt.UTC(),
+	}).Error)
+}
