@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,8 +50,16 @@ type config struct {
 	WorkerTick   time.Duration
 	WebhookGuard webhook.Guard
 	Routing      dispute.RoutingTable
-	HTTP         httpSettings // serve only
-	Evidence     evidenceSettings
+	// Redress and RedressCountry name the out-of-court dispute settlement
+	// bodies in statements of reasons.
+	Redress        dispute.RedressTable
+	RedressCountry string
+	// TDBURL and TDBToken reach the EU Transparency Database; unset,
+	// statements of reasons wait in their outbox.
+	TDBURL   string
+	TDBToken string
+	HTTP     httpSettings // serve only
+	Evidence evidenceSettings
 }
 
 // evidenceSettings say where files of evidence are kept and how many and how
@@ -206,6 +219,14 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	if cfg.Routing, rerr = dispute.ParseRouting(routing); rerr != nil {
 		add("DISPUTES_ROUTING: %v", rerr)
 	}
+	cfg.Redress, cfg.RedressCountry = loadRedress(getenv, add)
+	cfg.TDBURL, cfg.TDBToken = getenv("DISPUTES_TDB_URL"), getenv("DISPUTES_TDB_TOKEN")
+	switch u, err := url.Parse(cfg.TDBURL); {
+	case (cfg.TDBURL == "") != (cfg.TDBToken == ""):
+		add("DISPUTES_TDB_URL and DISPUTES_TDB_TOKEN are set together or not at all")
+	case cfg.TDBURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == ""):
+		add("DISPUTES_TDB_URL must be an http(s) URL such as https://transparency.dsa.ec.europa.eu, not %q", cfg.TDBURL)
+	}
 	var phoneReasons []string
 	if v := getenv("DISPUTES_PHONE_REASONS"); v != "" {
 		phoneReasons = strings.Split(v, ",")
@@ -348,4 +369,44 @@ func floatSetting(getenv func(string) string, key string, def, lo, hi float64, a
 		return def
 	}
 	return f
+}
+
+// loadRedress reads the out-of-court dispute settlement bodies statements
+// of reasons name: DISPUTES_REDRESS_BODIES_FILE, a JSON object from country
+// code ("EU" for the rest) to a list of {"name", "url"}, replaces the
+// default entries of the countries it lists; DISPUTES_REDRESS_COUNTRY (NL by
+// default) is the country whose bodies are named.
+func loadRedress(getenv func(string) string, add func(string, ...any)) (dispute.RedressTable, string) {
+	table := maps.Clone(dispute.DefaultRedress)
+	if file := getenv("DISPUTES_REDRESS_BODIES_FILE"); file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			add("DISPUTES_REDRESS_BODIES_FILE: %v", err)
+			return table, "NL"
+		}
+		var doc map[string][]struct {
+			Name string `json:"name"`
+			URL  string `json:"url"`
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&doc); err != nil {
+			add("DISPUTES_REDRESS_BODIES_FILE: %v", err)
+			return table, "NL"
+		}
+		for country, bodies := range doc {
+			table[country] = nil
+			for _, body := range bodies {
+				table[country] = append(table[country], dispute.SettlementBody{Name: body.Name, URL: body.URL})
+			}
+		}
+	}
+	if err := table.Validate(); err != nil {
+		add("DISPUTES_REDRESS_BODIES_FILE: %v", err)
+	}
+	country := envOr(getenv, "DISPUTES_REDRESS_COUNTRY", "NL")
+	if !slices.Contains(dispute.EUCountries, country) && !slices.Contains(dispute.EEACountries, country) {
+		add("DISPUTES_REDRESS_COUNTRY must be the ISO code of an EU or EEA country, in capitals, not %q", country)
+	}
+	return table, country
 }

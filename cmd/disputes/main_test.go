@@ -227,6 +227,10 @@ func TestMigrateCommands(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "d.db")
+	odr := filepath.Join(t.TempDir(), "redress.json")
+	if err := os.WriteFile(odr, []byte(`{"DE":[{"name":"ODR","url":"https://ec.europa.eu/consumers/odr/"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -244,6 +248,10 @@ func TestUsageErrors(t *testing.T) {
 		{"UnknownRoutingTeam", []string{"serve"}, map[string]string{"DISPUTES_ROUTING": "fraud=police", "DATABASE_URL": dbURL}, "unknown team"},
 		{"UnknownRoutingReason", []string{"serve"}, map[string]string{"DISPUTES_ROUTING": "boredom=logistics", "DATABASE_URL": dbURL}, "unknown reason"},
 		{"MissingRoutingFile", []string{"serve"}, map[string]string{"DISPUTES_ROUTING_FILE": "/nonexistent/routing", "DATABASE_URL": dbURL}, "DISPUTES_ROUTING_FILE"},
+		{"RedressNamesTheClosedODRPlatform", []string{"serve"}, map[string]string{"DISPUTES_REDRESS_BODIES_FILE": odr, "DATABASE_URL": dbURL}, "closed in July 2025"},
+		{"TDBURLWithoutToken", []string{"serve"}, map[string]string{"DISPUTES_TDB_URL": "https://tdb.example", "DATABASE_URL": dbURL}, "DISPUTES_TDB_TOKEN"},
+		{"TDBURLNotHTTP", []string{"serve"}, map[string]string{"DISPUTES_TDB_URL": "ftp://tdb.example", "DISPUTES_TDB_TOKEN": "t", "DATABASE_URL": dbURL}, "DISPUTES_TDB_URL"},
+		{"RedressCountryOutsideTheEEA", []string{"serve"}, map[string]string{"DISPUTES_REDRESS_COUNTRY": "US", "DATABASE_URL": dbURL}, "DISPUTES_REDRESS_COUNTRY"},
 		{"BadPhoneHours", []string{"serve"}, map[string]string{"DISPUTES_CONTACT_HOURS_PHONE": "always", "DATABASE_URL": dbURL}, "phone hours"},
 		{"MigrateWithoutAction", []string{"migrate"}, nil, "up, down or status"},
 		{"MigrateBadAction", []string{"migrate", "sideways"}, nil, "up, down or status"},

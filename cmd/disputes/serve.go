@@ -17,6 +17,7 @@ import (
 	"github.com/opendispute/disputes/pkg/httpapi"
 	"github.com/opendispute/disputes/pkg/metrics"
 	"github.com/opendispute/disputes/pkg/store"
+	"github.com/opendispute/disputes/pkg/tdb"
 	"github.com/opendispute/disputes/pkg/webhook"
 	"github.com/opendispute/disputes/pkg/worker"
 )
@@ -52,6 +53,7 @@ func openService(ctx context.Context, cfg config, log *slog.Logger, m *metrics.M
 	return db, dispute.NewService(db, dispute.Options{
 		Deadlines: cfg.Deadlines, Routing: cfg.Routing, CheckWebhookURL: cfg.WebhookGuard.CheckURL, OnFired: m.Fired,
 		EvidenceMaxFiles: cfg.Evidence.MaxFiles,
+		Redress:          cfg.Redress, RedressCountry: cfg.RedressCountry,
 	}), nil
 }
 
@@ -96,8 +98,9 @@ func housekeeping(cfg config, svc *dispute.Service, blobs *blob.Store, log *slog
 	}
 }
 
-// runBackground runs the deadline worker and the webhook dispatcher until
-// ctx ends, and returns once both have stopped.
+// runBackground runs the deadline worker, the webhook dispatcher and, with
+// DISPUTES_TDB_URL set, the submission of statements of reasons to the EU
+// Transparency Database until ctx ends, and returns once all have stopped.
 func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *store.DB, blobs *blob.Store, log *slog.Logger, m *metrics.Metrics) {
 	w := worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker"), OnRun: m.WorkerRan,
 		Housekeeping: housekeeping(cfg, svc, blobs, log.With("component", "worker"))})
@@ -105,8 +108,18 @@ func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *st
 		OnAttempt: func(o webhook.Outcome, took time.Duration) { m.WebhookAttempted(string(o), took) }})
 	done := make(chan struct{})
 	go func() { defer close(done); d.Run(ctx) }()
+	submitted := make(chan struct{})
+	go func() {
+		defer close(submitted)
+		if cfg.TDBURL == "" {
+			return
+		}
+		s := tdb.Worker{Service: svc, Client: &tdb.Client{URL: cfg.TDBURL, Token: cfg.TDBToken}, Logger: log.With("component", "tdb")}
+		s.Run(ctx)
+	}()
 	w.Run(ctx)
 	<-done
+	<-submitted
 }
 
 // warnWebhookSwitches says so when webhooks may go to plain http or to

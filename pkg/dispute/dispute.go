@@ -141,6 +141,9 @@ type Outcome struct {
 	FavouredParty Party
 	DecidedBy     string
 	At            time.Time
+	// Basis is what a decision restricting a party rests on; nil for
+	// other outcomes and for decisions taken before it was asked for.
+	Basis *DecisionBasis
 }
 
 // Verdict is the result of an appeal, said of the decision appealed
@@ -182,6 +185,9 @@ type Appeal struct {
 	Reverted  []Remedy
 	DecidedBy string
 	DecidedAt *time.Time
+	// Basis is what the appeal's decision rests on when it restricts a
+	// party: the one given, or for an upheld decision the original one.
+	Basis *DecisionBasis
 }
 
 // Escalation says who handed the case to the platform, and why: the reason a

@@ -83,7 +83,7 @@ func (m *Machine) effects(s *step) {
 	case EventDecide:
 		m.resolve(d, &Outcome{
 			Kind: OutcomeDecided, Remedies: cmd.Remedies, Rationale: strings.TrimSpace(cmd.Rationale),
-			PolicyRefs: cmd.PolicyRefs, FavouredParty: cmd.FavouredParty, DecidedBy: s.actor.ID, At: now,
+			PolicyRefs: cmd.PolicyRefs, FavouredParty: cmd.FavouredParty, DecidedBy: s.actor.ID, At: now, Basis: cmd.Basis,
 		}, now)
 		d.AssigneeID = ""
 	case EventAppeal:
@@ -94,6 +94,10 @@ func (m *Machine) effects(s *step) {
 		a.Verdict, a.Rationale, a.Remedies = cmd.Verdict, strings.TrimSpace(cmd.Rationale), cmd.Remedies
 		a.DecidedBy, a.DecidedAt = s.actor.ID, ptr(now)
 		a.Reverted = nil
+		a.Basis = cmd.Basis
+		if a.Verdict == VerdictUpheld && a.Basis == nil && d.Outcome != nil {
+			a.Basis = d.Outcome.Basis
+		}
 		if a.Verdict != VerdictUpheld {
 			a.Reverted = withdrawn(d.Outcome.Remedies, a.Remedies)
 		}

@@ -87,6 +87,9 @@ type Command struct {
 	PolicyRefs    []string    // decide
 	FavouredParty Party       // decide
 	Verdict       Verdict     // decide_appeal
+	// Basis is what a decision restricting a party rests on, for its
+	// statement of reasons (decide, decide_appeal); nil when not given.
+	Basis *DecisionBasis
 }
 
 // OpenInput is what a buyer gives to open a dispute.

@@ -67,11 +67,12 @@ func FeedTypes() []string {
 			out = append(out, t)
 		}
 	}
-	return append(out, TypeMessageCreated, TypeRemedyExecuted, TypeRemedyFailed, TypeEvidenceAdded)
+	return append(out, TypeMessageCreated, TypeRemedyExecuted, TypeRemedyFailed, TypeEvidenceAdded, TypeStatementCreated)
 }
 
 // newFeedEvent builds the event of an accepted change or a report; about
-// is what else the event is about: nil, a *Message or an *Instruction.
+// is what else the event is about: nil, a *Message, an *Instruction or a
+// *StatementRecord.
 func newFeedEvent(typ string, d *Dispute, ev Event, about any, now time.Time) (*FeedEvent, error) {
 	raw, err := feedData(d, ev, about)
 	if err != nil {

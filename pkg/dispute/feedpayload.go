@@ -19,6 +19,18 @@ type feedDataV1 struct {
 	Message  *feedMessageV1     `json:"message,omitempty"`
 	Remedy   *feedInstructionV1 `json:"remedy,omitempty"`
 	Evidence *feedEvidenceV1    `json:"evidence,omitempty"`
+	// Statement was added with statements of reasons; other events leave
+	// it out and encode as before.
+	Statement *feedStatementV1 `json:"statement_of_reasons,omitempty"`
+}
+
+// feedStatementV1 announces a statement of reasons to its addressee, who
+// reads it with GET /v1/disputes/{id}/statement-of-reasons.
+type feedStatementV1 struct {
+	ID        string    `json:"id"`
+	DisputeID string    `json:"dispute_id"`
+	Addressee string    `json:"addressee"`
+	DecidedAt time.Time `json:"decided_at"`
 }
 
 // feedEvidenceV1 is a file added to the case (never its contents).
@@ -111,6 +123,8 @@ func feedData(d *Dispute, ev Event, about any) (json.RawMessage, error) {
 		data.Evidence = &feedEvidenceV1{ID: a.ID, DisputeID: a.DisputeID, UploadedBy: a.UploadedBy, UploaderRole: string(a.UploaderRole),
 			Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256, Description: a.Description,
 			Internal: a.Internal, CreatedAt: a.CreatedAt}
+	case *StatementRecord:
+		data.Statement = &feedStatementV1{ID: a.ID, DisputeID: a.DisputeID, Addressee: string(a.Addressee), DecidedAt: a.DecidedAt}
 	default:
 		return nil, fmt.Errorf("dispute: no feed data for %T", about)
 	}

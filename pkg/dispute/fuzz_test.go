@@ -132,6 +132,9 @@ func fzCommand(e dispute.Event, v byte, now time.Time) dispute.Command {
 		}
 	case dispute.EventDecide:
 		cmd.Remedies, cmd.Rationale, cmd.PolicyRefs, cmd.FavouredParty = rs, "On the evidence.", []string{"bp/3"}, dispute.PartyBuyer
+		if dispute.NeedsBasis(rs) && v/64%4 != 3 {
+			cmd.Basis = testBasis()
+		}
 		switch v / 16 % 4 {
 		case 1:
 			cmd.Rationale = ""
@@ -151,6 +154,9 @@ func fzCommand(e dispute.Event, v byte, now time.Time) dispute.Command {
 			cmd.Verdict, cmd.Remedies = dispute.VerdictModified, fzRemedies[int(v/4)%len(fzRemedies)]
 		case 3:
 			cmd.Verdict = "maybe"
+		}
+		if dispute.NeedsBasis(cmd.Remedies) && v/16%4 != 3 {
+			cmd.Basis = testBasis()
 		}
 	}
 	return cmd

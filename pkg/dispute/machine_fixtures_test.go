@@ -322,3 +322,14 @@ func isNil(tb testing.TB, what string, got *time.Time) {
 		tb.Errorf("%s = %s, want nil", what, got.Format(time.RFC3339Nano))
 	}
 }
+
+// testBasis is a valid basis for a decision restricting a party.
+func testBasis() *dispute.DecisionBasis {
+	return &dispute.DecisionBasis{
+		Ground: dispute.Ground{
+			Type: dispute.GroundIncompatibleContent, ContractualGround: "Terms of sale, section 4.2 (counterfeit goods)",
+			Explanation: "The listed item was shown to be a counterfeit of a protected brand.",
+		},
+		Category: "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS",
+	}
+}

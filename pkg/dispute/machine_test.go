@@ -844,6 +844,7 @@ func TestAppealWindow(t *testing.T) {
 			d := fixture(t, "under_review", "")
 			cmd := validCommand("decide", whoAssignee)
 			cmd.Remedies = tt.remedies
+			cmd.Basis = testBasis()
 			ch := mustApply(t, m, d, actor(whoAssignee), cmd, t0)
 			sameTime(t, "appeal_due_at", ch.After.AppealDueAt, tt.want)
 			d = ch.After
@@ -910,6 +911,7 @@ func TestAppealWindow(t *testing.T) {
 		ch := mustApply(t, m, d, actor(whoAssignee), cmd, t0)
 		sameTime(t, "appeal_due_at", ch.After.AppealDueAt, time.Date(2025, time.March, 17, 12, 0, 0, 0, time.UTC))
 		cmd.Remedies = []dispute.Remedy{{Type: "account_restriction", Party: "buyer", Scope: "bidding"}}
+		cmd.Basis = testBasis()
 		ch = mustApply(t, m, d, actor(whoAssignee), cmd, t0)
 		sameTime(t, "appeal_due_at", ch.After.AppealDueAt, time.Date(2026, time.March, 10, 12, 0, 0, 0, time.UTC))
 	})
@@ -921,6 +923,7 @@ func TestAppealWindow(t *testing.T) {
 		d := fixture(t, "under_review", "")
 		cmd := validCommand("decide", whoAssignee)
 		cmd.Remedies = []dispute.Remedy{{Type: "listing_removal", ListingID: "lst_a"}}
+		cmd.Basis = testBasis()
 		ch := mustApply(t, m, d, actor(whoAssignee), cmd, decided)
 		feb28 := time.Date(2026, time.February, 28, 12, 0, 0, 0, time.UTC)
 		if ch.After.AppealDueAt == nil || !ch.After.AppealDueAt.After(feb28) {

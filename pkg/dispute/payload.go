@@ -45,6 +45,20 @@ type commandPayloadV1 struct {
 	PolicyRefs    []string          `json:"policy_refs,omitempty"`
 	FavouredParty string            `json:"favoured_party,omitempty"`
 	Verdict       string            `json:"verdict,omitempty"`
+	// The decision basis (decide, decide_appeal). Left out when not given,
+	// so that the payloads of events without one encode as before.
+	Ground             *groundPayloadV1 `json:"ground,omitempty"`
+	Category           string           `json:"category,omitempty"`
+	AutomatedDetection bool             `json:"automated_detection,omitempty"`
+	AutomatedDecision  string           `json:"automated_decision,omitempty"`
+	TerritorialScope   []string         `json:"territorial_scope,omitempty"`
+}
+
+type groundPayloadV1 struct {
+	Type              string `json:"type"`
+	LegalGround       string `json:"legal_ground,omitempty"`
+	ContractualGround string `json:"contractual_ground,omitempty"`
+	Explanation       string `json:"explanation,omitempty"`
 }
 
 type offerPayloadV1 struct {
@@ -165,6 +179,16 @@ func DecodeCommandPayload(version int, payload []byte) (Command, error) {
 	if p.Offer != nil {
 		cmd.Offer = &OfferInput{Remedies: fromRemedyPayloads(p.Offer.Remedies)}
 	}
+	// A basis is accepted only with its ground, so a payload with a basis
+	// has one.
+	if p.Ground != nil {
+		cmd.Basis = &DecisionBasis{
+			Ground: Ground{Type: GroundType(p.Ground.Type), LegalGround: p.Ground.LegalGround,
+				ContractualGround: p.Ground.ContractualGround, Explanation: p.Ground.Explanation},
+			Category: p.Category, AutomatedDetection: p.AutomatedDetection, AutomatedDecision: Automation(p.AutomatedDecision),
+			TerritorialScope: p.TerritorialScope,
+		}
+	}
 	return cmd, nil
 }
 
@@ -178,6 +202,12 @@ func toCommandPayload(c Command) commandPayloadV1 {
 		FavouredParty: string(c.FavouredParty), Verdict: string(c.Verdict)}
 	if c.Offer != nil {
 		p.Offer = &offerPayloadV1{Remedies: toRemedyPayloads(c.Offer.Remedies)}
+	}
+	if b := c.Basis; b != nil {
+		p.Ground = &groundPayloadV1{Type: string(b.Ground.Type), LegalGround: b.Ground.LegalGround,
+			ContractualGround: b.Ground.ContractualGround, Explanation: b.Ground.Explanation}
+		p.Category, p.AutomatedDetection, p.AutomatedDecision = b.Category, b.AutomatedDetection, string(b.AutomatedDecision)
+		p.TerritorialScope = b.TerritorialScope
 	}
 	return p
 }

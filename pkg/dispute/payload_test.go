@@ -66,6 +66,19 @@ func payloadCases() []struct {
 		{"request_info", dispute.Command{Event: dispute.EventRequestInfo, Party: dispute.PartyBuyer, Question: "Photos?", DueAt: &fixedAt}},
 		{"decide", dispute.Command{Event: dispute.EventDecide, Remedies: everyRemedy, Rationale: "Because.", PolicyRefs: []string{"p-1", "p-2"}, FavouredParty: dispute.PartySplit}},
 		{"decide_appeal", dispute.Command{Event: dispute.EventDecideAppeal, Verdict: dispute.VerdictModified, Rationale: "Changed.", Remedies: everyRemedy[1:2]}},
+		// The decision basis was added later, as optional fields: the
+		// payloads above, without one, encode as they always have.
+		{"decide_with_basis", dispute.Command{Event: dispute.EventDecide, Remedies: everyRemedy, Rationale: "Because.", PolicyRefs: []string{"p-1"},
+			FavouredParty: dispute.PartyBuyer, Basis: &dispute.DecisionBasis{
+				Ground:   dispute.Ground{Type: dispute.GroundIllegalContent, LegalGround: "Trade Marks Act §14", Explanation: "Counterfeit <goods> & \"ü\"."},
+				Category: "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", AutomatedDetection: true,
+				AutomatedDecision: dispute.PartiallyAutomated, TerritorialScope: []string{"DE", "NL"},
+			}}},
+		{"decide_appeal_with_basis", dispute.Command{Event: dispute.EventDecideAppeal, Verdict: dispute.VerdictModified, Rationale: "Changed.",
+			Remedies: everyRemedy[1:2], Basis: &dispute.DecisionBasis{
+				Ground:   dispute.Ground{Type: dispute.GroundIncompatibleContent, ContractualGround: "Terms 4.2", Explanation: "Not as described."},
+				Category: "STATEMENT_CATEGORY_CONSUMER_INFORMATION",
+			}}},
 	}
 }
 

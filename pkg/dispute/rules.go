@@ -373,7 +373,7 @@ func decideInput(_ *Machine, s *step) error {
 	default:
 		return Invalid(CodeFavouredPartyRequired, "favoured_party", "must be buyer, seller or split")
 	}
-	return nil
+	return ValidateBasis("", s.cmd.Remedies, s.cmd.Basis, false)
 }
 
 func decideAppealInput(_ *Machine, s *step) error {
@@ -394,5 +394,17 @@ func decideAppealInput(_ *Machine, s *step) error {
 	if strings.TrimSpace(s.cmd.Rationale) == "" {
 		return Invalid(CodeRationaleRequired, "rationale", "a statement of reasons is required")
 	}
-	return nil
+	// An upheld decision keeps the remedies, and unless given another the
+	// basis, of the decision appealed against.
+	if s.cmd.Verdict == VerdictUpheld {
+		if s.cmd.Basis == nil {
+			return nil
+		}
+		var kept []Remedy
+		if s.d.Outcome != nil {
+			kept = s.d.Outcome.Remedies
+		}
+		return ValidateBasis("", kept, s.cmd.Basis, true)
+	}
+	return ValidateBasis("", s.cmd.Remedies, s.cmd.Basis, true)
 }

@@ -20,6 +20,10 @@ type Service struct {
 	// evidence keeps the files' descriptions, if the store does.
 	evidence    EvidenceStore
 	evidenceMax int
+	// redress and redressCountry name the out-of-court bodies in
+	// statements of reasons.
+	redress        RedressTable
+	redressCountry string
 }
 
 // Options configure a Service.
@@ -38,6 +42,12 @@ type Options struct {
 	// EvidenceMaxFiles is how many files one dispute may hold; 0 means
 	// DefaultEvidenceMaxFiles.
 	EvidenceMaxFiles int
+	// Redress names the out-of-court dispute settlement bodies per country
+	// in statements of reasons; nil means DefaultRedress.
+	Redress RedressTable
+	// RedressCountry is the country whose bodies statements name, the
+	// marketplace's: the service knows no party's address. "" means NL.
+	RedressCountry string
 }
 
 // NewService returns a service over store.
@@ -58,7 +68,14 @@ func NewService(store Store, opts Options) *Service {
 	if opts.OnFired != nil {
 		store = observedStore{Store: store, observe: opts.OnFired}
 	}
-	return &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL, evidence: ev, evidenceMax: evMax}
+	redress, country := opts.Redress, opts.RedressCountry
+	if redress == nil {
+		redress = DefaultRedress
+	}
+	if country == "" {
+		country = "NL"
+	}
+	return &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL, redress: redress, redressCountry: country, evidence: ev, evidenceMax: evMax}
 }
 
 // Machine returns the service's state machine.
@@ -306,6 +323,9 @@ func (s *Service) applyWith(ctx context.Context, tx Tx, d *Dispute, facts Facts,
 	}
 	issued, err := s.issueInstructions(ctx, tx, ch, facts.Instructions, now)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.issueStatements(ctx, tx, ch, now); err != nil {
 		return nil, err
 	}
 	if settled(ch.After) && ch.After.State == StateResolved && issued == 0 {

@@ -255,7 +255,11 @@ func ValidateBasis(field string, rs []Remedy, b *DecisionBasis, onAppeal bool) e
 		text("ground.contractual_ground", b.Ground.ContractualGround, maxTDBShortText)
 		text("ground.explanation", b.Ground.Explanation, maxTDBExplanation)
 	case "":
-		add("ground.type", "is required: illegal_content or incompatible_content")
+		if b.Ground == (Ground{}) {
+			add("ground", "is required: its type (illegal_content or incompatible_content), the legal or contractual ground, and an explanation")
+		} else {
+			add("ground.type", "is required: illegal_content or incompatible_content")
+		}
 	default:
 		add("ground.type", "must be illegal_content or incompatible_content")
 	}

@@ -70,6 +70,7 @@ type Store interface {
 	FeedbackReader
 	RemedyReader
 	IntegrationReader
+	StatementReader
 }
 
 // DisputeTx changes orders and disputes. Lock methods hold the row until
@@ -157,6 +158,7 @@ type Tx interface {
 	RemedyTx
 	FeedTx
 	IntegrationTx
+	StatementTx
 }
 
 // Page selects a page of a list: at most Limit items after the opaque cursor.

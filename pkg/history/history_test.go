@@ -98,8 +98,22 @@ func remedies(ts ...dispute.RemedyType) []dispute.Remedy {
 func decide(by dispute.Actor, rs ...dispute.RemedyType) act {
 	return with(plus(time.Hour), by, dispute.Command{
 		Event: dispute.EventDecide, Remedies: remedies(rs...), Rationale: "Because.",
-		PolicyRefs: []string{"policy/1"}, FavouredParty: dispute.PartyBuyer,
+		PolicyRefs: []string{"policy/1"}, FavouredParty: dispute.PartyBuyer, Basis: basisFor(remedies(rs...)),
 	})
+}
+
+// basisFor is a valid decision basis when the remedies need one, else nil.
+func basisFor(rs []dispute.Remedy) *dispute.DecisionBasis {
+	if !dispute.NeedsBasis(rs) {
+		return nil
+	}
+	return &dispute.DecisionBasis{
+		Ground: dispute.Ground{
+			Type: dispute.GroundIncompatibleContent, ContractualGround: "Terms of sale, section 4.2",
+			Explanation: "The seller's conduct breached the terms of sale.",
+		},
+		Category: "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+	}
 }
 
 func msg(who dispute.Actor, e dispute.Event) act {
@@ -181,7 +195,8 @@ var scripts = map[string]script{
 		assignTo(lead, dispute.EventAssignAppeal, sen.ID),
 		ev(plus(time.Hour), sen, dispute.EventReleaseAppeal),
 		ev(plus(time.Hour), sen2, dispute.EventAssignAppeal),
-		with(plus(time.Hour), sen2, dispute.Command{Event: dispute.EventDecideAppeal, Verdict: dispute.VerdictModified, Rationale: "Less.", Remedies: remedies(dispute.RemedyAccountRestriction)}),
+		with(plus(time.Hour), sen2, dispute.Command{Event: dispute.EventDecideAppeal, Verdict: dispute.VerdictModified, Rationale: "Less.", Remedies: remedies(dispute.RemedyAccountRestriction),
+			Basis: basisFor(remedies(dispute.RemedyAccountRestriction))}),
 	}},
 	"BackAndForthLapsed": {reason: dispute.ReasonReturnIssue, acts: []act{
 		msg(seller, dispute.EventSellerReply),

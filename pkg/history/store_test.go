@@ -185,11 +185,13 @@ func (s *stress) command(r *rand.Rand, e dispute.Event, listing string) dispute.
 	case dispute.EventDecide:
 		cmd.Remedies, cmd.Rationale, cmd.PolicyRefs = someRemedies(), "On the evidence.", []string{"policy/7"}
 		cmd.FavouredParty = pick(r, []dispute.Party{dispute.PartyBuyer, dispute.PartySeller, dispute.PartySplit})
+		cmd.Basis = basisFor(cmd.Remedies)
 	case dispute.EventDecideAppeal:
 		cmd.Rationale = "Reviewed."
 		cmd.Verdict = pick(r, []dispute.Verdict{dispute.VerdictUpheld, dispute.VerdictOverturned, dispute.VerdictModified})
 		if cmd.Verdict != dispute.VerdictUpheld {
 			cmd.Remedies = someRemedies()
+			cmd.Basis = basisFor(cmd.Remedies)
 		}
 	}
 	return cmd

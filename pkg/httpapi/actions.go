@@ -51,12 +51,14 @@ var commands = map[dispute.Event]func(s *Server, c echo.Context) (dispute.Comman
 	dispute.EventDecide: func(s *Server, c echo.Context) (dispute.Command, error) {
 		var b apigen.DecideRequest
 		err := s.decode(c, &b, false)
-		return dispute.Command{Remedies: domainRemedies(b.Remedies), Rationale: b.Rationale, PolicyRefs: b.PolicyRefs, FavouredParty: dispute.Party(b.FavouredParty)}, err
+		return dispute.Command{Remedies: domainRemedies(b.Remedies), Rationale: b.Rationale, PolicyRefs: b.PolicyRefs, FavouredParty: dispute.Party(b.FavouredParty),
+			Basis: domainBasis(b.Ground, b.Category, b.AutomatedDetection, b.AutomatedDecision, b.TerritorialScope)}, err
 	},
 	dispute.EventDecideAppeal: func(s *Server, c echo.Context) (dispute.Command, error) {
 		var b apigen.DecideAppealRequest
 		err := s.decode(c, &b, false)
-		return dispute.Command{Verdict: dispute.Verdict(b.Verdict), Rationale: b.Rationale, Remedies: domainRemedies(b.Remedies)}, err
+		return dispute.Command{Verdict: dispute.Verdict(b.Verdict), Rationale: b.Rationale, Remedies: domainRemedies(b.Remedies),
+			Basis: domainBasis(b.Ground, b.Category, b.AutomatedDetection, b.AutomatedDecision, b.TerritorialScope)}, err
 	},
 }
 

@@ -258,7 +258,7 @@ func TestLifecycleReviewAndAppeal(t *testing.T) {
 			return map[string]any{
 				"remedies":  []any{partialRefund("50.00"), map[string]any{"type": "listing_removal", "listing_id": "lst_1"}},
 				"rationale": "The item was not delivered; the listing misleads.", "policy_refs": []string{"P-12", "DSA-17"},
-				"favoured_party": "buyer",
+				"favoured_party": "buyer", "ground": wireGround(), "category": "STATEMENT_CATEGORY_CONSUMER_INFORMATION",
 			}
 		}
 		for _, c := range []struct {
@@ -288,6 +288,16 @@ func TestLifecycleReviewAndAppeal(t *testing.T) {
 			{"no policy refs", func(b map[string]any) { b["policy_refs"] = []string{} }, "validation_failed", "policy_refs"},
 			{"blank policy ref", func(b map[string]any) { b["policy_refs"] = []string{" "} }, "policy_ref_required", "policy_refs"},
 			{"no favoured party", func(b map[string]any) { b["favoured_party"] = "nobody" }, "validation_failed", "favoured_party"},
+			{"restriction without a ground", func(b map[string]any) { delete(b, "ground") }, "validation_failed", "ground"},
+			{"restriction without a category", func(b map[string]any) { delete(b, "category") }, "validation_failed", "category"},
+			{"legal ground missing", func(b map[string]any) {
+				b["ground"] = map[string]any{"type": "illegal_content", "explanation": "Counterfeit goods."}
+			}, "validation_failed", "ground.legal_ground"},
+			{"category of the old schema", func(b map[string]any) { b["category"] = "STATEMENT_CATEGORY_PIRACY" }, "validation_failed", "category"},
+			{"personal data in the explanation", func(b map[string]any) {
+				b["ground"] = map[string]any{"type": "incompatible_content", "contractual_ground": "Terms 7", "explanation": "Ask jan@example.com."}
+			}, "validation_failed", "ground.explanation"},
+			{"country outside the EEA", func(b map[string]any) { b["territorial_scope"] = []string{"NL", "US"} }, "validation_failed", "territorial_scope[1]"},
 		} {
 			t.Run("decide: "+c.name, func(t *testing.T) {
 				b := valid()

@@ -59,7 +59,9 @@ func (s *Server) contactOptions(c echo.Context) error {
 	if len(fields) > 0 {
 		return &dispute.Error{Code: dispute.EINVALID, Reason: dispute.CodeValidationFailed, Message: "the query is invalid", Fields: fields}
 	}
-	opts, err := s.contact.Suggest(q)
+	// The explanations are in the caller's language, else the language the
+	// query asks a channel for.
+	opts, err := s.contact.SuggestIn(q, language(c, q.Language))
 	if err != nil {
 		return err
 	}

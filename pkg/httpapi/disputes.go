@@ -9,10 +9,12 @@ import (
 
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi/apigen"
+	"github.com/opendispute/disputes/pkg/locale"
 )
 
-// view is a dispute as the API shows it to one caller.
-func (s *Server) view(c echo.Context, d *dispute.Dispute) apigen.Dispute {
+// view is a dispute as the API shows it to one caller, its status written
+// in lang.
+func (s *Server) view(c echo.Context, d *dispute.Dispute, lang string) apigen.Dispute {
 	a := actorOf(c)
 	shown := dispute.Redact(d, a)
 	allowed := s.disputes.AllowedActions(c.Request().Context(), a, d)
@@ -20,7 +22,29 @@ func (s *Server) view(c echo.Context, d *dispute.Dispute) apigen.Dispute {
 	for i, e := range allowed {
 		actions[i] = e.Action()
 	}
-	return apiDispute(shown, actions, dispute.Explain(shown, a, allowed))
+	return apiDispute(shown, actions, dispute.ExplainIn(shown, a, allowed, lang))
+}
+
+// views are disputes as the API lists them to one caller: each status in
+// the caller's language or, failing that, in the dispute's own. The
+// response's Content-Language names the languages of the first limit
+// views, those it shows.
+func (s *Server) views(c echo.Context, ds []*dispute.Dispute, limit int) []apigen.Dispute {
+	views := make([]apigen.Dispute, len(ds))
+	langs := make([]string, 0, len(ds))
+	accept := c.Request().Header.Get("Accept-Language")
+	for i, d := range ds {
+		lang := locale.Negotiate(accept, d.Language)
+		if i < limit {
+			langs = append(langs, lang)
+		}
+		views[i] = s.view(c, d, lang)
+	}
+	if len(langs) == 0 {
+		langs = append(langs, locale.Negotiate(accept, ""))
+	}
+	contentLanguage(c, langs...)
+	return views
 }
 
 func etag(d *dispute.Dispute) string { return `"` + strconv.FormatInt(d.Version, 10) + `"` }
@@ -29,7 +53,7 @@ func etag(d *dispute.Dispute) string { return `"` + strconv.FormatInt(d.Version,
 func (s *Server) respondDispute(c echo.Context, status int, d *dispute.Dispute) error {
 	c.Response().Header().Set("ETag", etag(d))
 	c.Response().Header().Set("Location", "/v1/disputes/"+d.ID)
-	return c.JSON(status, s.view(c, d))
+	return c.JSON(status, s.view(c, d, language(c, d.Language)))
 }
 
 func (s *Server) openDispute(c echo.Context) error {
@@ -57,7 +81,7 @@ func (s *Server) getDispute(c echo.Context) error {
 		return c.NoContent(http.StatusNotModified)
 	}
 	c.Response().Header().Set("ETag", etag(d))
-	return c.JSON(http.StatusOK, s.view(c, d))
+	return c.JSON(http.StatusOK, s.view(c, d, language(c, d.Language)))
 }
 
 func (s *Server) listDisputes(c echo.Context) error {
@@ -85,10 +109,7 @@ func (s *Server) listDisputes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views := make([]apigen.Dispute, len(ds))
-	for i, d := range ds {
-		views[i] = s.view(c, d)
-	}
+	views := s.views(c, ds, limit)
 	data, next := pageOf(views, limit, func(v apigen.Dispute) []byte { return []byte(v.ID) })
 	return c.JSON(http.StatusOK, apigen.DisputeList{Data: data, NextCursor: next})
 }
@@ -108,10 +129,17 @@ func ifMatch(c echo.Context) (*int64, error) {
 
 func (s *Server) timeline(c echo.Context) error {
 	a := actorOf(c)
-	d, items, err := s.disputes.Timeline(c.Request().Context(), a, c.Param("id"))
+	// The dispute's language is the fallback of the caller's, so it is read
+	// first.
+	d, err := s.disputes.Get(c.Request().Context(), a, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	status := dispute.Explain(dispute.Redact(d, a), a, s.disputes.AllowedActions(c.Request().Context(), a, d))
+	lang := language(c, d.Language)
+	d, items, err := s.disputes.TimelineIn(c.Request().Context(), a, d.ID, lang)
+	if err != nil {
+		return err
+	}
+	status := dispute.ExplainIn(dispute.Redact(d, a), a, s.disputes.AllowedActions(c.Request().Context(), a, d), lang)
 	return c.JSON(http.StatusOK, apigen.Timeline{Data: mapAll(items, apiTimelineItem), Status: apiStatus(status)})
 }

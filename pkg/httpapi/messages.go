@@ -62,7 +62,9 @@ func (s *Server) postMessage(c echo.Context) error {
 	// is told so with the message it posted.
 	var notice string
 	if d, err := s.disputes.Get(c.Request().Context(), actorOf(c), c.Param("id")); err == nil {
-		notice = dispute.MessageNotice(d, actorOf(c))
+		notice = dispute.MessageNoticeIn(d, actorOf(c), language(c, d.Language))
+	} else {
+		language(c, "")
 	}
 	return c.JSON(http.StatusCreated, apiPostedMessage(m, notice))
 }

@@ -451,6 +451,12 @@ var generatedEnums = map[string]func(string) bool{
 	"FavouredParty":         func(v string) bool { return apigen.FavouredParty(v).Valid() },
 	"WebhookDisabledReason": func(v string) bool { return apigen.WebhookDisabledReason(v).Valid() },
 	"ProblemCode":           func(v string) bool { return apigen.ProblemCode(v).Valid() },
+	"GroundType":            func(v string) bool { return apigen.GroundType(v).Valid() },
+	"TDBCategory":           func(v string) bool { return apigen.TDBCategory(v).Valid() },
+	"AutomatedDecision":     func(v string) bool { return apigen.AutomatedDecision(v).Valid() },
+	"TerritorialCountry":    func(v string) bool { return apigen.TerritorialCountry(v).Valid() },
+	"StatementStatus":       func(v string) bool { return apigen.StatementStatus(v).Valid() },
+	"StatementAddressee":    func(v string) bool { return apigen.StatementAddressee(v).Valid() },
 }
 
 func TestOpenAPIEnumsMatchDomain(t *testing.T) {
@@ -510,6 +516,12 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		{"FavouredParty", strs(dispute.PartyBuyer, dispute.PartySeller, dispute.PartySplit)},
 		{"WebhookDisabledReason", strs(disabled...)},
 		{"ProblemCode", dispute.CodeList},
+		{"GroundType", strs(dispute.GroundIllegalContent, dispute.GroundIncompatibleContent)},
+		{"TDBCategory", dispute.TDBCategories},
+		{"AutomatedDecision", strs(dispute.NotAutomated, dispute.PartiallyAutomated, dispute.FullyAutomated)},
+		{"TerritorialCountry", slices.Concat(dispute.EUCountries, dispute.EEACountries)},
+		{"StatementStatus", strs(dispute.StatementPending, dispute.StatementSubmitted, dispute.StatementFailed)},
+		{"StatementAddressee", strs(dispute.PartyBuyer, dispute.PartySeller)},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			got := oasEnum(t, doc, tc.schema)

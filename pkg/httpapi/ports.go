@@ -26,7 +26,7 @@ type disputeCases interface {
 	Get(ctx context.Context, actor dispute.Actor, id string) (*dispute.Dispute, error)
 	List(ctx context.Context, actor dispute.Actor, f dispute.Filter) ([]*dispute.Dispute, error)
 	AllowedActions(ctx context.Context, actor dispute.Actor, d *dispute.Dispute) []dispute.Event
-	Timeline(ctx context.Context, actor dispute.Actor, id string) (*dispute.Dispute, []dispute.TimelineItem, error)
+	TimelineIn(ctx context.Context, actor dispute.Actor, id, lang string) (*dispute.Dispute, []dispute.TimelineItem, error)
 	Messages(ctx context.Context, actor dispute.Actor, id string, p dispute.Page) ([]*dispute.Message, error)
 	PostMessage(ctx context.Context, actor dispute.Actor, id, body string, internal bool) (*dispute.Message, error)
 }
@@ -78,6 +78,12 @@ type evidenceCases interface {
 	Evidence(ctx context.Context, actor dispute.Actor, disputeID, id string) (*dispute.Evidence, error)
 }
 
+// statementCases are the statements of reasons and their submission outbox.
+type statementCases interface {
+	StatementOfReasons(ctx context.Context, actor dispute.Actor, disputeID string, addressee dispute.Party) (*dispute.StatementRecord, error)
+	Statements(ctx context.Context, actor dispute.Actor, f dispute.StatementFilter) ([]*dispute.StatementRecord, error)
+}
+
 // ports holds the API's ports.
 type ports struct {
 	evidence     evidenceCases
@@ -88,9 +94,10 @@ type ports struct {
 	remedies     remedyCases
 	feedback     feedbackCases
 	integrations integrationCases
+	statements   statementCases
 }
 
 // portsOf takes every port from one service.
 func portsOf(svc *dispute.Service) ports {
-	return ports{evidence: svc, orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc}
+	return ports{evidence: svc, orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc, statements: svc}
 }

@@ -58,6 +58,8 @@ var (
 	languageValues    = contact.WrittenLanguages
 	queueKindValues   = []string{"cases", "appeals"}
 	instructionValues = enumValues([]dispute.InstructionStatus{dispute.InstructionPending, dispute.InstructionExecuted, dispute.InstructionFailed})
+	statementValues   = enumValues(dispute.StatementStatuses)
+	addresseeValues   = []string{string(dispute.PartyBuyer), string(dispute.PartySeller)}
 )
 
 func enumValues[T ~string](vs []T) []string {

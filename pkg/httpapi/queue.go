@@ -50,10 +50,7 @@ func (s *Server) queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views := make([]apigen.Dispute, len(ds))
-	for i, d := range ds {
-		views[i] = s.view(c, d)
-	}
+	views := s.views(c, ds, limit)
 	out := apigen.QueuePage{Data: views, Summary: mapAll(counts, apiQueueCount)}
 	if len(views) > limit {
 		out.Data = views[:limit]

@@ -18,8 +18,17 @@ func (e *apiEnv) decidedCase(t *testing.T, remedies []map[string]any) string {
 	e.act(t, uReviewer, id, "decide", map[string]any{
 		"remedies": remedies, "rationale": "The photos show transit damage.",
 		"policy_refs": []string{"buyer-protection-3.2"}, "favoured_party": "buyer",
+		"ground": wireGround(), "category": "STATEMENT_CATEGORY_CONSUMER_INFORMATION",
 	})
 	return id
+}
+
+// wireGround is a valid ground of a decision restricting a party.
+func wireGround() map[string]any {
+	return map[string]any{
+		"type": "incompatible_content", "contractual_ground": "Terms of sale, section 7 (accurate listings)",
+		"explanation": "The listing described the item as new and insured; it was neither.",
+	}
 }
 
 var (

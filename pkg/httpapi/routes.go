@@ -47,6 +47,8 @@ func (s *Server) routes() {
 	v1.POST("/remedies/:id/executed", s.reportRemedy(dispute.InstructionExecuted))
 	v1.POST("/remedies/:id/failed", s.reportRemedy(dispute.InstructionFailed))
 	v1.GET("/feedback/figures", s.feedbackFigures)
+	v1.GET("/disputes/:id/statement-of-reasons", s.statementOfReasons, inputParam("addressee", addresseeValues))
+	v1.GET("/statements-of-reasons", s.listStatements, paged(filterParam("status", statementValues))...)
 
 	v1.GET("/contact-options", s.contactOptions, inputParam("dispute_id", nil), inputParam("reason", reasonValues),
 		inputParam("item_count", nil), inputParam("language", languageValues), inputParam("at", nil))

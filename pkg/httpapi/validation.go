@@ -44,9 +44,14 @@ var requestRules = []struct {
 	{apigen.DecideRequest{}, map[string]string{
 		"Remedies": "required,min=1,max=10,dive", "Rationale": "required,max=20000",
 		"PolicyRefs": "required,min=1,max=20,dive,required,max=128", "FavouredParty": "required,enum",
+		"Category": "omitempty,enum", "AutomatedDecision": "omitempty,enum", "TerritorialScope": "max=30,dive,enum",
 	}},
 	{apigen.DecideAppealRequest{}, map[string]string{
 		"Verdict": "required,enum", "Rationale": "required,max=20000", "Remedies": "required_if=Verdict modified,max=10,dive",
+		"Category": "omitempty,enum", "AutomatedDecision": "omitempty,enum", "TerritorialScope": "max=30,dive,enum",
+	}},
+	{apigen.DecisionGround{}, map[string]string{
+		"Type": "required,enum", "LegalGround": "max=500", "ContractualGround": "max=500", "Explanation": "required,max=2000",
 	}},
 	{apigen.OrderRequest{}, map[string]string{
 		"BuyerID": "required,ident", "SellerID": "required,ident,nefield=BuyerID", "ListingIds": "max=1000,dive,required,ident",

@@ -251,3 +251,21 @@ func domainRemedies(rs []apigen.Remedy) []dispute.Remedy {
 	}
 	return mapAll(rs, domainRemedy)
 }
+
+// domainBasis is the decision basis a decide or decide-appeal body gives,
+// nil when it gives none of its fields.
+func domainBasis(g *apigen.DecisionGround, category apigen.TDBCategory, detection bool, decision apigen.AutomatedDecision, scope []apigen.TerritorialCountry) *dispute.DecisionBasis {
+	if g == nil && category == "" && !detection && decision == "" && len(scope) == 0 {
+		return nil
+	}
+	b := &dispute.DecisionBasis{
+		Category: string(category), AutomatedDetection: detection, AutomatedDecision: dispute.Automation(decision),
+	}
+	if g != nil {
+		b.Ground = dispute.Ground{Type: dispute.GroundType(g.Type), LegalGround: g.LegalGround, ContractualGround: g.ContractualGround, Explanation: g.Explanation}
+	}
+	for _, c := range scope {
+		b.TerritorialScope = append(b.TerritorialScope, string(c))
+	}
+	return b
+}

@@ -48,6 +48,41 @@ type outcomeDoc struct {
 	FavouredParty string      `json:"favoured_party,omitempty"`
 	DecidedBy     string      `json:"decided_by,omitempty"`
 	At            time.Time   `json:"at"`
+	Basis         *basisDoc   `json:"basis,omitempty"`
+}
+
+// basisDoc is the basis of a decision restricting a party, kept with its
+// outcome or appeal; decisions without one are written as before.
+type basisDoc struct {
+	GroundType         string   `json:"ground_type"`
+	LegalGround        string   `json:"legal_ground,omitempty"`
+	ContractualGround  string   `json:"contractual_ground,omitempty"`
+	Explanation        string   `json:"explanation,omitempty"`
+	Category           string   `json:"category"`
+	AutomatedDetection bool     `json:"automated_detection,omitempty"`
+	AutomatedDecision  string   `json:"automated_decision,omitempty"`
+	TerritorialScope   []string `json:"territorial_scope,omitempty"`
+}
+
+func toBasisDoc(b *dispute.DecisionBasis) *basisDoc {
+	if b == nil {
+		return nil
+	}
+	return &basisDoc{GroundType: string(b.Ground.Type), LegalGround: b.Ground.LegalGround, ContractualGround: b.Ground.ContractualGround,
+		Explanation: b.Ground.Explanation, Category: b.Category, AutomatedDetection: b.AutomatedDetection,
+		AutomatedDecision: string(b.AutomatedDecision), TerritorialScope: b.TerritorialScope}
+}
+
+func (d *basisDoc) basis() *dispute.DecisionBasis {
+	if d == nil {
+		return nil
+	}
+	return &dispute.DecisionBasis{
+		Ground: dispute.Ground{Type: dispute.GroundType(d.GroundType), LegalGround: d.LegalGround,
+			ContractualGround: d.ContractualGround, Explanation: d.Explanation},
+		Category: d.Category, AutomatedDetection: d.AutomatedDetection, AutomatedDecision: dispute.Automation(d.AutomatedDecision),
+		TerritorialScope: d.TerritorialScope,
+	}
 }
 
 type appealDoc struct {
@@ -60,6 +95,7 @@ type appealDoc struct {
 	Reverted  []remedyDoc `json:"reverted,omitempty"`
 	DecidedBy string      `json:"decided_by,omitempty"`
 	DecidedAt *time.Time  `json:"decided_at,omitempty"`
+	Basis     *basisDoc   `json:"basis,omitempty"`
 	// OriginalDecision has always been written beside the verdict; it
 	// follows from the verdict and is not read back.
 	OriginalDecision string `json:"original_decision,omitempty"`
@@ -139,24 +175,24 @@ func (d offerDoc) offer() dispute.Offer {
 
 func toOutcomeDoc(o dispute.Outcome) outcomeDoc {
 	return outcomeDoc{Kind: string(o.Kind), Remedies: mapSlice(o.Remedies, toRemedyDoc), Rationale: o.Rationale,
-		PolicyRefs: o.PolicyRefs, FavouredParty: string(o.FavouredParty), DecidedBy: o.DecidedBy, At: o.At}
+		PolicyRefs: o.PolicyRefs, FavouredParty: string(o.FavouredParty), DecidedBy: o.DecidedBy, At: o.At, Basis: toBasisDoc(o.Basis)}
 }
 
 func (d outcomeDoc) outcome() dispute.Outcome {
 	return dispute.Outcome{Kind: dispute.OutcomeKind(d.Kind), Remedies: mapSlice(d.Remedies, remedyDoc.remedy), Rationale: d.Rationale,
-		PolicyRefs: d.PolicyRefs, FavouredParty: dispute.Party(d.FavouredParty), DecidedBy: d.DecidedBy, At: d.At}
+		PolicyRefs: d.PolicyRefs, FavouredParty: dispute.Party(d.FavouredParty), DecidedBy: d.DecidedBy, At: d.At, Basis: d.Basis.basis()}
 }
 
 func toAppealDoc(a dispute.Appeal) appealDoc {
 	return appealDoc{Party: string(a.Party), Reason: a.Reason, FiledAt: a.FiledAt, Verdict: string(a.Verdict), Rationale: a.Rationale,
 		Remedies: mapSlice(a.Remedies, toRemedyDoc), Reverted: mapSlice(a.Reverted, toRemedyDoc), DecidedBy: a.DecidedBy,
-		DecidedAt: a.DecidedAt, OriginalDecision: a.Verdict.OriginalDecision()}
+		DecidedAt: a.DecidedAt, OriginalDecision: a.Verdict.OriginalDecision(), Basis: toBasisDoc(a.Basis)}
 }
 
 func (d appealDoc) appeal() dispute.Appeal {
 	return dispute.Appeal{Party: dispute.Party(d.Party), Reason: d.Reason, FiledAt: d.FiledAt, Verdict: dispute.Verdict(d.Verdict),
 		Rationale: d.Rationale, Remedies: mapSlice(d.Remedies, remedyDoc.remedy), Reverted: mapSlice(d.Reverted, remedyDoc.remedy),
-		DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt}
+		DecidedBy: d.DecidedBy, DecidedAt: d.DecidedAt, Basis: d.Basis.basis()}
 }
 
 func toEscalationDoc(e dispute.Escalation) escalationDoc {

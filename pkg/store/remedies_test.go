@@ -47,7 +47,7 @@ func (f remedyFixture) decided(order string, remedies []dispute.Remedy) string {
 	}
 	f.act(rSeller, d.ID, dispute.Command{Event: dispute.EventEscalate, Reason: "no"})
 	f.act(rRev, d.ID, dispute.Command{Event: dispute.EventAssign})
-	f.act(rRev, d.ID, dispute.Command{Event: dispute.EventDecide, Remedies: remedies, Rationale: "r", PolicyRefs: []string{"p1"}, FavouredParty: dispute.PartyBuyer})
+	f.act(rRev, d.ID, dispute.Command{Event: dispute.EventDecide, Remedies: remedies, Rationale: "r", PolicyRefs: []string{"p1"}, FavouredParty: dispute.PartyBuyer, Basis: basisFor(remedies)})
 	return d.ID
 }
 
@@ -187,7 +187,7 @@ func TestRemedyInstructions(t *testing.T) {
 			id := f.decided(order, []dispute.Remedy{partial, removal})
 			f.act(rSeller, id, dispute.Command{Event: dispute.EventAppeal, Reason: "unfair"})
 			f.act(rSenior, id, dispute.Command{Event: dispute.EventAssignAppeal})
-			f.act(rSenior, id, dispute.Command{Event: dispute.EventDecideAppeal, Verdict: verdict, Rationale: "second look", Remedies: remedies})
+			f.act(rSenior, id, dispute.Command{Event: dispute.EventDecideAppeal, Verdict: verdict, Rationale: "second look", Remedies: remedies, Basis: basisFor(remedies)})
 			ins := f.instructions(id)
 			for _, in := range ins {
 				if in.Action == dispute.ActionRevert {
@@ -266,4 +266,18 @@ func TestConcurrentRemedyReportsSerialise(t *testing.T) {
 			t.Fatalf("%d reports accepted and %d audited, want exactly one", ok, executed)
 		}
 	})
+}
+
+// basisFor is a valid decision basis when the remedies need one, else nil.
+func basisFor(rs []dispute.Remedy) *dispute.DecisionBasis {
+	if !dispute.NeedsBasis(rs) {
+		return nil
+	}
+	return &dispute.DecisionBasis{
+		Ground: dispute.Ground{
+			Type: dispute.GroundIncompatibleContent, ContractualGround: "Terms of sale, section 4.2",
+			Explanation: "The seller's conduct breached the terms of sale.",
+		},
+		Category: "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+	}
 }

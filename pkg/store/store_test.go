@@ -461,7 +461,7 @@ func fullLifecycle(rev, sen dispute.Actor, now time.Time) []step {
 				{Type: dispute.RemedyListingRemoval, ListingID: "lst_2"},
 				{Type: dispute.RemedyAccountSuspension, Party: dispute.PartySeller, Until: ptr(now.Add(90 * 24 * time.Hour).Truncate(time.Microsecond))},
 			},
-			Rationale: "Partly the seller's packaging."}, dispute.StateClosed, ""},
+			Rationale: "Partly the seller's packaging.", Basis: basisFor([]dispute.Remedy{{Type: dispute.RemedyListingRemoval}})}, dispute.StateClosed, ""},
 	}
 }
 

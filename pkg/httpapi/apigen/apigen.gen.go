@@ -103,6 +103,27 @@ func (e AuditRecordEncoding) Valid() bool {
 	}
 }
 
+// Defines values for AutomatedDecision.
+const (
+	Fully        AutomatedDecision = "fully"
+	NotAutomated AutomatedDecision = "not_automated"
+	Partially    AutomatedDecision = "partially"
+)
+
+// Valid indicates whether the value is a known member of the AutomatedDecision enum.
+func (e AutomatedDecision) Valid() bool {
+	switch e {
+	case Fully:
+		return true
+	case NotAutomated:
+		return true
+	case Partially:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Channel.
 const (
 	Chat  Channel = "chat"
@@ -360,29 +381,30 @@ func (e FavouredParty) Valid() bool {
 
 // Defines values for FeedEventType.
 const (
-	DisputeAppealAssigned FeedEventType = "dispute.appeal_assigned"
-	DisputeAppealDecided  FeedEventType = "dispute.appeal_decided"
-	DisputeAppealReleased FeedEventType = "dispute.appeal_released"
-	DisputeAppealed       FeedEventType = "dispute.appealed"
-	DisputeAssigned       FeedEventType = "dispute.assigned"
-	DisputeBuyerReplied   FeedEventType = "dispute.buyer_replied"
-	DisputeClaimAccepted  FeedEventType = "dispute.claim_accepted"
-	DisputeClosed         FeedEventType = "dispute.closed"
-	DisputeEscalated      FeedEventType = "dispute.escalated"
-	DisputeInfoProvided   FeedEventType = "dispute.info_provided"
-	DisputeInfoRequested  FeedEventType = "dispute.info_requested"
-	DisputeInfoTimedOut   FeedEventType = "dispute.info_timed_out"
-	DisputeLapsed         FeedEventType = "dispute.lapsed"
-	DisputeOfferAccepted  FeedEventType = "dispute.offer_accepted"
-	DisputeOpened         FeedEventType = "dispute.opened"
-	DisputeReleased       FeedEventType = "dispute.released"
-	DisputeResolved       FeedEventType = "dispute.resolved"
-	DisputeSellerReplied  FeedEventType = "dispute.seller_replied"
-	DisputeWithdrawn      FeedEventType = "dispute.withdrawn"
-	EvidenceAdded         FeedEventType = "evidence.added"
-	MessageCreated        FeedEventType = "message.created"
-	RemedyExecuted        FeedEventType = "remedy.executed"
-	RemedyFailed          FeedEventType = "remedy.failed"
+	DisputeAppealAssigned     FeedEventType = "dispute.appeal_assigned"
+	DisputeAppealDecided      FeedEventType = "dispute.appeal_decided"
+	DisputeAppealReleased     FeedEventType = "dispute.appeal_released"
+	DisputeAppealed           FeedEventType = "dispute.appealed"
+	DisputeAssigned           FeedEventType = "dispute.assigned"
+	DisputeBuyerReplied       FeedEventType = "dispute.buyer_replied"
+	DisputeClaimAccepted      FeedEventType = "dispute.claim_accepted"
+	DisputeClosed             FeedEventType = "dispute.closed"
+	DisputeEscalated          FeedEventType = "dispute.escalated"
+	DisputeInfoProvided       FeedEventType = "dispute.info_provided"
+	DisputeInfoRequested      FeedEventType = "dispute.info_requested"
+	DisputeInfoTimedOut       FeedEventType = "dispute.info_timed_out"
+	DisputeLapsed             FeedEventType = "dispute.lapsed"
+	DisputeOfferAccepted      FeedEventType = "dispute.offer_accepted"
+	DisputeOpened             FeedEventType = "dispute.opened"
+	DisputeReleased           FeedEventType = "dispute.released"
+	DisputeResolved           FeedEventType = "dispute.resolved"
+	DisputeSellerReplied      FeedEventType = "dispute.seller_replied"
+	DisputeWithdrawn          FeedEventType = "dispute.withdrawn"
+	EvidenceAdded             FeedEventType = "evidence.added"
+	MessageCreated            FeedEventType = "message.created"
+	RemedyExecuted            FeedEventType = "remedy.executed"
+	RemedyFailed              FeedEventType = "remedy.failed"
+	StatementOfReasonsCreated FeedEventType = "statement_of_reasons.created"
 )
 
 // Valid indicates whether the value is a known member of the FeedEventType enum.
@@ -433,6 +455,26 @@ func (e FeedEventType) Valid() bool {
 	case RemedyExecuted:
 		return true
 	case RemedyFailed:
+		return true
+	case StatementOfReasonsCreated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GroundType.
+const (
+	IllegalContent      GroundType = "illegal_content"
+	IncompatibleContent GroundType = "incompatible_content"
+)
+
+// Valid indicates whether the value is a known member of the GroundType enum.
+func (e GroundType) Valid() bool {
+	switch e {
+	case IllegalContent:
+		return true
+	case IncompatibleContent:
 		return true
 	default:
 		return false
@@ -1027,6 +1069,240 @@ func (e State) Valid() bool {
 	}
 }
 
+// Defines values for StatementAddressee.
+const (
+	StatementAddresseeBuyer  StatementAddressee = "buyer"
+	StatementAddresseeSeller StatementAddressee = "seller"
+)
+
+// Valid indicates whether the value is a known member of the StatementAddressee enum.
+func (e StatementAddressee) Valid() bool {
+	switch e {
+	case StatementAddresseeBuyer:
+		return true
+	case StatementAddresseeSeller:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatementStatus.
+const (
+	StatementStatusFailed    StatementStatus = "failed"
+	StatementStatusPending   StatementStatus = "pending"
+	StatementStatusSubmitted StatementStatus = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the StatementStatus enum.
+func (e StatementStatus) Valid() bool {
+	switch e {
+	case StatementStatusFailed:
+		return true
+	case StatementStatusPending:
+		return true
+	case StatementStatusSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBCategory.
+const (
+	STATEMENTCATEGORYANIMALWELFARE                              TDBCategory = "STATEMENT_CATEGORY_ANIMAL_WELFARE"
+	STATEMENTCATEGORYCONSUMERINFORMATION                        TDBCategory = "STATEMENT_CATEGORY_CONSUMER_INFORMATION"
+	STATEMENTCATEGORYCYBERVIOLENCE                              TDBCategory = "STATEMENT_CATEGORY_CYBER_VIOLENCE"
+	STATEMENTCATEGORYCYBERVIOLENCEAGAINSTWOMEN                  TDBCategory = "STATEMENT_CATEGORY_CYBER_VIOLENCE_AGAINST_WOMEN"
+	STATEMENTCATEGORYDATAPROTECTIONANDPRIVACYVIOLATIONS         TDBCategory = "STATEMENT_CATEGORY_DATA_PROTECTION_AND_PRIVACY_VIOLATIONS"
+	STATEMENTCATEGORYILLEGALORHARMFULSPEECH                     TDBCategory = "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH"
+	STATEMENTCATEGORYINTELLECTUALPROPERTYINFRINGEMENTS          TDBCategory = "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS"
+	STATEMENTCATEGORYNEGATIVEEFFECTSONCIVICDISCOURSEORELECTIONS TDBCategory = "STATEMENT_CATEGORY_NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS"
+	STATEMENTCATEGORYNOTSPECIFIEDNOTICE                         TDBCategory = "STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE"
+	STATEMENTCATEGORYOTHERVIOLATIONTC                           TDBCategory = "STATEMENT_CATEGORY_OTHER_VIOLATION_TC"
+	STATEMENTCATEGORYPROTECTIONOFMINORS                         TDBCategory = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
+	STATEMENTCATEGORYRISKFORPUBLICSECURITY                      TDBCategory = "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"
+	STATEMENTCATEGORYSCAMSANDFRAUD                              TDBCategory = "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"
+	STATEMENTCATEGORYSELFHARM                                   TDBCategory = "STATEMENT_CATEGORY_SELF_HARM"
+	STATEMENTCATEGORYUNSAFEANDPROHIBITEDPRODUCTS                TDBCategory = "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS"
+	STATEMENTCATEGORYVIOLENCE                                   TDBCategory = "STATEMENT_CATEGORY_VIOLENCE"
+)
+
+// Valid indicates whether the value is a known member of the TDBCategory enum.
+func (e TDBCategory) Valid() bool {
+	switch e {
+	case STATEMENTCATEGORYANIMALWELFARE:
+		return true
+	case STATEMENTCATEGORYCONSUMERINFORMATION:
+		return true
+	case STATEMENTCATEGORYCYBERVIOLENCE:
+		return true
+	case STATEMENTCATEGORYCYBERVIOLENCEAGAINSTWOMEN:
+		return true
+	case STATEMENTCATEGORYDATAPROTECTIONANDPRIVACYVIOLATIONS:
+		return true
+	case STATEMENTCATEGORYILLEGALORHARMFULSPEECH:
+		return true
+	case STATEMENTCATEGORYINTELLECTUALPROPERTYINFRINGEMENTS:
+		return true
+	case STATEMENTCATEGORYNEGATIVEEFFECTSONCIVICDISCOURSEORELECTIONS:
+		return true
+	case STATEMENTCATEGORYNOTSPECIFIEDNOTICE:
+		return true
+	case STATEMENTCATEGORYOTHERVIOLATIONTC:
+		return true
+	case STATEMENTCATEGORYPROTECTIONOFMINORS:
+		return true
+	case STATEMENTCATEGORYRISKFORPUBLICSECURITY:
+		return true
+	case STATEMENTCATEGORYSCAMSANDFRAUD:
+		return true
+	case STATEMENTCATEGORYSELFHARM:
+		return true
+	case STATEMENTCATEGORYUNSAFEANDPROHIBITEDPRODUCTS:
+		return true
+	case STATEMENTCATEGORYVIOLENCE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementAutomatedDecision.
+const (
+	AUTOMATEDDECISIONFULLY        TDBStatementAutomatedDecision = "AUTOMATED_DECISION_FULLY"
+	AUTOMATEDDECISIONNOTAUTOMATED TDBStatementAutomatedDecision = "AUTOMATED_DECISION_NOT_AUTOMATED"
+	AUTOMATEDDECISIONPARTIALLY    TDBStatementAutomatedDecision = "AUTOMATED_DECISION_PARTIALLY"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementAutomatedDecision enum.
+func (e TDBStatementAutomatedDecision) Valid() bool {
+	switch e {
+	case AUTOMATEDDECISIONFULLY:
+		return true
+	case AUTOMATEDDECISIONNOTAUTOMATED:
+		return true
+	case AUTOMATEDDECISIONPARTIALLY:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementAutomatedDetection.
+const (
+	No  TDBStatementAutomatedDetection = "No"
+	Yes TDBStatementAutomatedDetection = "Yes"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementAutomatedDetection enum.
+func (e TDBStatementAutomatedDetection) Valid() bool {
+	switch e {
+	case No:
+		return true
+	case Yes:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementContentType.
+const (
+	CONTENTTYPEOTHER   TDBStatementContentType = "CONTENT_TYPE_OTHER"
+	CONTENTTYPEPRODUCT TDBStatementContentType = "CONTENT_TYPE_PRODUCT"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementContentType enum.
+func (e TDBStatementContentType) Valid() bool {
+	switch e {
+	case CONTENTTYPEOTHER:
+		return true
+	case CONTENTTYPEPRODUCT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementDecisionAccount.
+const (
+	DECISIONACCOUNTSUSPENDED TDBStatementDecisionAccount = "DECISION_ACCOUNT_SUSPENDED"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementDecisionAccount enum.
+func (e TDBStatementDecisionAccount) Valid() bool {
+	switch e {
+	case DECISIONACCOUNTSUSPENDED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementDecisionGround.
+const (
+	DECISIONGROUNDILLEGALCONTENT      TDBStatementDecisionGround = "DECISION_GROUND_ILLEGAL_CONTENT"
+	DECISIONGROUNDINCOMPATIBLECONTENT TDBStatementDecisionGround = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementDecisionGround enum.
+func (e TDBStatementDecisionGround) Valid() bool {
+	switch e {
+	case DECISIONGROUNDILLEGALCONTENT:
+		return true
+	case DECISIONGROUNDINCOMPATIBLECONTENT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementDecisionProvision.
+const (
+	DECISIONPROVISIONPARTIALSUSPENSION TDBStatementDecisionProvision = "DECISION_PROVISION_PARTIAL_SUSPENSION"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementDecisionProvision enum.
+func (e TDBStatementDecisionProvision) Valid() bool {
+	switch e {
+	case DECISIONPROVISIONPARTIALSUSPENSION:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementDecisionVisibility.
+const (
+	DECISIONVISIBILITYCONTENTREMOVED TDBStatementDecisionVisibility = "DECISION_VISIBILITY_CONTENT_REMOVED"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementDecisionVisibility enum.
+func (e TDBStatementDecisionVisibility) Valid() bool {
+	switch e {
+	case DECISIONVISIBILITYCONTENTREMOVED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TDBStatementSourceType.
+const (
+	SOURCETYPEOTHERNOTIFICATION TDBStatementSourceType = "SOURCE_TYPE_OTHER_NOTIFICATION"
+)
+
+// Valid indicates whether the value is a known member of the TDBStatementSourceType enum.
+func (e TDBStatementSourceType) Valid() bool {
+	switch e {
+	case SOURCETYPEOTHERNOTIFICATION:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Team.
 const (
 	CustomerSupport Team = "customer_support"
@@ -1048,6 +1324,108 @@ func (e Team) Valid() bool {
 	case Payments:
 		return true
 	case TrustSafety:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TerritorialCountry.
+const (
+	AT TerritorialCountry = "AT"
+	BE TerritorialCountry = "BE"
+	BG TerritorialCountry = "BG"
+	CY TerritorialCountry = "CY"
+	CZ TerritorialCountry = "CZ"
+	DE TerritorialCountry = "DE"
+	DK TerritorialCountry = "DK"
+	EE TerritorialCountry = "EE"
+	ES TerritorialCountry = "ES"
+	FI TerritorialCountry = "FI"
+	FR TerritorialCountry = "FR"
+	GR TerritorialCountry = "GR"
+	HR TerritorialCountry = "HR"
+	HU TerritorialCountry = "HU"
+	IE TerritorialCountry = "IE"
+	IS TerritorialCountry = "IS"
+	IT TerritorialCountry = "IT"
+	LI TerritorialCountry = "LI"
+	LT TerritorialCountry = "LT"
+	LU TerritorialCountry = "LU"
+	LV TerritorialCountry = "LV"
+	MT TerritorialCountry = "MT"
+	NL TerritorialCountry = "NL"
+	NO TerritorialCountry = "NO"
+	PL TerritorialCountry = "PL"
+	PT TerritorialCountry = "PT"
+	RO TerritorialCountry = "RO"
+	SE TerritorialCountry = "SE"
+	SI TerritorialCountry = "SI"
+	SK TerritorialCountry = "SK"
+)
+
+// Valid indicates whether the value is a known member of the TerritorialCountry enum.
+func (e TerritorialCountry) Valid() bool {
+	switch e {
+	case AT:
+		return true
+	case BE:
+		return true
+	case BG:
+		return true
+	case CY:
+		return true
+	case CZ:
+		return true
+	case DE:
+		return true
+	case DK:
+		return true
+	case EE:
+		return true
+	case ES:
+		return true
+	case FI:
+		return true
+	case FR:
+		return true
+	case GR:
+		return true
+	case HR:
+		return true
+	case HU:
+		return true
+	case IE:
+		return true
+	case IS:
+		return true
+	case IT:
+		return true
+	case LI:
+		return true
+	case LT:
+		return true
+	case LU:
+		return true
+	case LV:
+		return true
+	case MT:
+		return true
+	case NL:
+		return true
+	case NO:
+		return true
+	case PL:
+		return true
+	case PT:
+		return true
+	case RO:
+		return true
+	case SE:
+		return true
+	case SI:
+		return true
+	case SK:
 		return true
 	default:
 		return false
@@ -1339,6 +1717,9 @@ type AuditRecord struct {
 // carry. A chain may hold records of both.
 type AuditRecordEncoding int32
 
+// AutomatedDecision How far the decision was taken by automated means; `not_automated` when left out.
+type AutomatedDecision string
+
 // Channel defines model for Channel.
 type Channel string
 
@@ -1441,13 +1822,43 @@ type CreatedWebhook struct {
 	URL    string `json:"url"`
 }
 
-// DecideAppealRequest defines model for DecideAppealRequest.
+// DecideAppealRequest A decision of an appeal with a remedy that restricts a party (`listing_removal`,
+// `account_suspension`, `account_restriction`) or refers the case to the authorities
+// (`law_enforcement_referral`) also requires `ground` and `category`, the basis of the
+// statement of reasons owed to each restricted party (EU Digital Services Act,
+// Article 17); a missing or bad one is `400 validation_failed` naming the field
+// (`ground`, `ground.legal_ground`, `category`, ...). Refunds, cancellations and
+// `no_action` need none; one given anyway is checked. An upheld decision keeps the
+// basis of the decision appealed against unless it gives one. An appeal is never decided
+// `fully` by automated means (Article 20(6)). Free text bound for the EU
+// Transparency Database must hold no e-mail address or phone number.
 type DecideAppealRequest struct {
+	// AutomatedDecision How far the decision was taken by automated means; `not_automated` when left out.
+	AutomatedDecision AutomatedDecision `json:"automated_decision,omitempty,omitzero"`
+
+	// AutomatedDetection Whether the matter was detected by automated means.
+	AutomatedDetection bool `json:"automated_detection,omitempty,omitzero"`
+
+	// Category The category of the statement of reasons, a key of the EU Transparency Database (API v2).
+	Category TDBCategory `json:"category,omitempty,omitzero"`
+
+	// Ground What a restriction rests on: the law (`illegal_content`, with `legal_ground`) or the
+	// marketplace's terms and conditions (`incompatible_content`, with
+	// `contractual_ground`), and why the matter falls under it (`explanation`). Copied to
+	// the EU Transparency Database as `illegal_content_legal_ground` and
+	// `illegal_content_explanation`, or `incompatible_content_ground` and
+	// `incompatible_content_explanation`.
+	Ground *DecisionGround `json:"ground,omitempty"`
+
 	// Rationale The statement of reasons.
 	Rationale string `json:"rationale"`
 
 	// Remedies The new remedies; required for `modified`, optional for `overturned`, none for `upheld`.
 	Remedies []Remedy `json:"remedies,omitempty,omitzero"`
+
+	// TerritorialScope Where the restriction applies: ISO 3166-1 alpha-2 codes of EU and EEA countries, in
+	// capitals, each once. Left out: the 27 EU member states.
+	TerritorialScope []TerritorialCountry `json:"territorial_scope,omitempty,omitzero"`
 
 	// Verdict The result of an appeal, said of the decision appealed against (never of the
 	// appeal): `upheld` — the original decision is upheld, so it stands and the appeal is
@@ -1457,10 +1868,34 @@ type DecideAppealRequest struct {
 	Verdict Verdict `json:"verdict"`
 }
 
-// DecideRequest defines model for DecideRequest.
+// DecideRequest A decision with a remedy that restricts a party (`listing_removal`,
+// `account_suspension`, `account_restriction`) or refers the case to the authorities
+// (`law_enforcement_referral`) also requires `ground` and `category`, the basis of the
+// statement of reasons owed to each restricted party (EU Digital Services Act,
+// Article 17); a missing or bad one is `400 validation_failed` naming the field
+// (`ground`, `ground.legal_ground`, `category`, ...). Refunds, cancellations and
+// `no_action` need none; one given anyway is checked. Free text bound for the EU
+// Transparency Database must hold no e-mail address or phone number.
 type DecideRequest struct {
+	// AutomatedDecision How far the decision was taken by automated means; `not_automated` when left out.
+	AutomatedDecision AutomatedDecision `json:"automated_decision,omitempty,omitzero"`
+
+	// AutomatedDetection Whether the matter was detected by automated means.
+	AutomatedDetection bool `json:"automated_detection,omitempty,omitzero"`
+
+	// Category The category of the statement of reasons, a key of the EU Transparency Database (API v2).
+	Category TDBCategory `json:"category,omitempty,omitzero"`
+
 	// FavouredParty The side a decision favours.
 	FavouredParty FavouredParty `json:"favoured_party"`
+
+	// Ground What a restriction rests on: the law (`illegal_content`, with `legal_ground`) or the
+	// marketplace's terms and conditions (`incompatible_content`, with
+	// `contractual_ground`), and why the matter falls under it (`explanation`). Copied to
+	// the EU Transparency Database as `illegal_content_legal_ground` and
+	// `illegal_content_explanation`, or `incompatible_content_ground` and
+	// `incompatible_content_explanation`.
+	Ground *DecisionGround `json:"ground,omitempty"`
 
 	// PolicyRefs The policies the decision applies.
 	PolicyRefs []string `json:"policy_refs"`
@@ -1472,6 +1907,30 @@ type DecideRequest struct {
 	// `refund_partial`, `order_cancellation` and `no_action` appear at most once;
 	// `refund_full` and `refund_partial` exclude each other.
 	Remedies Remedies `json:"remedies"`
+
+	// TerritorialScope Where the restriction applies: ISO 3166-1 alpha-2 codes of EU and EEA countries, in
+	// capitals, each once. Left out: the 27 EU member states.
+	TerritorialScope []TerritorialCountry `json:"territorial_scope,omitempty,omitzero"`
+}
+
+// DecisionGround What a restriction rests on: the law (`illegal_content`, with `legal_ground`) or the
+// marketplace's terms and conditions (`incompatible_content`, with
+// `contractual_ground`), and why the matter falls under it (`explanation`). Copied to
+// the EU Transparency Database as `illegal_content_legal_ground` and
+// `illegal_content_explanation`, or `incompatible_content_ground` and
+// `incompatible_content_explanation`.
+type DecisionGround struct {
+	// ContractualGround The clause of the terms relied on; required for `incompatible_content`.
+	ContractualGround string `json:"contractual_ground,omitempty,omitzero"`
+
+	// Explanation Why the matter falls under the ground.
+	Explanation string `json:"explanation"`
+
+	// LegalGround The law relied on; required for `illegal_content`.
+	LegalGround string `json:"legal_ground,omitempty,omitzero"`
+
+	// Type Whether a restriction rests on the law or on the marketplace's terms.
+	Type GroundType `json:"type"`
 }
 
 // Delivery defines model for Delivery.
@@ -1801,7 +2260,7 @@ type EvidenceList struct {
 type FavouredParty string
 
 // FeedEvent One entry of the event feed and the body of one webhook delivery. `type` says which
-// of the three shapes `data` has.
+// of the four shapes `data` has.
 type FeedEvent struct {
 	Data      json.RawMessage `json:"data"`
 	DisputeID string          `json:"dispute_id"`
@@ -1821,7 +2280,7 @@ type FeedEvent struct {
 // FeedEventType What happened, as named in the feed and in webhook deliveries: one `dispute.*` type
 // per lifecycle event (`dispute.escalated` for `escalate`, `auto_escalate` and
 // `settlement_failed`), and `message.created`, `remedy.executed`, `remedy.failed`,
-// `evidence.added`.
+// `evidence.added`, `statement_of_reasons.created`.
 type FeedEventType string
 
 // Feedback defines model for Feedback.
@@ -1887,6 +2346,9 @@ type FieldError struct {
 	// Message What is wrong with it.
 	Message string `json:"message"`
 }
+
+// GroundType Whether a restriction rests on the law or on the marketplace's terms.
+type GroundType string
 
 // Health defines model for Health.
 type Health struct {
@@ -2324,6 +2786,30 @@ type ReadinessStatus string
 // `payments`; `other` to `customer_support`.
 type Reason string
 
+// Redress How the party may contest the decision: the platform's internal appeal (Article 20)
+// and until when, certified out-of-court dispute settlement bodies (Article 21) for
+// `country`, and the courts. The EU Online Dispute Resolution platform, closed in July
+// 2025, is never named.
+type Redress struct {
+	// Courts That the courts remain open, in the statement's language.
+	Courts         string `json:"courts"`
+	InternalAppeal struct {
+		// Available False for a decision taken on appeal.
+		Available bool `json:"available"`
+
+		// Until RFC 3339, UTC.
+		//
+		// Examples: 2025-03-01T12:00:00.123456Z
+		Until Timestamp `json:"until,omitempty,omitzero"`
+	} `json:"internal_appeal"`
+	OutOfCourt struct {
+		Bodies []SettlementBody `json:"bodies"`
+
+		// Country The ISO 3166-1 alpha-2 code of the country whose bodies are named.
+		Country string `json:"country"`
+	} `json:"out_of_court"`
+}
+
 // ReferralCategory The category of a law-enforcement referral.
 type ReferralCategory string
 
@@ -2407,11 +2893,160 @@ type SellerReplyRequest struct {
 	Offer   *OfferRequest `json:"offer,omitempty"`
 }
 
+// SettlementBody An out-of-court dispute settlement body, or the register listing those certified.
+type SettlementBody struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
 // State Where a dispute stands in its lifecycle.
 type State string
 
+// StatementAddressee The restricted party a statement of reasons is addressed to.
+type StatementAddressee string
+
+// StatementID A statement of reasons' id.
+type StatementID = string
+
+// StatementOfReasons The statement of reasons (EU Digital Services Act, Article 17) a decision owes a
+// party it restricts: its copy for the EU Transparency Database (`tdb`), its text for
+// the party, how to contest the decision, and its submission.
+type StatementOfReasons struct {
+	// Addressee The restricted party a statement of reasons is addressed to.
+	Addressee StatementAddressee `json:"addressee"`
+
+	// Attempts Submission attempts made so far.
+	Attempts int32 `json:"attempts"`
+
+	// CreatedAt RFC 3339, UTC.
+	//
+	// Examples: 2025-03-01T12:00:00.123456Z
+	CreatedAt Timestamp `json:"created_at"`
+
+	// DecidedAt RFC 3339, UTC.
+	//
+	// Examples: 2025-03-01T12:00:00.123456Z
+	DecidedAt Timestamp `json:"decided_at"`
+	DisputeID string    `json:"dispute_id"`
+
+	// Error The last submission error.
+	Error string `json:"error,omitempty,omitzero"`
+
+	// ID A statement of reasons' id.
+	ID StatementID `json:"id"`
+
+	// Language The language the dispute is conducted in.
+	Language Language `json:"language"`
+
+	// OnAppeal The decision was taken on appeal, which ends the internal complaint handling.
+	OnAppeal bool `json:"on_appeal"`
+
+	// Redress How the party may contest the decision: the platform's internal appeal (Article 20)
+	// and until when, certified out-of-court dispute settlement bodies (Article 21) for
+	// `country`, and the courts. The EU Online Dispute Resolution platform, closed in July
+	// 2025, is never named.
+	Redress Redress `json:"redress"`
+
+	// Status Where a statement stands in its submission to the EU Transparency Database:
+	// `pending` (waiting, or retried after an error), `submitted`, `failed` (refused for good).
+	Status StatementStatus `json:"status"`
+
+	// Tdb The statement as the EU Transparency Database API (v2) receives it, in that API's own
+	// field names and values; it holds no personal data (`puid` is built from the dispute's
+	// id). docs/compliance.md maps our remedies to these values.
+	Tdb TDBStatement `json:"tdb"`
+
+	// TdbID The identifier the Transparency Database gave the statement, once submitted.
+	TdbID string `json:"tdb_id,omitempty,omitzero"`
+
+	// Text The statement for the party, in `language`, one item a line.
+	Text string `json:"text"`
+}
+
+// StatementOfReasonsPage defines model for StatementOfReasonsPage.
+type StatementOfReasonsPage struct {
+	Data []StatementOfReasons `json:"data"`
+
+	// NextCursor The cursor of the next page, `null` on the last page.
+	NextCursor NextCursor `json:"next_cursor"`
+}
+
+// StatementStatus Where a statement stands in its submission to the EU Transparency Database:
+// `pending` (waiting, or retried after an error), `submitted`, `failed` (refused for good).
+type StatementStatus string
+
+// TDBCategory The category of the statement of reasons, a key of the EU Transparency Database (API v2).
+type TDBCategory string
+
+// TDBStatement The statement as the EU Transparency Database API (v2) receives it, in that API's own
+// field names and values; it holds no personal data (`puid` is built from the dispute's
+// id). docs/compliance.md maps our remedies to these values.
+type TDBStatement struct {
+	// ApplicationDate A date, YYYY-MM-DD (UTC).
+	ApplicationDate    string                         `json:"application_date"`
+	AutomatedDecision  TDBStatementAutomatedDecision  `json:"automated_decision"`
+	AutomatedDetection TDBStatementAutomatedDetection `json:"automated_detection"`
+
+	// Category The category of the statement of reasons, a key of the EU Transparency Database (API v2).
+	Category TDBCategory `json:"category"`
+
+	// ContentDate A date, YYYY-MM-DD (UTC).
+	ContentDate        string                           `json:"content_date"`
+	ContentType        []TDBStatementContentType        `json:"content_type"`
+	ContentTypeOther   string                           `json:"content_type_other,omitempty,omitzero"`
+	DecisionAccount    TDBStatementDecisionAccount      `json:"decision_account,omitempty,omitzero"`
+	DecisionFacts      string                           `json:"decision_facts"`
+	DecisionGround     TDBStatementDecisionGround       `json:"decision_ground"`
+	DecisionMonetary   string                           `json:"decision_monetary,omitempty,omitzero"`
+	DecisionProvision  TDBStatementDecisionProvision    `json:"decision_provision,omitempty,omitzero"`
+	DecisionVisibility []TDBStatementDecisionVisibility `json:"decision_visibility,omitempty,omitzero"`
+
+	// EndDateAccountRestriction A date, YYYY-MM-DD (UTC).
+	EndDateAccountRestriction string `json:"end_date_account_restriction,omitempty,omitzero"`
+
+	// EndDateServiceRestriction A date, YYYY-MM-DD (UTC).
+	EndDateServiceRestriction string `json:"end_date_service_restriction,omitempty,omitzero"`
+
+	// EndDateVisibilityRestriction A date, YYYY-MM-DD (UTC).
+	EndDateVisibilityRestriction   string                 `json:"end_date_visibility_restriction,omitempty,omitzero"`
+	IllegalContentExplanation      string                 `json:"illegal_content_explanation,omitempty,omitzero"`
+	IllegalContentLegalGround      string                 `json:"illegal_content_legal_ground,omitempty,omitzero"`
+	IncompatibleContentExplanation string                 `json:"incompatible_content_explanation,omitempty,omitzero"`
+	IncompatibleContentGround      string                 `json:"incompatible_content_ground,omitempty,omitzero"`
+	Puid                           string                 `json:"puid"`
+	SourceType                     TDBStatementSourceType `json:"source_type"`
+	TerritorialScope               []TerritorialCountry   `json:"territorial_scope"`
+}
+
+// TDBStatementAutomatedDecision defines model for TDBStatement.AutomatedDecision.
+type TDBStatementAutomatedDecision string
+
+// TDBStatementAutomatedDetection defines model for TDBStatement.AutomatedDetection.
+type TDBStatementAutomatedDetection string
+
+// TDBStatementContentType defines model for TDBStatement.ContentType.
+type TDBStatementContentType string
+
+// TDBStatementDecisionAccount defines model for TDBStatement.DecisionAccount.
+type TDBStatementDecisionAccount string
+
+// TDBStatementDecisionGround defines model for TDBStatement.DecisionGround.
+type TDBStatementDecisionGround string
+
+// TDBStatementDecisionProvision defines model for TDBStatement.DecisionProvision.
+type TDBStatementDecisionProvision string
+
+// TDBStatementDecisionVisibility defines model for TDBStatement.DecisionVisibility.
+type TDBStatementDecisionVisibility string
+
+// TDBStatementSourceType defines model for TDBStatement.SourceType.
+type TDBStatementSourceType string
+
 // Team A Trust & Safety team that reviews escalated disputes.
 type Team string
+
+// TerritorialCountry An EU or EEA country, ISO 3166-1 alpha-2.
+type TerritorialCountry string
 
 // Timeline defines model for Timeline.
 type Timeline struct {
@@ -2553,6 +3188,9 @@ type Withdrawal struct {
 	At     Timestamp `json:"at"`
 	Reason string    `json:"reason,omitempty,omitzero"`
 }
+
+// AcceptLanguage defines model for AcceptLanguage.
+type AcceptLanguage = string
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -2754,6 +3392,12 @@ type ContactOptionsParams struct {
 	// At Ask about another moment than now (RFC 3339).
 	At Timestamp `form:"at,omitempty" json:"at,omitempty,omitzero"`
 
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
+
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events
 	// the request fires and in the service's log, when it is at most 64 letters, digits,
@@ -2782,6 +3426,12 @@ type ListDisputesParams struct {
 	// Cursor The `next_cursor` of the previous page; opaque.
 	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
 
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
+
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events
 	// the request fires and in the service's log, when it is at most 64 letters, digits,
@@ -2805,6 +3455,12 @@ type OpenDisputeParams struct {
 
 // GetDisputeParams defines parameters for GetDispute.
 type GetDisputeParams struct {
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
+
 	// IfNoneMatch The ETag the caller holds; when it is still current the answer is `304`.
 	IfNoneMatch IfNoneMatch `json:"If-None-Match,omitempty,omitzero"`
 
@@ -3088,6 +3744,12 @@ type ListMessagesParams struct {
 
 // PostMessageParams defines parameters for PostMessage.
 type PostMessageParams struct {
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
+
 	// IdempotencyKey Makes the request safe to retry: the same key with the same body replays the first
 	// response; with another body it is `422 idempotency_key_reused`. Keys are scoped per
 	// caller. Longer than 255 characters is `400 invalid_idempotency_key`.
@@ -3204,8 +3866,26 @@ type SellerReplyParams struct {
 	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
 }
 
+// GetStatementOfReasonsParams defines parameters for GetStatementOfReasons.
+type GetStatementOfReasonsParams struct {
+	// Addressee Staff only use it; the party whose statement to read.
+	Addressee StatementAddressee `form:"addressee,omitempty" json:"addressee,omitempty,omitzero"`
+
+	// XRequestID The caller's own correlation id for this request. It never becomes the request's
+	// id: it is recorded apart, as `client_request_id` in the audit records of the events
+	// the request fires and in the service's log, when it is at most 64 letters, digits,
+	// `_`, `-`, `.` or `:`, starting with a letter or digit, and ignored otherwise.
+	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
+}
+
 // GetTimelineParams defines parameters for GetTimeline.
 type GetTimelineParams struct {
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
+
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events
 	// the request fires and in the service's log, when it is at most 64 letters, digits,
@@ -3289,6 +3969,12 @@ type ListQueueParams struct {
 	// Cursor The `next_cursor` of the previous page; opaque.
 	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
 
+	// AcceptLanguage The languages the caller reads, with q-values (RFC 9110), e.g.
+	// `de-CH;q=0.9, fr;q=0.8`. The service writes party-facing text in the first of en, es,
+	// it, fr, nl, de, zh, pt, pl the header accepts (by primary subtag: `de-CH` reads
+	// German), else in the dispute's language, else in English.
+	AcceptLanguage AcceptLanguage `json:"Accept-Language,omitempty,omitzero"`
+
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events
 	// the request fires and in the service's log, when it is at most 64 letters, digits,
@@ -3349,6 +4035,24 @@ type RemedyFailedParams struct {
 	// response; with another body it is `422 idempotency_key_reused`. Keys are scoped per
 	// caller. Longer than 255 characters is `400 invalid_idempotency_key`.
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+
+	// XRequestID The caller's own correlation id for this request. It never becomes the request's
+	// id: it is recorded apart, as `client_request_id` in the audit records of the events
+	// the request fires and in the service's log, when it is at most 64 letters, digits,
+	// `_`, `-`, `.` or `:`, starting with a letter or digit, and ignored otherwise.
+	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
+}
+
+// ListStatementsOfReasonsParams defines parameters for ListStatementsOfReasons.
+type ListStatementsOfReasonsParams struct {
+	// Status Only statements with this submission status; repeated, with any of these.
+	Status []StatementStatus `form:"status,omitempty" json:"status,omitempty,omitzero"`
+
+	// Limit The most items to answer (default 50).
+	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
+
+	// Cursor The `next_cursor` of the previous page; opaque.
+	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
 
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events

@@ -1,0 +1,46 @@
+package dispute_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+func TestRedressTable(t *testing.T) {
+	if err := dispute.DefaultRedress.Validate(); err != nil {
+		t.Fatalf("the default table: %v", err)
+	}
+	for name, table := range map[string]dispute.RedressTable{
+		"ClosedODRPlatform": {"DE": {{Name: "ODR", URL: "https://ec.europa.eu/consumers/odr/main/"}}},
+		"NotHTTPS":          {"NL": {{Name: "Body", URL: "http://example.org"}}},
+		"NoName":            {"NL": {{URL: "https://example.org"}}},
+		"NotACountry":       {"US": {{Name: "Body", URL: "https://example.org"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if err := table.Validate(); err == nil {
+				t.Errorf("%v accepted", table)
+			}
+		})
+	}
+	t.Run("CountryElseEU", func(t *testing.T) {
+		if b := dispute.DefaultRedress.Bodies("NL"); len(b) != 1 || !strings.Contains(b[0].URL, "acm.nl") {
+			t.Errorf("NL: %v", b)
+		}
+		if b := dispute.DefaultRedress.Bodies("PL"); len(b) != 1 || !strings.Contains(b[0].URL, "digital-strategy.ec.europa.eu") {
+			t.Errorf("PL: %v", b)
+		}
+	})
+	t.Run("AppealUntilOnlyBeforeTheAppeal", func(t *testing.T) {
+		until := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+		r := dispute.BuildRedress(dispute.DefaultRedress, false, &until, "NL", "de")
+		if !r.InternalAppeal || r.AppealUntil == nil || !r.AppealUntil.Equal(until) || r.Courts == "" || !strings.Contains(r.Courts, "Gericht") {
+			t.Errorf("first decision: %+v", r)
+		}
+		r = dispute.BuildRedress(dispute.DefaultRedress, true, &until, "NL", "en")
+		if r.InternalAppeal || r.AppealUntil != nil {
+			t.Errorf("appeal decision: %+v", r)
+		}
+	})
+}

@@ -1,0 +1,1 @@
+DROP TABLE statements_of_reasons;
