@@ -70,6 +70,7 @@ type Store interface {
 	FeedbackReader
 	RemedyReader
 	IntegrationReader
+	ReportReader
 }
 
 // DisputeTx changes orders and disputes. Lock methods hold the row until

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"time"
 
 	"github.com/opendispute/disputes/pkg/audit"
 	"github.com/opendispute/disputes/pkg/dispute"
@@ -70,6 +71,11 @@ type integrationCases interface {
 	Redeliver(ctx context.Context, actor dispute.Actor, webhookID, deliveryID string) (*dispute.Delivery, error)
 }
 
+// reportCases are the transparency report.
+type reportCases interface {
+	TransparencyReport(ctx context.Context, actor dispute.Actor, from, to time.Time) (*dispute.TransparencyReport, error)
+}
+
 // ports holds the API's ports.
 type ports struct {
 	orders       orderCases
@@ -79,9 +85,10 @@ type ports struct {
 	remedies     remedyCases
 	feedback     feedbackCases
 	integrations integrationCases
+	reports      reportCases
 }
 
 // portsOf takes every port from one service.
 func portsOf(svc *dispute.Service) ports {
-	return ports{orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc}
+	return ports{orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc, reports: svc}
 }

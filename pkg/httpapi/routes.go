@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	v1.POST("/remedies/:id/executed", s.reportRemedy(dispute.InstructionExecuted))
 	v1.POST("/remedies/:id/failed", s.reportRemedy(dispute.InstructionFailed))
 	v1.GET("/feedback/figures", s.feedbackFigures)
+	v1.GET("/reports/transparency", s.transparencyReport, inputParam("from", nil), inputParam("to", nil))
 
 	v1.GET("/contact-options", s.contactOptions, inputParam("dispute_id", nil), inputParam("reason", reasonValues),
 		inputParam("item_count", nil), inputParam("language", languageValues), inputParam("at", nil))
