@@ -34,11 +34,10 @@ func (s *Server) transparencyReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAccept)
 	if wantsCSV(c.Request().Header.Get(echo.HeaderAccept)) {
-		c.Response().Header().Add(echo.HeaderVary, echo.HeaderAccept)
 		return c.Blob(http.StatusOK, "text/csv; charset=utf-8", reportCSV(r))
 	}
-	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAccept)
 	return c.JSON(http.StatusOK, apiTransparencyReport(r))
 }
 

@@ -180,3 +180,27 @@ func TestTransparencyReportRefused(t *testing.T) {
 		e.must(t, http.StatusOK, uAdmin, http.MethodGet, "/v1/reports/transparency?from=2024-01-01&to=2024-12-31", nil)
 	})
 }
+
+// A settlement that fails puts the case before a reviewer: it counts as a
+// settlement, and its decision's hours run from the failure.
+func TestTransparencyReportAfterAFailedSettlement(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		d := e.openID(t, "item_damaged")
+		e.act(t, uSeller, d, "seller-reply", offerWith("Refund?", partialRefund("30.00")))
+		e.act(t, uBuyer, d, "accept-offer", nil)
+		e.clock.Advance(time.Hour)
+		refund := e.must(t, http.StatusOK, uSystem, http.MethodGet, "/v1/disputes/"+d+"/remedies", nil).list()[0]["id"].(string)
+		e.must(t, http.StatusOK, uSystem, http.MethodPost, "/v1/remedies/"+refund+"/failed", map[string]any{"detail": "card expired"})
+		e.clock.Advance(3 * time.Hour)
+		e.act(t, uReviewer, d, "assign", nil)
+		e.act(t, uReviewer, d, "decide", map[string]any{"remedies": []map[string]any{partialRefund("30.00")},
+			"rationale": "The agreement stands.", "policy_refs": []string{"bp-1"}, "favoured_party": "buyer"})
+
+		r := e.must(t, http.StatusOK, uLead, http.MethodGet, "/v1/reports/transparency?from=2025-03-03&to=2025-03-03", nil)
+		for path, want := range map[string]any{"settlements": 1.0, "decisions.total": 1.0, "decisions.hours_to_decision.median": 3.0} {
+			if got := figure(t, r.JSON["all"], path); got != want {
+				t.Errorf("%s = %v, want %v", path, got, want)
+			}
+		}
+	})
+}

@@ -5,17 +5,19 @@ import (
 	"database/sql"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/opendispute/disputes/pkg/dispute"
 )
 
 // The transparency report, computed by aggregate queries. The audit records
-// are the source of every event time: a dispute's documents keep only its
-// latest escalation and outcome, while a case whose settlement failed may
-// be escalated and decided twice. The records of the period are found with
-// the audit_records_event index (migration 0014); the escalation before a
-// decision, and the appeal before an appeal decision, by the primary key.
+// are the source of every event and its time: a dispute's documents keep
+// only its latest escalation and outcome, while a case whose settlement
+// failed was settled first, then escalated again and decided. The records of the period are found with
+// the audit_records_event index (migration 0014), their teams through the
+// disputes_report index on PostgreSQL; the escalation before a decision and
+// the appeal before an appeal decision from the dispute's documents.
 // Each dispute's team and reason are its current ones.
 
 // reportSQL holds the pieces of SQL that differ between the dialects.
@@ -24,6 +26,8 @@ type reportSQL struct {
 	hours func(from, to string) string
 	// text reads a string at a JSON path ("ground", "type") of a text column.
 	text func(col string, path ...string) string
+	// time reads an RFC 3339 time at a top-level field of a JSON text column.
+	time func(col, field string) string
 	// remedies is a FROM item of one row per remedy of the decision's
 	// payload (a), and remedyType the type of that remedy.
 	remedies, remedyType string
@@ -43,6 +47,7 @@ func (db *DB) reportSQL() reportSQL {
 				}
 				return "(" + col + "::json #>> '" + p + "}')"
 			},
+			time:       func(col, field string) string { return "(" + col + "::json ->> '" + field + "')::timestamptz" },
 			remedies:   "json_array_elements(CASE WHEN json_typeof(a.payload::json -> 'remedies') = 'array' THEN a.payload::json -> 'remedies' ELSE '[]'::json END) r(value)",
 			remedyType: "(r.value ->> 'type')",
 		}
@@ -56,6 +61,7 @@ func (db *DB) reportSQL() reportSQL {
 			}
 			return "json_extract(" + col + ", '" + p + "')"
 		},
+		time:       func(col, field string) string { return "json_extract(" + col + ", '$." + field + "')" },
 		remedies:   "json_each(a.payload, '$.remedies') r",
 		remedyType: "json_extract(r.value, '$.type')",
 	}
@@ -160,46 +166,47 @@ func (db *DB) TransparencyReport(ctx context.Context, from, to time.Time) (*disp
 		return nil, err
 	}
 
-	// Appeals received, and appeal decisions by verdict.
-	if err := scan(`SELECT d.team AS team, '' AS key, COUNT(*) AS count
+	// Appeals received, appeal decisions by verdict, and settlements
+	// (offers and claims accepted), in one pass.
+	if err := scan(`SELECT d.team AS team, CASE WHEN a.event = 'decide_appeal' THEN 'verdict:' || COALESCE(`+q.text("a.payload", "verdict")+`, '')
+			ELSE a.event END AS key, COUNT(*) AS count
 		FROM audit_records a JOIN disputes d ON d.id = a.dispute_id
-		WHERE a.event = 'appeal' AND `+inPeriod+` GROUP BY d.team`,
-		func(f *dispute.ReportFigures, _ string, n int64) { f.AppealsReceived += n }); err != nil {
-		return nil, err
-	}
-	if err := scan(`SELECT d.team AS team, `+q.text("a.payload", "verdict")+` AS key, COUNT(*) AS count
-		FROM audit_records a JOIN disputes d ON d.id = a.dispute_id
-		WHERE a.event = 'decide_appeal' AND `+inPeriod+` GROUP BY 1, 2`,
+		WHERE a.event IN ('appeal', 'decide_appeal', 'accept_offer', 'accept_claim') AND `+inPeriod+` GROUP BY 1, 2`,
 		func(f *dispute.ReportFigures, k string, n int64) {
-			f.AppealsDecided += n
-			switch dispute.Verdict(k) {
-			case dispute.VerdictUpheld:
-				f.AppealsUpheld += n
-			case dispute.VerdictOverturned:
-				f.AppealsOverturned += n
-			case dispute.VerdictModified:
-				f.AppealsModified += n
+			switch k {
+			case string(dispute.EventAppeal):
+				f.AppealsReceived += n
+			case string(dispute.EventAcceptOffer), string(dispute.EventAcceptClaim):
+				f.Settlements += n
+			default:
+				f.AppealsDecided += n
+				switch dispute.Verdict(strings.TrimPrefix(k, "verdict:")) {
+				case dispute.VerdictUpheld:
+					f.AppealsUpheld += n
+				case dispute.VerdictOverturned:
+					f.AppealsOverturned += n
+				case dispute.VerdictModified:
+					f.AppealsModified += n
+				}
 			}
 		}); err != nil {
 		return nil, err
 	}
 
-	// Settlements: offers and claims accepted.
-	if err := scan(`SELECT d.team AS team, '' AS key, COUNT(*) AS count
-		FROM audit_records a JOIN disputes d ON d.id = a.dispute_id
-		WHERE a.event IN ('accept_offer', 'accept_claim') AND `+inPeriod+` GROUP BY d.team`,
-		func(f *dispute.ReportFigures, _ string, n int64) { f.Settlements += n }); err != nil {
-		return nil, err
-	}
-
 	// The durations.
-	durations := func(event, since string) string {
-		return `SELECT d.team AS team, ` + q.hours(since, "a.occurred_at") + ` AS hours
+	// The start of a duration is read from the dispute's document (its
+	// latest escalation, its appeal), which is cheaper than searching its
+	// audit records; those are searched only when the document does not
+	// precede the event, which the state machine never lets happen today (a
+	// dispute is decided once, after its last escalation).
+	durations := func(event, doc, field, before string) string {
+		fromDoc := q.hours(q.time(doc, field), "a.occurred_at")
+		return `SELECT d.team AS team, CASE WHEN ` + fromDoc + ` >= 0 THEN ` + fromDoc + ` ELSE ` + q.hours(before, "a.occurred_at") + ` END AS hours
 		FROM audit_records a JOIN disputes d ON d.id = a.dispute_id
 		WHERE a.event = '` + event + `' AND ` + inPeriod
 	}
 	all := dispute.ReportFigures{}
-	hours, err := db.percentiles(ctx, durations("decide", escalatedBefore), from, to)
+	hours, err := db.percentiles(ctx, durations("decide", "d.escalation", "at", escalatedBefore), from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +217,7 @@ func (db *DB) TransparencyReport(ctx context.Context, from, to time.Time) (*disp
 			team(t).HoursToDecision = h
 		}
 	}
-	hours, err = db.percentiles(ctx, durations("decide_appeal", appealedBefore), from, to)
+	hours, err = db.percentiles(ctx, durations("decide_appeal", "d.appeal", "filed_at", appealedBefore), from, to)
 	if err != nil {
 		return nil, err
 	}

@@ -1,1 +1,2 @@
+DROP INDEX disputes_report;
 DROP INDEX audit_records_event;
