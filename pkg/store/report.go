@@ -119,10 +119,9 @@ func (db *DB) TransparencyReport(ctx context.Context, from, to time.Time) (*disp
 		return nil, err
 	}
 
-	// Decisions by ground, category and automation, in one pass: the key
-	// joins the three, split below. The decision's payload names them; a
-	// payload without them falls back on the dispute's outcome when that is
-	// a decision, then on Unspecified.
+	// Decisions by ground, category and automation, in one pass. The
+	// decision's payload names them; a payload without them falls back on
+	// the dispute's outcome when that is a decision, then on Unspecified.
 	field := func(path ...string) string {
 		return "COALESCE(" + q.text("a.payload", path...) + ", CASE WHEN " + q.text("d.outcome", "kind") + " = 'decided' THEN " +
 			q.text("d.outcome", path...) + " END, '" + dispute.Unspecified + "')"
