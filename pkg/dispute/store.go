@@ -71,6 +71,7 @@ type Store interface {
 	RemedyReader
 	IntegrationReader
 	StatementReader
+	ReportReader
 }
 
 // DisputeTx changes orders and disputes. Lock methods hold the row until

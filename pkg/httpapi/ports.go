@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"time"
 
 	"github.com/opendispute/disputes/pkg/audit"
 	"github.com/opendispute/disputes/pkg/dispute"
@@ -84,6 +85,11 @@ type statementCases interface {
 	Statements(ctx context.Context, actor dispute.Actor, f dispute.StatementFilter) ([]*dispute.StatementRecord, error)
 }
 
+// reportCases are the transparency report.
+type reportCases interface {
+	TransparencyReport(ctx context.Context, actor dispute.Actor, from, to time.Time) (*dispute.TransparencyReport, error)
+}
+
 // ports holds the API's ports.
 type ports struct {
 	evidence     evidenceCases
@@ -95,9 +101,10 @@ type ports struct {
 	feedback     feedbackCases
 	integrations integrationCases
 	statements   statementCases
+	reports      reportCases
 }
 
 // portsOf takes every port from one service.
 func portsOf(svc *dispute.Service) ports {
-	return ports{evidence: svc, orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc, statements: svc}
+	return ports{evidence: svc, orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc, statements: svc, reports: svc}
 }

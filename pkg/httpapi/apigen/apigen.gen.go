@@ -2872,6 +2872,70 @@ type RemedyFailedRequest struct {
 // `no_action` cannot be combined with another remedy.
 type RemedyType string
 
+// ReportAppeals defines model for ReportAppeals.
+type ReportAppeals struct {
+	Decided         int64       `json:"decided"`
+	HoursToDecision ReportHours `json:"hours_to_decision"`
+	Modified        int64       `json:"modified"`
+	Overturned      int64       `json:"overturned"`
+	Received        int64       `json:"received"`
+	Upheld          int64       `json:"upheld"`
+}
+
+// ReportCount defines model for ReportCount.
+type ReportCount struct {
+	Count int64 `json:"count"`
+
+	// Key A reason, remedy type, ground type or category, or `unspecified`.
+	Key string `json:"key"`
+}
+
+// ReportCounts defines model for ReportCounts.
+type ReportCounts = []ReportCount
+
+// ReportDecisions defines model for ReportDecisions.
+type ReportDecisions struct {
+	// Automated Decisions taken partially or fully by automated means.
+	Automated int64 `json:"automated"`
+
+	// AutomatedShare automated / total, rounded to a thousandth; 0 without decisions.
+	AutomatedShare  float64      `json:"automated_share"`
+	ByCategory      ReportCounts `json:"by_category"`
+	ByGround        ReportCounts `json:"by_ground"`
+	ByRemedy        ReportCounts `json:"by_remedy"`
+	HoursToDecision ReportHours  `json:"hours_to_decision"`
+	Total           int64        `json:"total"`
+}
+
+// ReportFigures defines model for ReportFigures.
+type ReportFigures struct {
+	Appeals     ReportAppeals   `json:"appeals"`
+	Decisions   ReportDecisions `json:"decisions"`
+	Received    ReportReceived  `json:"received"`
+	Settlements int64           `json:"settlements"`
+
+	// Team A Trust & Safety team that reviews escalated disputes.
+	Team Team `json:"team,omitempty,omitzero"`
+}
+
+// ReportHours defines model for ReportHours.
+type ReportHours struct {
+	// Count How many durations the figures are taken from.
+	Count int64 `json:"count"`
+
+	// Median Median, in hours; null when count is 0.
+	Median *float64 `json:"median"`
+
+	// P90 90th percentile, in hours; null when count is 0.
+	P90 *float64 `json:"p90"`
+}
+
+// ReportReceived defines model for ReportReceived.
+type ReportReceived struct {
+	ByReason ReportCounts `json:"by_reason"`
+	Total    int64        `json:"total"`
+}
+
 // RequestInfoRequest defines model for RequestInfoRequest.
 type RequestInfoRequest struct {
 	// DueAt When the answer is due, in the future; default 72 hours from now.
@@ -3097,6 +3161,27 @@ type TimelineItemKind string
 //
 // Examples: 2025-03-01T12:00:00.123456Z
 type Timestamp = time.Time
+
+// TransparencyReport defines model for TransparencyReport.
+type TransparencyReport struct {
+	All ReportFigures `json:"all"`
+
+	// From RFC 3339, UTC.
+	//
+	// Examples: 2025-03-01T12:00:00.123456Z
+	From Timestamp `json:"from"`
+
+	// GeneratedAt RFC 3339, UTC.
+	//
+	// Examples: 2025-03-01T12:00:00.123456Z
+	GeneratedAt Timestamp       `json:"generated_at"`
+	Teams       []ReportFigures `json:"teams"`
+
+	// To RFC 3339, UTC.
+	//
+	// Examples: 2025-03-01T12:00:00.123456Z
+	To Timestamp `json:"to"`
+}
 
 // Verdict The result of an appeal, said of the decision appealed against (never of the
 // appeal): `upheld` — the original decision is upheld, so it stands and the appeal is
@@ -4035,6 +4120,21 @@ type RemedyFailedParams struct {
 	// response; with another body it is `422 idempotency_key_reused`. Keys are scoped per
 	// caller. Longer than 255 characters is `400 invalid_idempotency_key`.
 	IdempotencyKey IdempotencyKey `json:"Idempotency-Key,omitempty,omitzero"`
+
+	// XRequestID The caller's own correlation id for this request. It never becomes the request's
+	// id: it is recorded apart, as `client_request_id` in the audit records of the events
+	// the request fires and in the service's log, when it is at most 64 letters, digits,
+	// `_`, `-`, `.` or `:`, starting with a letter or digit, and ignored otherwise.
+	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
+}
+
+// TransparencyReportParams defines parameters for TransparencyReport.
+type TransparencyReportParams struct {
+	// From Start of the period, included (RFC 3339 or a date, UTC). Default 365 days before `to`.
+	From string `form:"from,omitempty" json:"from,omitempty,omitzero"`
+
+	// To End of the period, excluded (RFC 3339, or a date meaning the end of that day). Default now.
+	To string `form:"to,omitempty" json:"to,omitempty,omitzero"`
 
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events

@@ -1,0 +1,2 @@
+DROP INDEX disputes_report;
+DROP INDEX audit_records_event;
