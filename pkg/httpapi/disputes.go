@@ -85,11 +85,7 @@ func (s *Server) getDispute(c echo.Context) error {
 }
 
 func (s *Server) listDisputes(c echo.Context) error {
-	limit, cursor, err := pageParams(c)
-	if err != nil {
-		return err
-	}
-	after, err := idCursor(cursor)
+	page, limit, err := idPage(c)
 	if err != nil {
 		return err
 	}
@@ -98,7 +94,7 @@ func (s *Server) listDisputes(c echo.Context) error {
 	f := dispute.Filter{
 		States: enumsOf[dispute.State](queryValues(c, "state")), Teams: enumsOf[dispute.Team](queryValues(c, "team")),
 		Reasons: enumsOf[dispute.Reason](queryValues(c, "reason")), AssigneeIDs: queryValues(c, "assignee"),
-		Page: dispute.Page{Limit: limit + 1, After: after},
+		Page: page,
 	}
 	for _, id := range f.AssigneeIDs {
 		if !identPattern.MatchString(id) {

@@ -228,15 +228,11 @@ func readField(part *multipart.Part, name string) (string, error) {
 }
 
 func (s *Server) listEvidence(c echo.Context) error {
-	limit, cursor, err := pageParams(c)
+	page, limit, err := idPage(c)
 	if err != nil {
 		return err
 	}
-	after, err := idCursor(cursor)
-	if err != nil {
-		return err
-	}
-	es, err := s.evidence.EvidenceList(c.Request().Context(), actorOf(c), c.Param("id"), dispute.Page{Limit: limit + 1, After: after})
+	es, err := s.evidence.EvidenceList(c.Request().Context(), actorOf(c), c.Param("id"), page)
 	if err != nil {
 		return err
 	}

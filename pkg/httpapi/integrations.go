@@ -25,11 +25,7 @@ func (s *Server) createAPIKey(c echo.Context) error {
 
 // listAPIKeys lists the caller's keys, or for staff any seller's (?seller_id=).
 func (s *Server) listAPIKeys(c echo.Context) error {
-	limit, cursor, err := pageParams(c)
-	if err != nil {
-		return err
-	}
-	after, err := idCursor(cursor)
+	page, limit, err := idPage(c)
 	if err != nil {
 		return err
 	}
@@ -37,7 +33,7 @@ func (s *Server) listAPIKeys(c echo.Context) error {
 	if seller != "" && !identPattern.MatchString(seller) {
 		return dispute.Invalid(dispute.CodeInvalidFilter, "seller_id", "is not a user id")
 	}
-	ks, err := s.integrations.APIKeys(c.Request().Context(), actorOf(c), seller, dispute.Page{Limit: limit + 1, After: after})
+	ks, err := s.integrations.APIKeys(c.Request().Context(), actorOf(c), seller, page)
 	if err != nil {
 		return err
 	}
@@ -118,15 +114,11 @@ func (s *Server) deleteWebhook(c echo.Context) error {
 }
 
 func (s *Server) listDeliveries(c echo.Context) error {
-	limit, cursor, err := pageParams(c)
+	page, limit, err := idPage(c)
 	if err != nil {
 		return err
 	}
-	after, err := idCursor(cursor)
-	if err != nil {
-		return err
-	}
-	ds, err := s.integrations.Deliveries(c.Request().Context(), actorOf(c), c.Param("id"), dispute.Page{Limit: limit + 1, After: after})
+	ds, err := s.integrations.Deliveries(c.Request().Context(), actorOf(c), c.Param("id"), page)
 	if err != nil {
 		return err
 	}

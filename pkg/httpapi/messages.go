@@ -29,15 +29,11 @@ func messageText(b apigen.PostMessageRequest) (string, error) {
 }
 
 func (s *Server) listMessages(c echo.Context) error {
-	limit, cursor, err := pageParams(c)
+	page, limit, err := idPage(c)
 	if err != nil {
 		return err
 	}
-	after, err := idCursor(cursor)
-	if err != nil {
-		return err
-	}
-	ms, err := s.disputes.Messages(c.Request().Context(), actorOf(c), c.Param("id"), dispute.Page{Limit: limit + 1, After: after})
+	ms, err := s.disputes.Messages(c.Request().Context(), actorOf(c), c.Param("id"), page)
 	if err != nil {
 		return err
 	}

@@ -79,6 +79,20 @@ func queueCursor(b []byte) (*dispute.QueueCursor, error) {
 }
 
 // idCursor checks a cursor that is the id of the last item of a page.
+// idPage reads the page a list of id-ordered items asks for: one item more
+// than the limit (to know whether a next page exists) after the cursor's id.
+func idPage(c echo.Context) (dispute.Page, int, error) {
+	limit, cursor, err := pageParams(c)
+	if err != nil {
+		return dispute.Page{}, 0, err
+	}
+	after, err := idCursor(cursor)
+	if err != nil {
+		return dispute.Page{}, 0, err
+	}
+	return dispute.Page{Limit: limit + 1, After: after}, limit, nil
+}
+
 func idCursor(b []byte) (string, error) {
 	if b == nil {
 		return "", nil

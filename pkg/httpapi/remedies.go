@@ -12,16 +12,12 @@ import (
 // listRemedies lists remedy instructions for the marketplace's systems and
 // staff: ?status=pending is the queue of work to carry out.
 func (s *Server) listRemedies(c echo.Context) error {
-	limit, cursor, err := pageParams(c)
-	if err != nil {
-		return err
-	}
-	after, err := idCursor(cursor)
+	page, limit, err := idPage(c)
 	if err != nil {
 		return err
 	}
 	// checkQuery has refused unknown statuses; repeated, they mean any.
-	f := dispute.InstructionFilter{Statuses: enumsOf[dispute.InstructionStatus](queryValues(c, "status")), Page: dispute.Page{Limit: limit + 1, After: after}}
+	f := dispute.InstructionFilter{Statuses: enumsOf[dispute.InstructionStatus](queryValues(c, "status")), Page: page}
 	if id := c.QueryParam("dispute_id"); id != "" {
 		if !identPattern.MatchString(id) {
 			return dispute.Invalid(dispute.CodeInvalidFilter, "dispute_id", "is not a dispute id")

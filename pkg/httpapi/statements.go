@@ -23,16 +23,12 @@ func (s *Server) statementOfReasons(c echo.Context) error {
 // listStatements lists the statements of reasons, the outbox of their
 // submission to the Transparency Database, for leads and admins.
 func (s *Server) listStatements(c echo.Context) error {
-	limit, cursor, err := pageParams(c)
-	if err != nil {
-		return err
-	}
-	after, err := idCursor(cursor)
+	page, limit, err := idPage(c)
 	if err != nil {
 		return err
 	}
 	// checkQuery has refused unknown statuses; repeated, they mean any.
-	f := dispute.StatementFilter{Statuses: enumsOf[dispute.StatementStatus](queryValues(c, "status")), Page: dispute.Page{Limit: limit + 1, After: after}}
+	f := dispute.StatementFilter{Statuses: enumsOf[dispute.StatementStatus](queryValues(c, "status")), Page: page}
 	sts, err := s.statements.Statements(c.Request().Context(), actorOf(c), f)
 	if err != nil {
 		return err
