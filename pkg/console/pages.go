@@ -46,6 +46,9 @@ var funcs = template.FuncMap{
 	},
 	"waited": func(seconds int64) string {
 		d := time.Duration(seconds) * time.Second
+		if d < time.Minute {
+			return "under a minute"
+		}
 		if d >= 48*time.Hour {
 			return fmt.Sprintf("%d days", int(d.Hours()/24))
 		}
@@ -283,7 +286,9 @@ func statusOf(e *dispute.Error) int {
 func fieldErrors(e *dispute.Error) string {
 	var b strings.Builder
 	for _, f := range e.Fields {
-		fmt.Fprintf(&b, " %s: %s.", f.Field, f.Message)
+		if f.Message != e.Message {
+			fmt.Fprintf(&b, " %s: %s.", f.Field, f.Message)
+		}
 	}
 	return b.String()
 }
