@@ -182,9 +182,9 @@ type caseView struct {
 	// Statements are the statements of reasons of the case, one per
 	// restricted party.
 	Statements []*dispute.StatementRecord
-	Remedies []string
-	Parties  []dispute.Party
-	Verdicts []dispute.Verdict
+	Remedies   []string
+	Parties    []dispute.Party
+	Verdicts   []dispute.Verdict
 }
 
 func (c *Console) caseFile(w http.ResponseWriter, r *http.Request, s *session) {
