@@ -124,7 +124,8 @@ func seedDemo(ctx context.Context, svc *dispute.Service, blobs *blob.Store, secr
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "A dispute with a photo: %s (GET /v1/disputes/%s/evidence)\n", id, id)
+		fmt.Fprintf(out, "A dispute with a photo, waiting for a reviewer: %s (GET /v1/disputes/%s/evidence)\n", id, id)
+		fmt.Fprintf(out, "The reviewers' console: %s/console/ (sign in as a demo reviewer)\n", base)
 	}
 	if len(secret) == 0 {
 		fmt.Fprintln(out, "Set DISPUTES_JWT_SECRET and use `disputes token` to mint tokens for these users.")
