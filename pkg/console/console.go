@@ -136,6 +136,8 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /console/sign-out", c.staff(c.signOut))
 	m.HandleFunc("GET /console/queues", c.staff(c.queues))
 	m.HandleFunc("POST /console/claim", c.staff(c.claim))
+	m.HandleFunc("GET /console/search", c.staff(c.search))
+	m.HandleFunc("GET /console/report", c.staff(c.report))
 	m.HandleFunc("GET /console/cases/{id}", c.staff(c.caseFile))
 	m.HandleFunc("POST /console/cases/{id}/actions", c.staff(c.act))
 	m.HandleFunc("POST /console/cases/{id}/notes", c.staff(c.note))

@@ -72,7 +72,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	c, err := console.New(console.Config{
 		Service: e.svc, Sessions: db, Blobs: blobs, Now: e.clock.Now, SessionTTL: time.Hour,
 		OIDC: &console.OIDC{Issuer: e.is.srv.URL, ClientID: e.is.client, ClientSecret: e.is.secret, RedirectURL: e.srv.URL + "/console/oidc/callback"},
-		Demo: []console.DemoUser{reviewer, senior},
+		Demo: []console.DemoUser{reviewer, senior, lead},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -430,7 +430,7 @@ func TestPagesAreLockedDown(t *testing.T) {
 			expect(t, b.get(p), http.StatusOK, b.page, "<h1>Sign in</h1>")
 		}
 		b.demoSignIn(reviewer)
-		for _, p := range []string{"/console/sign-in", "/console/queues", "/console/cases/" + d.ID} {
+		for _, p := range []string{"/console/sign-in", "/console/queues", "/console/cases/" + d.ID, "/console/search"} {
 			res := b.get(p)
 			expect(t, res, http.StatusOK, b.page)
 			csp := res.Header.Get("Content-Security-Policy")
@@ -475,4 +475,40 @@ func TestSecureCookiesOffLoopback(t *testing.T) {
 			t.Errorf("Host %s: Set-Cookie %q, want Secure=%v", host, sc, secure)
 		}
 	}
+}
+
+var lead = console.DemoUser{ID: "usr_lead", Roles: []string{"lead"}, Teams: []string{"logistics"}}
+
+func TestSearchPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		a, b2 := e.escalated(), e.escalated()
+		b := e.browser()
+		b.demoSignIn(reviewer)
+		expect(t, b.get("/console/search?state=escalated"), http.StatusOK, b.page, a.ID, b2.ID)
+		expect(t, b.get("/console/search?state=resolved"), http.StatusOK, b.page, "No case matches.")
+		// Values the form does not offer are ignored, not passed on.
+		expect(t, b.get("/console/search?state=bogus&reason=item_damaged"), http.StatusOK, b.page, a.ID)
+		// Newest first.
+		if strings.Index(b.page, b2.ID) > strings.Index(b.page, a.ID) {
+			t.Fatalf("the newer case %s is not listed first", b2.ID)
+		}
+	})
+}
+
+func TestReportPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.escalated()
+		b := e.browser()
+		b.demoSignIn(reviewer)
+		expect(t, b.get("/console/report"), http.StatusForbidden, b.page)
+		if strings.Contains(b.page, `href="/console/report"`) {
+			t.Fatal("a reviewer is offered the report")
+		}
+		b.demoSignIn(lead)
+		expect(t, b.get("/console/report"), http.StatusOK, b.page, "Transparency report", "<svg", "Disputes received, by reason", `role="img"`, "item damaged: 1")
+		expect(t, b.get("/console/report?from=yesterday"), http.StatusBadRequest, b.page, "is not a date")
+		expect(t, b.get("/console/report?from=2026-01-01&to=2025-01-01"), http.StatusBadRequest, b.page)
+	})
 }

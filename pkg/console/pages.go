@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +57,14 @@ var funcs = template.FuncMap{
 		return d.Truncate(time.Minute).String()
 	},
 	"join": strings.Join,
+	"has": func(q url.Values, key string, v any) bool {
+		return slices.Contains(q[key], fmt.Sprint(v))
+	},
+	"add":   func(a, b int) int { return a + b },
+	"deref": func(f *float64) float64 { return *f },
+	"percent": func(f float64) string {
+		return fmt.Sprintf("%.1f %%", f*100)
+	},
 	"list": func(v ...string) []string { return v },
 	"pair": func(a, b any) struct{ A, B any } { return struct{ A, B any }{a, b} },
 	"isImage": func(contentType string) bool {

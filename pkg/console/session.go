@@ -230,3 +230,10 @@ func (c *Console) signInDemo(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, Prefix+"queues", http.StatusSeeOther)
 }
+
+// Supervisor reports whether the member of staff is a lead or an admin, who
+// see the transparency report.
+func (s *session) Supervisor() bool {
+	a := s.Actor()
+	return a.Has(dispute.RoleLead) || a.Has(dispute.RoleAdmin)
+}
