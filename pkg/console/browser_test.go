@@ -185,7 +185,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`#sor-heading`),
 	)
 	page := text("case page", chromedp.Text(`main`))
-	for _, want := range []string{"resolved", "refund partial 80.00 EUR", "listing removal (listing lst_vase)", "To the seller"} {
+	for _, want := range []string{"resolved", "partial refund 80.00 EUR", "listing removal (listing lst_vase)", "To the seller"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("after deciding the page lacks %q:\n%s", want, page)
 		}

@@ -83,12 +83,14 @@ type Console struct {
 	ttl      time.Duration
 	now      func() time.Time
 	log      *slog.Logger
-	pages    map[string]*template.Template
+	// pages are the parsed pages per language, then per name.
+	pages       map[string]map[string]*template.Template
+	translators map[string]*translator
 	static   http.Handler
 	mux      *http.ServeMux
 }
 
-//go:embed templates static
+//go:embed templates static messages
 var assets embed.FS
 
 // Prefix is where the console is served.
@@ -112,11 +114,13 @@ func New(cfg Config) (*Console, error) {
 	if cfg.OIDC != nil {
 		c.oidc = newOIDCClient(*cfg.OIDC)
 	}
-	pages, err := parsePages()
-	if err != nil {
+	var err error
+	if c.translators, err = loadTranslators(assets); err != nil {
 		return nil, err
 	}
-	c.pages = pages
+	if c.pages, err = parsePages(c.translators); err != nil {
+		return nil, err
+	}
 	static, err := fs.Sub(assets, "static")
 	if err != nil {
 		return nil, err
@@ -134,6 +138,7 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /console/sign-in/oidc", c.signInOIDC)
 	m.HandleFunc("GET /console/oidc/callback", c.oidcCallback)
 	m.HandleFunc("POST /console/sign-out", c.staff(c.signOut))
+	m.HandleFunc("POST /console/language", c.staff(c.setLanguage))
 	m.HandleFunc("GET /console/queues", c.staff(c.queues))
 	m.HandleFunc("POST /console/claim", c.staff(c.claim))
 	m.HandleFunc("GET /console/search", c.staff(c.search))
@@ -196,9 +201,10 @@ func (c *Console) staff(h staffHandler) http.HandlerFunc {
 				http.Redirect(w, r, Prefix+"sign-in", http.StatusSeeOther)
 				return
 			}
-			c.problem(w, r, http.StatusUnauthorized, "Your session has ended. Sign in again.")
+			c.problem(w, r, http.StatusUnauthorized, "SessionEnded")
 			return
 		}
+		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, s))
 		if r.Method == http.MethodPost && !c.checkForm(w, r, s.CSRF) {
 			return
 		}
@@ -225,18 +231,24 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		if status >= 500 {
 			c.log.Error("console request failed", "path", r.URL.Path, "err", err)
-			c.problem(w, r, status, "The service cannot answer right now. Try again in a moment.")
+			c.problem(w, r, status, "Unavailable")
 			return
 		}
-		c.problem(w, r, status, de.Message)
+		c.problemText(w, r, status, de.Message)
 		return
 	}
 	c.log.Error("console request failed", "path", r.URL.Path, "err", err)
-	c.problem(w, r, http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment.")
+	c.problem(w, r, http.StatusInternalServerError, "InternalError")
 }
 
-// problem renders an error page.
-func (c *Console) problem(w http.ResponseWriter, r *http.Request, status int, message string) {
+// problem renders an error page saying the console's message id.
+func (c *Console) problem(w http.ResponseWriter, r *http.Request, status int, id string, pairs ...any) {
+	c.problemText(w, r, status, c.tr(r).T(id, pairs...))
+}
+
+// problemText renders an error page with a text as it is, such as the
+// service's reason for refusing an action.
+func (c *Console) problemText(w http.ResponseWriter, r *http.Request, status int, message string) {
 	s, _ := c.session(r)
-	c.render(w, status, "error", pageData{Session: s, Title: http.StatusText(status), Body: map[string]any{"Status": status, "Message": message}})
+	c.render(w, r, status, "error", pageData{Session: s, Title: c.tr(r).Label("status", status), Body: map[string]any{"Status": status, "Message": message}})
 }

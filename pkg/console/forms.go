@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -10,11 +9,13 @@ import (
 	"github.com/opendispute/disputes/pkg/dispute"
 )
 
-// formError is a form the console cannot read; its text is shown on the
-// page as it is.
-type formError string
+// formError is a form the console cannot read: the message id that says
+// why, and the value at fault.
+type formError struct {
+	id, value string
+}
 
-func (e formError) Error() string { return string(e) }
+func (e formError) Error() string { return e.id + ": " + e.value }
 
 // consoleEvents are the events the case page offers as forms. Parties'
 // events (replies, offers, appeals) are not the console's business.
@@ -28,7 +29,7 @@ var consoleEvents = []dispute.Event{
 func commandOf(f url.Values) (dispute.Command, error) {
 	e := dispute.Event(f.Get("event"))
 	if !slices.Contains(consoleEvents, e) {
-		return dispute.Command{}, formError("The console cannot do that.")
+		return dispute.Command{}, formError{id: "CannotDoThat"}
 	}
 	cmd := dispute.Command{Event: e}
 	switch e {
@@ -38,7 +39,7 @@ func commandOf(f url.Values) (dispute.Command, error) {
 		if v := f.Get("due_at"); v != "" {
 			t, err := time.Parse("2006-01-02", v)
 			if err != nil {
-				return cmd, formError(fmt.Sprintf("The answer date %q is not a date.", v))
+				return cmd, formError{id: "NotADate", value: v}
 			}
 			t = t.Add(24*time.Hour - time.Second)
 			cmd.DueAt = &t
@@ -89,7 +90,7 @@ func remediesOf(f url.Values) ([]dispute.Remedy, error) {
 			if v := f.Get("suspension_until"); v != "" {
 				t, err := time.Parse("2006-01-02", v)
 				if err != nil {
-					return nil, formError(fmt.Sprintf("The suspension end %q is not a date.", v))
+					return nil, formError{id: "NotADate", value: v}
 				}
 				r.Until = &t
 			}

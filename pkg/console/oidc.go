@@ -79,7 +79,7 @@ func (c *Console) signInOIDC(w http.ResponseWriter, r *http.Request) {
 	_, oauth, err := c.oidc.discover(r.Context())
 	if err != nil {
 		c.log.Error("console sign-in", "err", err)
-		c.problem(w, r, http.StatusBadGateway, "The sign-in provider cannot be reached. Try again in a moment.")
+		c.problem(w, r, http.StatusBadGateway, "ProviderUnreachable")
 		return
 	}
 	p := pendingSignIn{State: randomToken(), Nonce: randomToken(), Verifier: oauth2.GenerateVerifier()}
@@ -114,10 +114,10 @@ func (c *Console) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		c.log.Warn("console sign-in refused", "err", err)
 		if errors.Is(err, errSignIn) {
-			c.problem(w, r, http.StatusForbidden, "Sign-in did not complete. Start again from the sign-in page.")
+			c.problem(w, r, http.StatusForbidden, "SignInIncomplete")
 			return
 		}
-		c.problem(w, r, http.StatusBadGateway, "The sign-in provider did not answer as expected. Try again in a moment.")
+		c.problem(w, r, http.StatusBadGateway, "ProviderFailed")
 		return
 	}
 	s := session{UserID: claims.Subject, Name: claims.Name, Roles: claims.Roles, Teams: claims.Teams, Via: "oidc"}
@@ -126,7 +126,7 @@ func (c *Console) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	if !s.Actor().Staff() {
 		c.log.Warn("console sign-in refused: not Trust & Safety staff", "user", claims.Subject)
-		c.problem(w, r, http.StatusForbidden, "The console is for Trust & Safety staff. Your account has no staff role.")
+		c.problem(w, r, http.StatusForbidden, "NotStaff")
 		return
 	}
 	if err := c.startSession(w, r, s); err != nil {

@@ -27,7 +27,9 @@ type pageData struct {
 	// Notice is a message shown above the page, such as "this case
 	// changed".
 	Notice string
-	Body   any
+	// Path is the page's own path, where the language switch returns to.
+	Path string
+	Body any
 }
 
 var funcs = template.FuncMap{
@@ -46,16 +48,6 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"waited": func(seconds int64) string {
-		d := time.Duration(seconds) * time.Second
-		if d < time.Minute {
-			return "under a minute"
-		}
-		if d >= 48*time.Hour {
-			return fmt.Sprintf("%d days", int(d.Hours()/24))
-		}
-		return d.Truncate(time.Minute).String()
-	},
 	"join": strings.Join,
 	"has": func(q url.Values, key string, v any) bool {
 		return slices.Contains(q[key], fmt.Sprint(v))
@@ -70,41 +62,61 @@ var funcs = template.FuncMap{
 	"isImage": func(contentType string) bool {
 		return strings.HasPrefix(contentType, "image/")
 	},
-	"title": func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") },
 }
 
-// parsePages reads the layout and every page from the embedded templates.
-func parsePages() (map[string]*template.Template, error) {
-	layout, err := template.New("layout").Funcs(funcs).ParseFS(assets, "templates/layout.html")
-	if err != nil {
-		return nil, err
+// waited says how long the oldest case of a queue has waited, roughly.
+func waited(tr *translator, seconds int64) string {
+	d := time.Duration(seconds) * time.Second
+	switch {
+	case d < time.Minute:
+		return tr.T("UnderAMinute")
+	case d < 48*time.Hour:
+		return tr.T("HoursMinutes", "Hours", int(d.Hours()), "Minutes", int(d.Minutes())%60)
 	}
+	return tr.T("Days", "Count", int(d.Hours()/24))
+}
+
+// parsePages reads the layout and every page from the embedded templates,
+// once per language: the language's messages are the pages' functions.
+func parsePages(translators map[string]*translator) (map[string]map[string]*template.Template, error) {
 	names, err := fs.Glob(assets, "templates/page-*.html")
 	if err != nil {
 		return nil, err
 	}
-	pages := map[string]*template.Template{}
-	for _, n := range names {
-		t, err := template.Must(layout.Clone()).ParseFS(assets, n)
+	out := map[string]map[string]*template.Template{}
+	for lang, tr := range translators {
+		layout, err := template.New("layout").Funcs(funcs).Funcs(funcsFor(tr)).ParseFS(assets, "templates/layout.html")
 		if err != nil {
 			return nil, err
 		}
-		pages[strings.TrimSuffix(strings.TrimPrefix(n, "templates/page-"), ".html")] = t
+		out[lang] = map[string]*template.Template{}
+		for _, n := range names {
+			t, err := template.Must(layout.Clone()).ParseFS(assets, n)
+			if err != nil {
+				return nil, err
+			}
+			out[lang][strings.TrimSuffix(strings.TrimPrefix(n, "templates/page-"), ".html")] = t
+		}
 	}
-	return pages, nil
+	return out, nil
 }
 
-// render writes a page; a template that fails leaves nothing half written.
-func (c *Console) render(w http.ResponseWriter, status int, page string, d pageData) {
+// render writes a page in the reader's language; a template that fails
+// leaves nothing half written.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, page string, d pageData) {
 	if d.Session != nil && d.CSRF == "" {
 		d.CSRF = d.Session.CSRF
 	}
+	d.Path = r.URL.Path
+	tr := c.tr(r)
 	var buf bytes.Buffer
-	if err := c.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
+	if err := c.pages[tr.lang][page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		c.log.Error("console page failed", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	w.Header().Set("Content-Language", tr.lang)
+	w.Header().Add("Vary", "Accept-Language")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
@@ -146,9 +158,9 @@ func (c *Console) queues(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	notice := ""
 	if r.URL.Query().Get("empty") != "" {
-		notice = "Nothing is waiting in your queues."
+		notice = c.tr(r).T("NothingWaitingNotice")
 	}
-	c.render(w, http.StatusOK, "queues", pageData{Session: s, Title: "Queues", Notice: notice, Body: map[string]any{
+	c.render(w, r, http.StatusOK, "queues", pageData{Session: s, Title: c.tr(r).T("Queues"), Notice: notice, Body: map[string]any{
 		"Counts": counts, "Waiting": waiting, "Mine": mine, "Teams": teams,
 		"Senior": a.Has(dispute.RoleSeniorReviewer),
 	}})
@@ -165,7 +177,7 @@ func (c *Console) claim(w http.ResponseWriter, r *http.Request, s *session) {
 	case "appeals":
 		in.Kind = dispute.ClaimAppeals
 	default:
-		c.problem(w, r, http.StatusBadRequest, "Unknown kind of case to claim.")
+		c.problem(w, r, http.StatusBadRequest, "UnknownClaimKind")
 		return
 	}
 	d, err := c.svc.Claim(r.Context(), s.Actor(), in)
@@ -249,7 +261,7 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, s *session, s
 		c.fail(w, r, err)
 		return
 	}
-	c.render(w, status, "case", pageData{Session: s, Title: "Case " + d.ID, Notice: notice, Body: v})
+	c.render(w, r, status, "case", pageData{Session: s, Title: c.tr(r).T("Case") + " " + d.ID, Notice: notice, Body: v})
 }
 
 // act fires one lifecycle event from a case page's form. The form carries
@@ -259,12 +271,14 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, s *session) {
 	f := r.PostForm
 	version, err := strconv.ParseInt(f.Get("version"), 10, 64)
 	if err != nil {
-		c.problem(w, r, http.StatusBadRequest, "The form has no version of the case. Reload the page.")
+		c.problem(w, r, http.StatusBadRequest, "NoVersion")
 		return
 	}
 	cmd, err := commandOf(f)
 	if err != nil {
-		c.showCase(w, r, s, http.StatusBadRequest, err.Error())
+		var fe formError
+		errors.As(err, &fe)
+		c.showCase(w, r, s, http.StatusBadRequest, c.tr(r).T(fe.id, "Value", fe.value))
 		return
 	}
 	_, err = c.svc.Act(r.Context(), s.Actor(), r.PathValue("id"), cmd, &version)
@@ -273,7 +287,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, s *session) {
 	case err == nil:
 		http.Redirect(w, r, Prefix+"cases/"+r.PathValue("id"), http.StatusSeeOther)
 	case errors.As(err, &de) && (de.Code == dispute.EPRECONDITION || de.Reason == dispute.CodeConcurrentUpdate):
-		c.showCase(w, r, s, http.StatusConflict, "This case changed while you were looking at it; nothing was done. Here it is as it is now: check it and try again.")
+		c.showCase(w, r, s, http.StatusConflict, c.tr(r).T("CaseChanged"))
 	case errors.As(err, &de) && de.Code != dispute.EUNAVAILABLE && de.Code != dispute.EINTERNAL:
 		c.showCase(w, r, s, statusOf(de), de.Message+fieldErrors(de))
 	default:
@@ -329,7 +343,7 @@ func (c *Console) evidence(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	if e.PurgedAt != nil || c.blobs == nil {
-		c.problem(w, r, http.StatusNotFound, "The file is not available.")
+		c.problem(w, r, http.StatusNotFound, "FileGone")
 		return
 	}
 	h := w.Header()

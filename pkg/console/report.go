@@ -1,7 +1,6 @@
 package console
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -17,9 +16,11 @@ type bar struct {
 	Width int
 }
 
-// chart is a horizontal bar chart.
+// chart is a horizontal bar chart: its title's message id, the kind of
+// its labels (reason, remedy, ground), its bars.
 type chart struct {
 	Title  string
+	Kind   string
 	Bars   []bar
 	Height int
 }
@@ -31,8 +32,8 @@ const (
 	barStep    = 26
 )
 
-func barChart(title string, counts []dispute.ReportCount) chart {
-	c := chart{Title: title, Height: max(1, len(counts))*barStep + 4}
+func barChart(title, kind string, counts []dispute.ReportCount) chart {
+	c := chart{Title: title, Kind: kind, Height: max(1, len(counts))*barStep + 4}
 	var top int64
 	for _, n := range counts {
 		top = max(top, n.Count)
@@ -56,13 +57,13 @@ func (c *Console) report(w http.ResponseWriter, r *http.Request, s *session) {
 	var err error
 	if v := r.URL.Query().Get("from"); v != "" {
 		if from, err = time.Parse("2006-01-02", v); err != nil {
-			c.problem(w, r, http.StatusBadRequest, fmt.Sprintf("The start %q is not a date (YYYY-MM-DD).", v))
+			c.problem(w, r, http.StatusBadRequest, "NotADate", "Value", v)
 			return
 		}
 	}
 	if v := r.URL.Query().Get("to"); v != "" {
 		if to, err = time.Parse("2006-01-02", v); err != nil {
-			c.problem(w, r, http.StatusBadRequest, fmt.Sprintf("The end %q is not a date (YYYY-MM-DD).", v))
+			c.problem(w, r, http.StatusBadRequest, "NotADate", "Value", v)
 			return
 		}
 	}
@@ -71,12 +72,12 @@ func (c *Console) report(w http.ResponseWriter, r *http.Request, s *session) {
 		c.fail(w, r, err)
 		return
 	}
-	c.render(w, http.StatusOK, "report", pageData{Session: s, Title: "Transparency report", Body: map[string]any{
+	c.render(w, r, http.StatusOK, "report", pageData{Session: s, Title: c.tr(r).T("TransparencyReport"), Body: map[string]any{
 		"Report": rep, "From": from.Format("2006-01-02"), "To": to.Format("2006-01-02"),
 		"Charts": []chart{
-			barChart("Disputes received, by reason", rep.All.ReceivedByReason),
-			barChart("Decisions, by remedy", rep.All.DecisionsByRemedy),
-			barChart("Decisions, by ground", rep.All.DecisionsByGround),
+			barChart("ChartReceivedByReason", "reason", rep.All.ReceivedByReason),
+			barChart("ChartDecisionsByRemedy", "remedy", rep.All.DecisionsByRemedy),
+			barChart("ChartDecisionsByGround", "ground", rep.All.DecisionsByGround),
 		},
 	}})
 }

@@ -44,7 +44,7 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) {
 		more.Set("after", found[len(found)-1].ID)
 		next = "?" + more.Encode()
 	}
-	c.render(w, http.StatusOK, "search", pageData{Session: s, Title: "Search", Body: map[string]any{
+	c.render(w, r, http.StatusOK, "search", pageData{Session: s, Title: c.tr(r).T("Search"), Body: map[string]any{
 		"Found": found, "Next": next, "Query": q,
 		"States": dispute.States, "Teams": dispute.Teams, "Reasons": reasons,
 	}})

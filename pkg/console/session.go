@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/opendispute/disputes/pkg/auth"
@@ -44,6 +45,9 @@ type session struct {
 	Teams     []string  `json:"teams"`
 	CSRF      string    `json:"csrf"`
 	Via       string    `json:"via"` // "oidc" or "demo"
+	// Lang is the console language the member of staff chose; empty
+	// follows the browser's Accept-Language.
+	Lang string `json:"lang,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -93,9 +97,60 @@ func clearCookie(w http.ResponseWriter, r *http.Request, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteLaxMode})
 }
 
+// sessionKey keys the signed-in session in a request's context.
+type sessionKey struct{}
+
+// sessionOf returns the session the staff middleware found, or nil.
+func sessionOf(r *http.Request) *session {
+	s, _ := r.Context().Value(sessionKey{}).(*session)
+	return s
+}
+
+// tr returns the translator of the reader: the language the member of staff
+// chose, else the browser's.
+func (c *Console) tr(r *http.Request) *translator {
+	if s := sessionOf(r); s != nil && supportedLanguage(s.Lang) {
+		return c.translators[s.Lang]
+	}
+	return c.translators[negotiate(r.Header.Get("Accept-Language"))]
+}
+
+// setLanguage switches the console's language for the session and returns
+// to the page the switch was on.
+func (c *Console) setLanguage(w http.ResponseWriter, r *http.Request, s *session) {
+	lang := r.PostForm.Get("lang")
+	if !supportedLanguage(lang) {
+		c.problem(w, r, http.StatusBadRequest, "UnknownLanguage")
+		return
+	}
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil {
+		c.problem(w, r, http.StatusUnauthorized, "SessionEnded")
+		return
+	}
+	s.Lang = lang
+	data, err := json.Marshal(s)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if err := c.sessions.PutConsoleSession(r.Context(), hashToken(ck.Value), kindSession, data, c.now(), s.ExpiresAt); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	back := r.PostForm.Get("back")
+	if !strings.HasPrefix(back, Prefix) || strings.HasPrefix(back, Prefix+"/") || strings.ContainsAny(back, "\\?#") {
+		back = Prefix + "queues"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
 // session returns the request's session, nil when it has none or it
 // expired.
 func (c *Console) session(r *http.Request) (*session, error) {
+	if s := sessionOf(r); s != nil {
+		return s, nil
+	}
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
 		return nil, nil
@@ -176,13 +231,13 @@ func sameOrigin(r *http.Request) bool {
 func (c *Console) checkForm(w http.ResponseWriter, r *http.Request, want string) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
-		c.problem(w, r, http.StatusBadRequest, "The form could not be read.")
+		c.problem(w, r, http.StatusBadRequest, "FormUnreadable")
 		return false
 	}
 	got := r.PostForm.Get("csrf")
 	if !sameOrigin(r) || want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		c.log.Warn("console: form refused (cross-site or without a valid CSRF token)", "path", r.URL.Path)
-		c.problem(w, r, http.StatusForbidden, "This form was not sent from the console. Reload the page and try again.")
+		c.problem(w, r, http.StatusForbidden, "NotFromConsole")
 		return false
 	}
 	return true
@@ -200,7 +255,7 @@ func (c *Console) formToken(w http.ResponseWriter, r *http.Request) string {
 }
 
 func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
-	c.render(w, http.StatusOK, "sign-in", pageData{Title: "Sign in", CSRF: c.formToken(w, r), Body: map[string]any{
+	c.render(w, r, http.StatusOK, "sign-in", pageData{Title: c.tr(r).T("SignIn"), CSRF: c.formToken(w, r), Body: map[string]any{
 		"Demo": c.demo, "OIDC": c.oidc != nil, "SignedOut": r.URL.Query().Get("signed_out") != "",
 	}})
 }
@@ -214,13 +269,13 @@ func (c *Console) signInDemo(w http.ResponseWriter, r *http.Request) {
 	ck, err := r.Cookie(formCookie)
 	if err != nil || !c.checkForm(w, r, ck.Value) {
 		if err != nil {
-			c.problem(w, r, http.StatusForbidden, "This form was not sent from the console. Reload the page and try again.")
+			c.problem(w, r, http.StatusForbidden, "NotFromConsole")
 		}
 		return
 	}
 	i := slices.IndexFunc(c.demo, func(u DemoUser) bool { return u.ID == r.PostForm.Get("user") })
 	if i < 0 {
-		c.problem(w, r, http.StatusBadRequest, "Pick one of the demo staff.")
+		c.problem(w, r, http.StatusBadRequest, "PickDemoStaff")
 		return
 	}
 	u := c.demo[i]
