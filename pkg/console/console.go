@@ -86,8 +86,8 @@ type Console struct {
 	// pages are the parsed pages per language, then per name.
 	pages       map[string]map[string]*template.Template
 	translators map[string]*translator
-	static   http.Handler
-	mux      *http.ServeMux
+	static      http.Handler
+	mux         *http.ServeMux
 }
 
 //go:embed templates static messages

@@ -39,15 +39,15 @@ const signInTTL = 10 * time.Minute
 
 // session is a signed-in member of staff.
 type session struct {
-	UserID    string    `json:"user_id"`
-	Name      string    `json:"name,omitempty"`
-	Roles     []string  `json:"roles"`
-	Teams     []string  `json:"teams"`
-	CSRF      string    `json:"csrf"`
-	Via       string    `json:"via"` // "oidc" or "demo"
+	UserID string   `json:"user_id"`
+	Name   string   `json:"name,omitempty"`
+	Roles  []string `json:"roles"`
+	Teams  []string `json:"teams"`
+	CSRF   string   `json:"csrf"`
+	Via    string   `json:"via"` // "oidc" or "demo"
 	// Lang is the console language the member of staff chose; empty
 	// follows the browser's Accept-Language.
-	Lang string `json:"lang,omitempty"`
+	Lang      string    `json:"lang,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
