@@ -368,7 +368,7 @@ func TestClaimAndDecideThroughForms(t *testing.T) {
 		// The note changed nothing of the case's version; a decision on
 		// the page as rendered goes through.
 		res = b.post("/console/cases/"+d.ID+"/actions", decide)
-		expect(t, res, http.StatusOK, b.page, "resolved", "partial refund 80.00 EUR", "listing removal (listing lst_vase)")
+		expect(t, res, http.StatusOK, b.page, "resolved", "partial refund 80.00 EUR", "listing removal (listing lst_vase)", "Remedies and their execution", "waiting for the marketplace")
 		got, err := e.svc.Get(context.Background(), dispute.SystemActor, d.ID)
 		if err != nil {
 			t.Fatal(err)

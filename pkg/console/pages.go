@@ -201,6 +201,9 @@ type caseView struct {
 	Evidence []*dispute.Evidence
 	Allowed  map[string]bool
 	Audit    audit.Verification
+	// Instructions are the remedies sent to the marketplace's systems and
+	// how their execution went.
+	Instructions []*dispute.Instruction
 	// Statements are the statements of reasons of the case, one per
 	// restricted party.
 	Statements []*dispute.StatementRecord
@@ -244,6 +247,10 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, s *session, s
 		}
 	}
 	if v.Evidence, err = c.svc.EvidenceList(ctx, a, id, dispute.Page{Limit: 100}); err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	if v.Instructions, err = c.svc.Instructions(ctx, a, dispute.InstructionFilter{DisputeID: id, Page: dispute.Page{Limit: 100}}); err != nil {
 		c.fail(w, r, err)
 		return
 	}
