@@ -512,3 +512,60 @@ func TestReportPage(t *testing.T) {
 		expect(t, b.get("/console/report?from=2026-01-01&to=2025-01-01"), http.StatusBadRequest, b.page)
 	})
 }
+
+func TestRequestInfoReleaseAndAppealThroughForms(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		d := e.escalated()
+		b := e.browser()
+		b.demoSignIn(reviewer)
+		version := func() string {
+			t.Helper()
+			m := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(b.page)
+			if m == nil {
+				t.Fatalf("no action form on the page:\n%s", b.page)
+			}
+			return m[1]
+		}
+		act := func(form url.Values) *http.Response {
+			t.Helper()
+			form.Set("csrf", b.csrf())
+			form.Set("version", version())
+			return b.post("/console/cases/"+d.ID+"/actions", form)
+		}
+		b.post("/console/claim", url.Values{"csrf": {b.csrf()}})
+		expect(t, act(url.Values{"event": {"request_info"}, "party": {"seller"}, "question": {"How was it packed?"}, "due_at": {"not-a-date"}}),
+			http.StatusBadRequest, b.page, "is not a date")
+		expect(t, act(url.Values{"event": {"request_info"}, "party": {"seller"}, "question": {"How was it packed?"}}),
+			http.StatusOK, b.page, "awaiting information", "How was it packed?")
+		if _, err := e.svc.Act(context.Background(), dispute.Actor{ID: "usr_seller"}, d.ID, dispute.Command{Event: dispute.EventProvideInfo, Message: "In two boxes."}, nil); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, b.get("/console/cases/"+d.ID), http.StatusOK, b.page, "under review", "In two boxes.")
+		expect(t, act(url.Values{"event": {"release"}}), http.StatusOK, b.page, "escalated", "Nothing for you to do on this case now.")
+
+		// Claimed again and decided, the seller appeals; a senior reviewer
+		// (not the one who decided) takes and decides the appeal.
+		b.post("/console/claim", url.Values{"csrf": {b.csrf()}})
+		expect(t, act(url.Values{"event": {"decide"}, "favoured_party": {"buyer"}, "remedy": {"refund_full"}, "rationale": {"Damaged in transit."}, "policy_refs": {"bp/3"}}),
+			http.StatusOK, b.page, "resolved")
+		if _, err := e.svc.Act(context.Background(), dispute.Actor{ID: "usr_seller"}, d.ID, dispute.Command{Event: dispute.EventAppeal, Reason: "It was packed well."}, nil); err != nil {
+			t.Fatal(err)
+		}
+		s := e.browser()
+		s.demoSignIn(senior)
+		expect(t, s.get("/console/queues"), http.StatusOK, s.page, "Claim the next appeal")
+		res := s.post("/console/claim", url.Values{"csrf": {s.csrf()}, "kind": {"appeals"}})
+		expect(t, res, http.StatusOK, s.page, "appeal under review", "Decide the appeal")
+		b = s
+		expect(t, act(url.Values{"event": {"decide_appeal"}, "verdict": {"upheld"}, "rationale": {"The packing did not protect it."}}),
+			http.StatusOK, b.page, "Verdict", "upheld")
+		got, _ := e.svc.Get(context.Background(), dispute.SystemActor, d.ID)
+		if got.Appeal == nil || got.Appeal.Verdict != dispute.VerdictUpheld || got.Appeal.DecidedBy != senior.ID {
+			t.Fatalf("the appeal after the senior's form: %+v", got.Appeal)
+		}
+		// Nothing left to claim: the queues page says so.
+		res = s.post("/console/claim", url.Values{"csrf": {s.csrf()}})
+		expect(t, res, http.StatusOK, s.page, "Nothing is waiting in your queues.")
+	})
+}
