@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # The race detector needs cgo; use it where a C compiler is present.
 RACE     := $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
-.PHONY: all build run test test-short test-faults fuzz-smoke lint fmt generate clean docker bench bench-smoke
+.PHONY: all build run test test-short test-faults fuzz-smoke lint fmt generate clean docker bench bench-smoke screenshots
 
 all: lint test
 
@@ -62,6 +62,10 @@ bench:
 ## bench-smoke: the same, small and short, to check that it runs
 bench-smoke:
 	BENCH_SIZES="1000 3000" BENCH_DURATION=2s ./scripts/bench.sh
+
+## screenshots: the console's pages as its browser test sees them, written to docs/console (needs chromium)
+screenshots:
+	CONSOLE_SCREENSHOTS=$(CURDIR)/docs/console go test -count=1 -run TestConsoleInBrowser ./pkg/console/
 
 clean:
 	rm -rf bin data

@@ -60,6 +60,20 @@ type config struct {
 	TDBToken string
 	HTTP     httpSettings // serve only
 	Evidence evidenceSettings
+	Console  consoleSettings
+}
+
+// consoleSettings configure the reviewers' console's sign-in.
+type consoleSettings struct {
+	// OIDCIssuer, OIDCClientID and OIDCClientSecret reach the OpenID
+	// Connect provider staff sign in with; unset, only `serve --demo`
+	// offers a sign-in.
+	OIDCIssuer, OIDCClientID, OIDCClientSecret string
+	// PublicURL is the service's address as browsers reach it, for the
+	// provider's redirect back to /console/oidc/callback; empty means the
+	// listen address.
+	PublicURL  string
+	SessionTTL time.Duration
 }
 
 // evidenceSettings say where files of evidence are kept and how many and how
@@ -227,6 +241,7 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	case cfg.TDBURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == ""):
 		add("DISPUTES_TDB_URL must be an http(s) URL such as https://transparency.dsa.ec.europa.eu, not %q", cfg.TDBURL)
 	}
+	cfg.Console = loadConsole(getenv, add)
 	var phoneReasons []string
 	if v := getenv("DISPUTES_PHONE_REASONS"); v != "" {
 		phoneReasons = strings.Split(v, ",")
@@ -409,4 +424,24 @@ func loadRedress(getenv func(string) string, add func(string, ...any)) (dispute.
 		add("DISPUTES_REDRESS_COUNTRY must be the ISO code of an EU or EEA country, in capitals, not %q", country)
 	}
 	return table, country
+}
+
+// loadConsole reads the console's settings: the three OpenID Connect
+// settings come together or not at all.
+func loadConsole(getenv func(string) string, add func(string, ...any)) consoleSettings {
+	c := consoleSettings{
+		OIDCIssuer: getenv("DISPUTES_OIDC_ISSUER"), OIDCClientID: getenv("DISPUTES_OIDC_CLIENT_ID"),
+		OIDCClientSecret: getenv("DISPUTES_OIDC_CLIENT_SECRET"), PublicURL: strings.TrimSuffix(getenv("DISPUTES_PUBLIC_URL"), "/"),
+		SessionTTL: durationSetting(getenv, "DISPUTES_CONSOLE_SESSION_TTL", 8*time.Hour, add),
+	}
+	if (c.OIDCIssuer == "") != (c.OIDCClientID == "") {
+		add("DISPUTES_OIDC_ISSUER and DISPUTES_OIDC_CLIENT_ID are set together or not at all")
+	}
+	if u, err := url.Parse(c.OIDCIssuer); c.OIDCIssuer != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+		add("DISPUTES_OIDC_ISSUER must be the provider's issuer URL, such as https://login.example.com/realms/staff, not %q", c.OIDCIssuer)
+	}
+	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "") {
+		add("DISPUTES_PUBLIC_URL must be the service's public origin, such as https://disputes.example.com, not %q", c.PublicURL)
+	}
+	return c
 }

@@ -47,7 +47,7 @@ func demoPhoto() ([]byte, error) {
 
 // seedDemoEvidence opens a dispute about the demo's vase and adds a photo
 // of it, as the buyer would: through the same checks, cleaning and storage
-// as an upload.
+// as an upload; then takes it to the platform's review queue.
 func seedDemoEvidence(ctx context.Context, svc *dispute.Service, blobs *blob.Store, orderID string) (string, error) {
 	buyer := dispute.Actor{ID: demoBuyer}
 	d, err := svc.Open(ctx, buyer, dispute.OpenInput{OrderID: orderID, Reason: dispute.ReasonItemDamaged,
@@ -76,6 +76,15 @@ func seedDemoEvidence(ctx context.Context, svc *dispute.Service, blobs *blob.Sto
 	in.ContentType, in.Size, in.SHA256 = ct, obj.Size, obj.Key
 	if _, err := svc.AddEvidence(ctx, buyer, d.ID, in); err != nil {
 		return "", fmt.Errorf("seed demo photo: %w", err)
+	}
+	// The seller refuses and the buyer escalates, so that the case waits in
+	// the review queue for the console.
+	seller := dispute.Actor{ID: demoSeller}
+	if _, err := svc.Act(ctx, seller, d.ID, dispute.Command{Event: dispute.EventSellerReply, Message: "It left here packed in bubble wrap, without a scratch."}, nil); err != nil {
+		return "", fmt.Errorf("seed demo dispute: %w", err)
+	}
+	if _, err := svc.Act(ctx, buyer, d.ID, dispute.Command{Event: dispute.EventEscalate, Reason: "The seller will not refund; the photo shows the crack."}, nil); err != nil {
+		return "", fmt.Errorf("seed demo dispute: %w", err)
 	}
 	return d.ID, nil
 }

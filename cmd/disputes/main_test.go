@@ -130,7 +130,7 @@ func TestServeDemoWalkThrough(t *testing.T) {
 			}
 			// The demo holds a dispute with a photo, cleaned and stored as
 			// an upload would be.
-			photo := regexp.MustCompile(`A dispute with a photo: (dsp_\w+)`).FindStringSubmatch(out.String())
+			photo := regexp.MustCompile(`A dispute with a photo, waiting for a reviewer: (dsp_\w+)`).FindStringSubmatch(out.String())
 			if photo == nil {
 				t.Fatalf("demo output names no dispute with a photo:\n%s", out.String())
 			}
@@ -149,6 +149,16 @@ func TestServeDemoWalkThrough(t *testing.T) {
 				t.Errorf("the demo photo: %d %v", res.StatusCode, err)
 			}
 			res.Body.Close()
+			// The console is served beside the API, offering the demo staff.
+			res, err = http.Get(base + "/console/sign-in")
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK || !strings.Contains(string(page), "usr_demo_reviewer") || !strings.Contains(res.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+				t.Errorf("the demo console's sign-in page: %d %s", res.StatusCode, page)
+			}
 
 			status, d := call("POST", "/v1/disputes", tokens["BUYER"], `{"order_id":"`+order[1]+`","reason":"item_damaged","description":"cracked","language":"en"}`)
 			if status != http.StatusCreated || d["state"] != "awaiting_seller" {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/opendispute/disputes/pkg/auth"
 	"github.com/opendispute/disputes/pkg/blob"
+	"github.com/opendispute/disputes/pkg/console"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/seed"
 	"github.com/opendispute/disputes/pkg/store"
@@ -85,6 +86,17 @@ const (
 
 var allTeams = []string{"logistics", "object_experts", "trust_safety", "payments", "customer_support"}
 
+// demoStaff are the demo's Trust & Safety staff: a reviewer, a senior
+// reviewer and a lead of every team. They get tokens and may sign in to the
+// console without a provider.
+func demoStaff() []console.DemoUser {
+	return []console.DemoUser{
+		{ID: demoReviewer, Roles: []string{"reviewer"}, Teams: allTeams},
+		{ID: demoSenior, Roles: []string{"senior_reviewer"}, Teams: allTeams},
+		{ID: demoLead, Roles: []string{"lead"}, Teams: allTeams},
+	}
+}
+
 // seedDemo writes three fresh orders between the demo buyer and seller and
 // prints tokens and curl lines to walk a dispute through. Order ids are new
 // on every run, so the walk-through works again after a restart.
@@ -112,7 +124,8 @@ func seedDemo(ctx context.Context, svc *dispute.Service, blobs *blob.Store, secr
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "A dispute with a photo: %s (GET /v1/disputes/%s/evidence)\n", id, id)
+		fmt.Fprintf(out, "A dispute with a photo, waiting for a reviewer: %s (GET /v1/disputes/%s/evidence)\n", id, id)
+		fmt.Fprintf(out, "The reviewers' console: %s/console/ (sign in as a demo reviewer)\n", base)
 	}
 	if len(secret) == 0 {
 		fmt.Fprintln(out, "Set DISPUTES_JWT_SECRET and use `disputes token` to mint tokens for these users.")
@@ -123,14 +136,11 @@ func seedDemo(ctx context.Context, svc *dispute.Service, blobs *blob.Store, secr
 		roles    []string
 		teams    []string
 	}
-	users := []who{
-		{"BUYER", demoBuyer, nil, nil},
-		{"SELLER", demoSeller, nil, nil},
-		{"REVIEWER", demoReviewer, []string{"reviewer"}, allTeams},
-		{"SENIOR", demoSenior, []string{"senior_reviewer"}, allTeams},
-		{"LEAD", demoLead, []string{"lead"}, allTeams},
-		{"SYSTEM", demoSystem, []string{"system"}, nil},
+	users := []who{{"BUYER", demoBuyer, nil, nil}, {"SELLER", demoSeller, nil, nil}}
+	for _, u := range demoStaff() {
+		users = append(users, who{strings.ToUpper(strings.TrimPrefix(u.ID, "usr_demo_")), u.ID, u.Roles, u.Teams})
 	}
+	users = append(users, who{"SYSTEM", demoSystem, []string{"system"}, nil})
 	fmt.Fprintln(out, "\nTokens (valid 24 hours; paste into your shell):")
 	now := time.Now()
 	for _, u := range users {

@@ -13,6 +13,7 @@ import (
 	"github.com/opendispute/disputes/api"
 	"github.com/opendispute/disputes/pkg/auth"
 	"github.com/opendispute/disputes/pkg/blob"
+	"github.com/opendispute/disputes/pkg/console"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi"
 	"github.com/opendispute/disputes/pkg/metrics"
@@ -163,6 +164,24 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
+// newConsole returns the reviewers' console: signing in through the
+// configured OpenID Connect provider and, under --demo, as the demo staff.
+func newConsole(cfg config, svc *dispute.Service, db *store.DB, blobs *blob.Store, base string, log *slog.Logger) (*console.Console, error) {
+	c := console.Config{Service: svc, Sessions: db, Blobs: blobs, SessionTTL: cfg.Console.SessionTTL, Logger: log.With("component", "console")}
+	if cfg.Console.OIDCIssuer != "" {
+		public := cfg.Console.PublicURL
+		if public == "" {
+			public = base
+		}
+		c.OIDC = &console.OIDC{Issuer: cfg.Console.OIDCIssuer, ClientID: cfg.Console.OIDCClientID,
+			ClientSecret: cfg.Console.OIDCClientSecret, RedirectURL: public + console.Prefix + "oidc/callback"}
+	}
+	if cfg.Demo {
+		c.Demo = demoStaff()
+	}
+	return console.New(c)
+}
+
 // runServe serves the API until ctx ends, then drains in-flight requests.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadServeConfig(args, getenv, stdout, false)
@@ -242,8 +261,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "admin endpoints (metrics, profiling) on http://%s\n", addr)
 	}
 
+	pages, err := newConsole(cfg, svc, db, blobs, base, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/console", pages)
+	mux.Handle(console.Prefix, pages)
+	mux.Handle("/", srv)
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           mux,
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
 		ReadTimeout:       cfg.HTTP.ReadTimeout,
 		WriteTimeout:      cfg.HTTP.WriteTimeout,

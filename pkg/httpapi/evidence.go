@@ -270,7 +270,7 @@ func (s *Server) evidenceContent(c echo.Context) error {
 	h.Set("Content-Security-Policy", "sandbox")
 	h.Set("Cache-Control", "private, no-cache")
 	h.Set("ETag", `"`+e.SHA256+`"`)
-	rs := &blobSeeker{ctx: c.Request().Context(), store: s.blobs, key: e.SHA256, size: e.Size}
+	rs := s.blobs.ReadSeeker(c.Request().Context(), e.SHA256, e.Size)
 	defer rs.Close()
 	http.ServeContent(c.Response(), c.Request(), "", e.CreatedAt, rs)
 	return nil
@@ -286,62 +286,4 @@ func contentDisposition(name string) string {
 		return r
 	}, name)
 	return `attachment; filename="` + fallback + `"; filename*=UTF-8''` + url.PathEscape(name)
-}
-
-// blobSeeker reads a blob as an io.ReadSeeker, opening a range reader at the
-// current offset on the first read after a seek, so http.ServeContent reads
-// only the ranges it sends.
-type blobSeeker struct {
-	ctx   context.Context
-	store *blob.Store
-	key   string
-	size  int64
-	off   int64
-	r     io.ReadCloser
-}
-
-func (b *blobSeeker) Read(p []byte) (int, error) {
-	if b.off >= b.size {
-		return 0, io.EOF
-	}
-	if b.r == nil {
-		r, err := b.store.OpenRange(b.ctx, b.key, b.off, -1)
-		if err != nil {
-			return 0, err
-		}
-		b.r = r
-	}
-	n, err := b.r.Read(p)
-	b.off += int64(n)
-	return n, err
-}
-
-func (b *blobSeeker) Seek(offset int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-	case io.SeekCurrent:
-		offset += b.off
-	case io.SeekEnd:
-		offset += b.size
-	default:
-		return 0, errors.New("blob seek: invalid whence")
-	}
-	if offset < 0 {
-		return 0, errors.New("blob seek: negative position")
-	}
-	if offset != b.off {
-		b.Close()
-		b.off = offset
-	}
-	return b.off, nil
-}
-
-// Close closes the range reader that is open, if any.
-func (b *blobSeeker) Close() error {
-	if b.r == nil {
-		return nil
-	}
-	err := b.r.Close()
-	b.r = nil
-	return err
 }
