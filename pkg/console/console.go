@@ -157,9 +157,29 @@ func (c *Console) routes() {
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'"
 
-// ServeHTTP serves /console and everything under it.
+// ServeHTTP serves /console and everything under it. Every request gets
+// the service's own request id, as on the API: answered in X-Request-Id,
+// logged, and recorded in the audit records of what it changed.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := dispute.NewID("req", start)
+	r = r.WithContext(dispute.WithRequestID(r.Context(), id))
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, request: r}
+	w = rec
+	defer func() {
+		level := slog.LevelInfo
+		if rec.status >= 500 {
+			level = slog.LevelError
+		}
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "request_id", id}
+		if s := sessionOf(rec.request); s != nil {
+			attrs = append(attrs, "actor", s.UserID)
+		}
+		c.log.Log(r.Context(), level, "console request", attrs...)
+	}()
 	h := w.Header()
+	h.Set("X-Request-Id", id)
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
@@ -174,6 +194,22 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.mux.ServeHTTP(w, r)
 }
+
+// statusRecorder remembers the status a handler answered, and the request
+// as the handler last saw it (with the session, once found).
+type statusRecorder struct {
+	http.ResponseWriter
+	status  int
+	request *http.Request
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 	if s, _ := c.session(r); s != nil {
@@ -205,6 +241,9 @@ func (c *Console) staff(h staffHandler) http.HandlerFunc {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, s))
+		if rec, ok := w.(*statusRecorder); ok {
+			rec.request = r
+		}
 		if r.Method == http.MethodPost && !c.checkForm(w, r, s.CSRF) {
 			return
 		}

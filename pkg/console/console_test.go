@@ -569,3 +569,25 @@ func TestRequestInfoReleaseAndAppealThroughForms(t *testing.T) {
 		expect(t, res, http.StatusOK, s.page, "Nothing is waiting in your queues.")
 	})
 }
+
+func TestConsoleActionsCarryTheRequestID(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	e := newEnv(t, db)
+	d := e.escalated()
+	b := e.browser()
+	b.demoSignIn(reviewer)
+	res := b.post("/console/claim", url.Values{"csrf": {b.csrf()}})
+	id := res.Request.Response.Header.Get("X-Request-Id")
+	if !strings.HasPrefix(id, "req_") {
+		t.Fatalf("the claim answered X-Request-Id %q", id)
+	}
+	lead := dispute.Actor{ID: "usr_lead", Roles: []dispute.Role{dispute.RoleLead}, Teams: []dispute.Team{dispute.TeamLogistics}}
+	recs, err := e.svc.Audit(context.Background(), lead, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := recs[len(recs)-1]
+	if last.Event != string(dispute.EventAssign) || last.RequestID != id {
+		t.Fatalf("the claim's audit record: %s with request id %q, want %q", last.Event, last.RequestID, id)
+	}
+}
