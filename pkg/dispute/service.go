@@ -366,13 +366,18 @@ func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, pa
 	if err != nil {
 		return err
 	}
-	_, err = tx.AppendAudit(ctx, audit.Entry{
+	rec, err := tx.AppendAudit(ctx, audit.Entry{
 		DisputeID: ch.After.ID, Event: string(ch.Event), FromState: string(ch.From), ToState: string(ch.To),
 		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, PayloadVersion: AuditPayloadVersion, OccurredAt: now, RequestID: RequestID(ctx),
 		APIKeyID: actor.KeyID, ClientRequestID: ClientRequestID(ctx),
 	})
 	if err != nil {
 		return err
+	}
+	if re, ok := ReportEventOf(ch, rec.Seq, now); ok {
+		if err := tx.AddReportEvent(ctx, re); err != nil {
+			return err
+		}
 	}
 	noteTransition(tx, ch, now)
 	fe, err := newFeedEvent(EventTypes[ch.Event], ch.After, ch.Event, nil, now)
