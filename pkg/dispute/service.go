@@ -387,6 +387,20 @@ func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, pa
 	return tx.AddEvent(ctx, fe)
 }
 
+// PartyLanguage is the language of dispute id when the actor is its buyer
+// or its seller, else "": the language a refusal concerning the dispute is
+// written in for a party whose request names no language it reads.
+func (s *Service) PartyLanguage(ctx context.Context, actor Actor, id string) string {
+	if actor.ID == "" {
+		return ""
+	}
+	d, err := s.store.Dispute(ctx, id)
+	if err != nil || (d.BuyerID != actor.ID && d.SellerID != actor.ID) {
+		return ""
+	}
+	return d.Language
+}
+
 // Get returns a dispute the caller may see, as the caller may see it.
 func (s *Service) Get(ctx context.Context, actor Actor, id string) (*Dispute, error) {
 	d, err := s.store.Dispute(ctx, id)
