@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -273,30 +273,38 @@ func (db *DB) legacyPercentiles(ctx context.Context, durations string, from, to 
 	if err != nil {
 		return nil, wrap(err)
 	}
-	type ranks struct {
-		n     int64
-		hours map[int64]float64
-	}
 	byTeam := map[string]*ranks{}
 	for _, r := range rows {
-		rk, ok := byTeam[r.Team]
-		if !ok {
-			rk = &ranks{n: r.N, hours: map[int64]float64{}}
-			byTeam[r.Team] = rk
+		if byTeam[r.Team] == nil {
+			byTeam[r.Team] = &ranks{n: r.N, hours: map[int64]float64{}}
 		}
-		rk.hours[r.I] = r.Hours
+		byTeam[r.Team].hours[r.I] = r.Hours
 	}
 	for t, rk := range byTeam {
-		at := func(p float64) *float64 {
-			pos := p * float64(rk.n-1)
-			lo := int64(math.Floor(pos))
-			v := rk.hours[lo]
-			if hi, ok := rk.hours[lo+1]; ok {
-				v += (pos - float64(lo)) * (hi - v)
+		out[t] = rk.figures()
+	}
+	return out, nil
+}
+
+// StoredReportEvents reads every row of report_events.
+func (db *DB) StoredReportEvents(ctx context.Context) ([]*dispute.ReportEvent, error) {
+	var rows []*reportEventRow
+	if err := db.gorm.WithContext(ctx).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]*dispute.ReportEvent, len(rows))
+	for i, r := range rows {
+		e := &dispute.ReportEvent{DisputeID: r.DisputeID, Seq: r.Seq, Event: dispute.Event(r.Event), At: r.OccurredAt.UTC(),
+			Team: dispute.Team(r.Team), Reason: dispute.Reason(r.Reason), Ground: r.Ground, Category: r.Category,
+			Automated: r.Automated, Hours: r.Hours, Verdict: dispute.Verdict(r.Verdict)}
+		if r.RemedyTypes != "" {
+			types := strings.Split(r.RemedyTypes, ",")
+			slices.Sort(types)
+			for _, t := range types {
+				e.RemedyTypes = append(e.RemedyTypes, dispute.RemedyType(t))
 			}
-			return roundHours(v)
 		}
-		out[t] = dispute.ReportHours{Count: rk.n, Median: at(0.5), P90: at(0.9)}
+		out[i] = e
 	}
 	return out, nil
 }

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -61,21 +59,10 @@ func TestTransparencyReportMatchesTheAuditRecords(t *testing.T) {
 			t.Fatalf("the seed made %d decisions; the comparison needs more", decisions)
 		}
 		for _, span := range []time.Duration{dispute.ReportMaxSpan, 7 * 24 * time.Hour} {
-			from, to := now.Add(-span), now.Add(time.Hour)
-			got, err := db.TransparencyReport(t.Context(), from, to)
-			if err != nil {
-				t.Fatalf("report: %v", err)
-			}
-			want, err := db.TransparencyReportFromAudit(t.Context(), from, to)
-			if err != nil {
-				t.Fatalf("report from the audit records: %v", err)
-			}
+			want := compareWithAudit(t, db, now.Add(-span), now.Add(time.Hour))
 			if want.All.Decisions == 0 || span == dispute.ReportMaxSpan && (want.All.AppealsDecided == 0 || want.All.Settlements == 0 ||
 				want.All.AutomatedDecisions == 0 || len(want.All.DecisionsByGround) < 3 || len(want.All.DecisionsByCategory) < 4) {
 				t.Fatalf("span %v: nothing to compare: %+v", span, want.All)
-			}
-			if !sameReport(got, want) {
-				t.Errorf("span %v: the report differs from the audit records':\ngot  %s\nwant %s", span, reportString(got), reportString(want))
 			}
 		}
 	})
@@ -107,18 +94,7 @@ func TestMigration0017FillsReportEvents(t *testing.T) {
 				t.Errorf("%s/%d: backfilled %+v, the service writes %+v", w.DisputeID, w.Seq, *g, *w)
 			}
 		}
-		from, to := now.Add(-dispute.ReportMaxSpan), now.Add(time.Hour)
-		report, err := db.TransparencyReport(t.Context(), from, to)
-		if err != nil {
-			t.Fatalf("report: %v", err)
-		}
-		fromAudit, err := db.TransparencyReportFromAudit(t.Context(), from, to)
-		if err != nil {
-			t.Fatalf("report from the audit records: %v", err)
-		}
-		if !sameReport(report, fromAudit) {
-			t.Errorf("after the backfill the report differs:\ngot  %s\nwant %s", reportString(report), reportString(fromAudit))
-		}
+		compareWithAudit(t, db, now.Add(-dispute.ReportMaxSpan), now.Add(time.Hour))
 	})
 }
 
@@ -126,34 +102,13 @@ func TestMigration0017FillsReportEvents(t *testing.T) {
 // sequence number.
 func storedReportEvents(t *testing.T, db *store.DB) map[[2]any]*dispute.ReportEvent {
 	t.Helper()
-	var rows []struct {
-		DisputeID   string
-		Seq         int64
-		Event       string
-		OccurredAt  time.Time
-		Team        string
-		Reason      string
-		RemedyTypes string
-		Ground      string
-		Category    string
-		Automated   bool
-		Hours       *float64
-		Verdict     string
-	}
-	if err := db.Gorm().WithContext(t.Context()).Raw("SELECT * FROM report_events").Scan(&rows).Error; err != nil {
+	events, err := db.StoredReportEvents(t.Context())
+	if err != nil {
 		t.Fatalf("read report_events: %v", err)
 	}
 	out := map[[2]any]*dispute.ReportEvent{}
-	for _, r := range rows {
-		e := &dispute.ReportEvent{DisputeID: r.DisputeID, Seq: r.Seq, Event: dispute.Event(r.Event), At: r.OccurredAt.UTC(),
-			Team: dispute.Team(r.Team), Reason: dispute.Reason(r.Reason), Ground: r.Ground, Category: r.Category,
-			Automated: r.Automated, Hours: r.Hours, Verdict: dispute.Verdict(r.Verdict)}
-		if r.RemedyTypes != "" {
-			for _, t := range splitSorted(r.RemedyTypes) {
-				e.RemedyTypes = append(e.RemedyTypes, dispute.RemedyType(t))
-			}
-		}
-		out[[2]any{r.DisputeID, r.Seq}] = e
+	for _, e := range events {
+		out[[2]any{e.DisputeID, e.Seq}] = e
 	}
 	return out
 }
@@ -169,11 +124,22 @@ func sameReportEvent(a, b *dispute.ReportEvent) bool {
 	return reflect.DeepEqual(x, y)
 }
 
-// splitSorted splits a comma-separated list and sorts it.
-func splitSorted(s string) []string {
-	out := strings.Split(s, ",")
-	slices.Sort(out)
-	return out
+// compareWithAudit checks that the report of [from, to) equals the one
+// computed from the audit records, and returns the latter.
+func compareWithAudit(t *testing.T, db *store.DB, from, to time.Time) *dispute.TransparencyReport {
+	t.Helper()
+	got, err := db.TransparencyReport(t.Context(), from, to)
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	want, err := db.TransparencyReportFromAudit(t.Context(), from, to)
+	if err != nil {
+		t.Fatalf("report from the audit records: %v", err)
+	}
+	if !sameReport(got, want) {
+		t.Errorf("%s to %s: the report differs from the audit records':\ngot  %s\nwant %s", from, to, reportString(got), reportString(want))
+	}
+	return want
 }
 
 // reportString writes a report's figures with their hours.
