@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/locale"
@@ -14,8 +16,12 @@ func TestEveryProblemCodeHasItsTexts(t *testing.T) {
 	for _, code := range dispute.CodeList {
 		for _, id := range []string{"Problem" + camelCase(code) + "Title", "Problem" + camelCase(code) + "Detail"} {
 			for _, lang := range locale.Languages {
-				if got := locale.Text(lang, id, nil); got == id || got == "" {
+				got := locale.Text(lang, id, nil)
+				if got == id || got == "" {
 					t.Errorf("%s: %s has no text in %s", code, id, lang)
+				}
+				if limit := map[bool]int{true: 64, false: 2000}[strings.HasSuffix(id, "Title")]; utf8.RuneCountInString(got) > limit {
+					t.Errorf("%s in %s is longer than the document allows (%d): %q", id, lang, limit, got)
 				}
 			}
 		}
