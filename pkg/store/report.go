@@ -131,15 +131,7 @@ func (db *DB) TransparencyReport(ctx context.Context, from, to time.Time) (*disp
 		case dispute.EventAcceptOffer, dispute.EventAcceptClaim:
 			f.Settlements += n
 		case dispute.EventDecideAppeal:
-			f.AppealsDecided += n
-			switch dispute.Verdict(r.Verdict) {
-			case dispute.VerdictUpheld:
-				f.AppealsUpheld += n
-			case dispute.VerdictOverturned:
-				f.AppealsOverturned += n
-			case dispute.VerdictModified:
-				f.AppealsModified += n
-			}
+			addAppealDecisions(f, dispute.Verdict(r.Verdict), n)
 		}
 	}
 	all := dispute.ReportFigures{}
@@ -203,6 +195,19 @@ func (ts reportTeams) report(from, to time.Time, all dispute.ReportFigures) *dis
 	sortCounts(&all)
 	out.All = all
 	return out
+}
+
+// addAppealDecisions counts n appeal decisions of verdict v.
+func addAppealDecisions(f *dispute.ReportFigures, v dispute.Verdict, n int64) {
+	f.AppealsDecided += n
+	switch v {
+	case dispute.VerdictUpheld:
+		f.AppealsUpheld += n
+	case dispute.VerdictOverturned:
+		f.AppealsOverturned += n
+	case dispute.VerdictModified:
+		f.AppealsModified += n
+	}
 }
 
 // addCount adds n to the count of key.

@@ -174,15 +174,7 @@ func (db *DB) TransparencyReportFromAudit(ctx context.Context, from, to time.Tim
 			case string(dispute.EventAcceptOffer), string(dispute.EventAcceptClaim):
 				f.Settlements += n
 			default:
-				f.AppealsDecided += n
-				switch dispute.Verdict(strings.TrimPrefix(k, "verdict:")) {
-				case dispute.VerdictUpheld:
-					f.AppealsUpheld += n
-				case dispute.VerdictOverturned:
-					f.AppealsOverturned += n
-				case dispute.VerdictModified:
-					f.AppealsModified += n
-				}
+				addAppealDecisions(f, dispute.Verdict(strings.TrimPrefix(k, "verdict:")), n)
 			}
 		}); err != nil {
 		return nil, err
