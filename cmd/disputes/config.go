@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -399,25 +397,12 @@ func loadRedress(getenv func(string) string, add func(string, ...any)) (dispute.
 			add("DISPUTES_REDRESS_BODIES_FILE: %v", err)
 			return table, "NL"
 		}
-		var doc map[string][]struct {
-			Name string `json:"name"`
-			URL  string `json:"url"`
-		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&doc); err != nil {
-			add("DISPUTES_REDRESS_BODIES_FILE: %v", err)
+		override, err := dispute.ParseRedressTable(b)
+		if err != nil {
+			add("DISPUTES_REDRESS_BODIES_FILE %s: %v", file, err)
 			return table, "NL"
 		}
-		for country, bodies := range doc {
-			table[country] = nil
-			for _, body := range bodies {
-				table[country] = append(table[country], dispute.SettlementBody{Name: body.Name, URL: body.URL})
-			}
-		}
-	}
-	if err := table.Validate(); err != nil {
-		add("DISPUTES_REDRESS_BODIES_FILE: %v", err)
+		maps.Copy(table, override)
 	}
 	country := envOr(getenv, "DISPUTES_REDRESS_COUNTRY", "NL")
 	if !slices.Contains(dispute.EUCountries, country) && !slices.Contains(dispute.EEACountries, country) {

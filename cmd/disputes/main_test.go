@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/jpeg"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/store/storetest"
 )
@@ -241,6 +244,10 @@ func TestUsageErrors(t *testing.T) {
 	if err := os.WriteFile(odr, []byte(`{"DE":[{"name":"ODR","url":"https://ec.europa.eu/consumers/odr/"}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	malformed := filepath.Join(t.TempDir(), "malformed.json")
+	if err := os.WriteFile(malformed, []byte(`{"NL": [{"name": "Body", "adres": "https://example.org"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -258,6 +265,8 @@ func TestUsageErrors(t *testing.T) {
 		{"UnknownRoutingTeam", []string{"serve"}, map[string]string{"DISPUTES_ROUTING": "fraud=police", "DATABASE_URL": dbURL}, "unknown team"},
 		{"UnknownRoutingReason", []string{"serve"}, map[string]string{"DISPUTES_ROUTING": "boredom=logistics", "DATABASE_URL": dbURL}, "unknown reason"},
 		{"MissingRoutingFile", []string{"serve"}, map[string]string{"DISPUTES_ROUTING_FILE": "/nonexistent/routing", "DATABASE_URL": dbURL}, "DISPUTES_ROUTING_FILE"},
+		{"RedressFileMalformed", []string{"serve"}, map[string]string{"DISPUTES_REDRESS_BODIES_FILE": malformed, "DATABASE_URL": dbURL}, `unknown field "adres"`},
+		{"RedressFileMissing", []string{"serve"}, map[string]string{"DISPUTES_REDRESS_BODIES_FILE": "/nonexistent/bodies.json", "DATABASE_URL": dbURL}, "DISPUTES_REDRESS_BODIES_FILE"},
 		{"RedressNamesTheClosedODRPlatform", []string{"serve"}, map[string]string{"DISPUTES_REDRESS_BODIES_FILE": odr, "DATABASE_URL": dbURL}, "closed in July 2025"},
 		{"TDBURLWithoutToken", []string{"serve"}, map[string]string{"DISPUTES_TDB_URL": "https://tdb.example", "DATABASE_URL": dbURL}, "DISPUTES_TDB_TOKEN"},
 		{"TDBURLNotHTTP", []string{"serve"}, map[string]string{"DISPUTES_TDB_URL": "ftp://tdb.example", "DISPUTES_TDB_TOKEN": "t", "DATABASE_URL": dbURL}, "DISPUTES_TDB_URL"},
@@ -323,5 +332,31 @@ func TestWorkerCommandRunsUntilStopped(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("worker did not stop when its context ended")
+	}
+}
+
+// TestRedressFileOverridesTheDefault: the bodies of the countries the file
+// lists replace the default ones; the others stay.
+func TestRedressFileOverridesTheDefault(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "bodies.json")
+	if err := os.WriteFile(file, []byte(`{"NL": [{"name": "Geschillencommissie Platforms", "url": "https://platforms.example.nl"}],
+		"BE": [{"name": "Organe de règlement", "url": "https://ods.example.be"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var problems []string
+	table, country := loadRedress(env(map[string]string{"DISPUTES_REDRESS_BODIES_FILE": file}), func(f string, a ...any) {
+		problems = append(problems, fmt.Sprintf(f, a...))
+	})
+	if len(problems) > 0 || country != "NL" {
+		t.Fatalf("problems %v, country %q", problems, country)
+	}
+	if b := table.Bodies("NL"); len(b) != 1 || b[0].Name != "Geschillencommissie Platforms" {
+		t.Errorf("NL: %v", b)
+	}
+	if b := table.Bodies("BE"); len(b) != 1 || b[0].URL != "https://ods.example.be" {
+		t.Errorf("BE: %v", b)
+	}
+	if b, want := table.Bodies("PL"), dispute.DefaultRedress.Bodies("EU"); !reflect.DeepEqual(b, want) {
+		t.Errorf("PL: %v, want the default fallback %v", b, want)
 	}
 }

@@ -185,6 +185,7 @@ func seedCases(ctx context.Context, db *store.DB, n int, seedValue uint64, out i
 					}
 					b.Orders, b.Disputes = append(b.Orders, c.Order), append(b.Disputes, c.Dispute)
 					b.Records, b.Messages = append(b.Records, c.Records...), append(b.Messages, c.Messages...)
+					b.ReportEvents = append(b.ReportEvents, c.ReportEvents...)
 				}
 				if err := db.BulkInsert(ctx, b); err != nil {
 					return err

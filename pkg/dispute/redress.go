@@ -1,7 +1,11 @@
 package dispute
 
 import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -25,22 +29,52 @@ type SettlementBody struct {
 // closed on 20 July 2025.
 type RedressTable map[string][]SettlementBody
 
-// DefaultRedress is the table the service starts with: for the
-// Netherlands, where the marketplace is established, the register of the
-// bodies certified by the Authority for Consumers and Markets (ACM), the
-// Dutch Digital Services Coordinator; elsewhere, the Commission's list of
-// the bodies certified in every member state, any of which a user of the
-// Union may choose (Article 21(1)). Operators replace or extend it with
-// DISPUTES_REDRESS_BODIES.
-var DefaultRedress = RedressTable{
-	"NL": {{
-		Name: "Out-of-court dispute settlement bodies certified by the Authority for Consumers and Markets (ACM)",
-		URL:  "https://www.acm.nl/en/online-platforms/trusted-flaggers-out-court-dispute-settlement-bodies-and-vetted-researchers/out-court-dispute-settlement-bodies",
-	}},
-	"EU": {{
-		Name: "Out-of-court dispute settlement bodies certified under the Digital Services Act (European Commission)",
-		URL:  "https://digital-strategy.ec.europa.eu/en/policies/dsa-out-court-dispute-settlement",
-	}},
+// DefaultRedress is the table the service starts with, read from the
+// embedded odsbodies.json: for the Netherlands, where the marketplace is
+// established, the register of the bodies certified by the Authority for
+// Consumers and Markets (ACM), the Dutch Digital Services Coordinator, and
+// Appeals Centre Europe, certified for disputes over the application of
+// online platforms' terms and conditions; elsewhere, the Commission's list
+// of the bodies certified in every member state, any of which a user of the
+// Union may choose (Article 21(1)). Operators replace entries with
+// DISPUTES_REDRESS_BODIES_FILE.
+var DefaultRedress = mustParseRedress(defaultRedressFile)
+
+//go:embed odsbodies.json
+var defaultRedressFile []byte
+
+func mustParseRedress(b []byte) RedressTable {
+	t, err := ParseRedressTable(b)
+	if err != nil {
+		panic("dispute: odsbodies.json: " + err.Error())
+	}
+	return t
+}
+
+// ParseRedressTable reads a table written as JSON, an object from country
+// code ("EU" for the fallback) to a list of {"name", "url"}, refusing
+// unknown fields and anything after the object, and validates it.
+func ParseRedressTable(b []byte) (RedressTable, error) {
+	var doc map[string][]struct {
+		Name string `json:"name"`
+		URL  string `json:"url"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("not a JSON object of country codes to lists of {\"name\", \"url\"}: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("more than one JSON value")
+	}
+	t := RedressTable{}
+	for country, bodies := range doc {
+		t[country] = []SettlementBody{}
+		for _, b := range bodies {
+			t[country] = append(t[country], SettlementBody{Name: b.Name, URL: b.URL})
+		}
+	}
+	return t, t.Validate()
 }
 
 // closedODRPlatform is the address of the EU Online Dispute Resolution

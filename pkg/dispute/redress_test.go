@@ -25,11 +25,34 @@ func TestRedressTable(t *testing.T) {
 		})
 	}
 	t.Run("CountryElseEU", func(t *testing.T) {
-		if b := dispute.DefaultRedress.Bodies("NL"); len(b) != 1 || !strings.Contains(b[0].URL, "acm.nl") {
+		if b := dispute.DefaultRedress.Bodies("NL"); len(b) != 2 || !strings.Contains(b[0].URL, "acm.nl") || !strings.Contains(b[1].Name, "Appeals Centre Europe") {
 			t.Errorf("NL: %v", b)
 		}
-		if b := dispute.DefaultRedress.Bodies("PL"); len(b) != 1 || !strings.Contains(b[0].URL, "digital-strategy.ec.europa.eu") {
-			t.Errorf("PL: %v", b)
+		for _, country := range []string{"PL", "FR", "XX", ""} {
+			if b := dispute.DefaultRedress.Bodies(country); len(b) != 1 || !strings.Contains(b[0].URL, "digital-strategy.ec.europa.eu") {
+				t.Errorf("%q: %v", country, b)
+			}
+		}
+	})
+	t.Run("ParseTheFile", func(t *testing.T) {
+		table, err := dispute.ParseRedressTable([]byte(`{"DE": [{"name": "Schlichtungsstelle", "url": "https://schlichtung.example"}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := table.Bodies("DE"); len(b) != 1 || b[0].Name != "Schlichtungsstelle" || b[0].URL != "https://schlichtung.example" {
+			t.Errorf("DE: %v", b)
+		}
+		for name, doc := range map[string]string{
+			"NotJSON":       `NL = ACM`,
+			"UnknownField":  `{"NL": [{"name": "Body", "link": "https://example.org"}]}`,
+			"NotAList":      `{"NL": {"name": "Body", "url": "https://example.org"}}`,
+			"TwoValues":     `{} {}`,
+			"ClosedODR":     `{"EU": [{"name": "ODR", "url": "https://ec.europa.eu/consumers/odr"}]}`,
+			"LowerCaseCode": `{"nl": [{"name": "Body", "url": "https://example.org"}]}`,
+		} {
+			if _, err := dispute.ParseRedressTable([]byte(doc)); err == nil {
+				t.Errorf("%s: %s accepted", name, doc)
+			}
 		}
 	})
 	t.Run("AppealUntilOnlyBeforeTheAppeal", func(t *testing.T) {

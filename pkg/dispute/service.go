@@ -366,7 +366,7 @@ func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, pa
 	if err != nil {
 		return err
 	}
-	_, err = tx.AppendAudit(ctx, audit.Entry{
+	rec, err := tx.AppendAudit(ctx, audit.Entry{
 		DisputeID: ch.After.ID, Event: string(ch.Event), FromState: string(ch.From), ToState: string(ch.To),
 		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, PayloadVersion: AuditPayloadVersion, OccurredAt: now, RequestID: RequestID(ctx),
 		APIKeyID: actor.KeyID, ClientRequestID: ClientRequestID(ctx),
@@ -374,12 +374,31 @@ func (s *Service) record(ctx context.Context, tx Tx, actor Actor, ch *Change, pa
 	if err != nil {
 		return err
 	}
+	if re, ok := ReportEventOf(ch, rec.Seq, now); ok {
+		if err := tx.AddReportEvent(ctx, re); err != nil {
+			return err
+		}
+	}
 	noteTransition(tx, ch, now)
 	fe, err := newFeedEvent(EventTypes[ch.Event], ch.After, ch.Event, nil, now)
 	if err != nil {
 		return err
 	}
 	return tx.AddEvent(ctx, fe)
+}
+
+// PartyLanguage is the language of dispute id when the actor is its buyer
+// or its seller, else "": the language a refusal concerning the dispute is
+// written in for a party whose request names no language it reads.
+func (s *Service) PartyLanguage(ctx context.Context, actor Actor, id string) string {
+	if actor.ID == "" {
+		return ""
+	}
+	d, err := s.store.Dispute(ctx, id)
+	if err != nil || (d.BuyerID != actor.ID && d.SellerID != actor.ID) {
+		return ""
+	}
+	return d.Language
 }
 
 // Get returns a dispute the caller may see, as the caller may see it.

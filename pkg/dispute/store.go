@@ -160,6 +160,7 @@ type Tx interface {
 	FeedTx
 	IntegrationTx
 	StatementTx
+	ReportTx
 }
 
 // Page selects a page of a list: at most Limit items after the opaque cursor.

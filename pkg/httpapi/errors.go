@@ -11,6 +11,7 @@ import (
 
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi/apigen"
+	"github.com/opendispute/disputes/pkg/locale"
 )
 
 // Problem is an RFC 9457 problem details body.
@@ -70,6 +71,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	p := s.problemFor(err, c)
+	s.localizeProblem(c, &p)
 	if p.Status == http.StatusUnauthorized {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="disputes"`)
 	}
@@ -131,6 +133,54 @@ func (s *Server) problemFor(err error, c echo.Context) Problem {
 	s.log.Error("internal error", "request_id", reqID, "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	return Problem{Type: problemTypeBase + dispute.CodeInternal, Title: "Internal Server Error", Status: http.StatusInternalServerError,
 		Detail: "internal error", Code: dispute.CodeInternal, RequestID: reqID}
+}
+
+// localizeProblem writes the title and detail of a problem answered to a
+// party (anyone but staff and the marketplace's systems) in the party's
+// language, negotiated like every party-facing text: Accept-Language, else
+// the language of the dispute the request names when the caller is its buyer
+// or seller, else English. English keeps the service's own detail, which
+// may say more than the catalogue's; the code, the type and the field
+// errors stay language-neutral.
+func (s *Server) localizeProblem(c echo.Context, p *Problem) {
+	actor := actorOf(c)
+	if actor.Staff() || actor.Has(dispute.RoleSystem) || p.Status == statusClientClosedRequest {
+		return
+	}
+	disputeLanguage := ""
+	if p.Status < http.StatusInternalServerError && strings.HasPrefix(c.Path(), "/v1/disputes/:id") && c.Param("id") != "" {
+		disputeLanguage = s.problems.PartyLanguage(c.Request().Context(), actor, c.Param("id"))
+	}
+	lang := language(c, disputeLanguage)
+	if lang == locale.Default {
+		return
+	}
+	id := "Problem" + camelCase(p.Code)
+	title, detail := locale.Text(lang, id+"Title", nil), locale.Text(lang, id+"Detail", nil)
+	if title == id+"Title" || detail == id+"Detail" {
+		return // a status echo names without a code of the list
+	}
+	if len(p.Errors) > 0 {
+		fields := make([]string, len(p.Errors))
+		for i, f := range p.Errors {
+			fields[i] = f.Field
+		}
+		detail = locale.Join(lang, detail, locale.Text(lang, "ProblemFields", locale.Args{
+			"Fields": strings.Join(fields, locale.Text(lang, "ListSeparator", nil))}))
+	}
+	p.Title, p.Detail = title, detail
+}
+
+// camelCase turns a snake_case code into CamelCase: "invalid_state" is
+// "InvalidState".
+func camelCase(code string) string {
+	var b strings.Builder
+	for _, w := range strings.Split(code, "_") {
+		if w != "" {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
 }
 
 // logErr is used where a failure cannot reach the client.

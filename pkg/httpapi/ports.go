@@ -90,6 +90,11 @@ type reportCases interface {
 	TransparencyReport(ctx context.Context, actor dispute.Actor, from, to time.Time) (*dispute.TransparencyReport, error)
 }
 
+// problemCases tell the language of a party's refusals.
+type problemCases interface {
+	PartyLanguage(ctx context.Context, actor dispute.Actor, disputeID string) string
+}
+
 // ports holds the API's ports.
 type ports struct {
 	evidence     evidenceCases
@@ -102,9 +107,10 @@ type ports struct {
 	integrations integrationCases
 	statements   statementCases
 	reports      reportCases
+	problems     problemCases
 }
 
 // portsOf takes every port from one service.
 func portsOf(svc *dispute.Service) ports {
-	return ports{evidence: svc, orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc, statements: svc, reports: svc}
+	return ports{evidence: svc, orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc, statements: svc, reports: svc, problems: svc}
 }

@@ -21,6 +21,8 @@ type Case struct {
 	Dispute  *dispute.Dispute
 	Records  []audit.Record
 	Messages []*dispute.Message
+	// ReportEvents are what the transparency report counts of the records.
+	ReportEvents []*dispute.ReportEvent
 }
 
 // Generator makes cases. It is not safe for concurrent use; make one per
@@ -106,7 +108,7 @@ func (g *Generator) Next(ctx context.Context, i int) (*Case, error) {
 	d := ch.After
 	for _, s := range steps {
 		now = now.Add(s.after)
-		cmd := g.command(s.ev, d)
+		cmd := g.command(s.ev, d, c.Order, steps[len(steps)-1].ev != dispute.EventClose)
 		ch, err := g.m.Apply(ctx, d, dispute.Facts{Order: c.Order}, actors[s.by], cmd, now)
 		if err != nil {
 			return nil, fmt.Errorf("seed: %s from %s: %w", s.ev, d.State, err)
@@ -186,7 +188,10 @@ var remedyChoices = [][]dispute.Remedy{
 	{{Type: dispute.RemedyOrderCancellation}, {Type: dispute.RemedyRefundFull}},
 }
 
-func (g *Generator) command(ev dispute.Event, d *dispute.Dispute) dispute.Command {
+// command is the command of a step; restrictive allows a decision that
+// restricts a party, whose appeal window (six months) a case closed two
+// weeks after its decision cannot have passed.
+func (g *Generator) command(ev dispute.Event, d *dispute.Dispute, order *dispute.Order, restrictive bool) dispute.Command {
 	cmd := dispute.Command{Event: ev}
 	switch ev {
 	case dispute.EventSellerReply, dispute.EventBuyerReply, dispute.EventProvideInfo:
@@ -198,11 +203,31 @@ func (g *Generator) command(ev dispute.Event, d *dispute.Dispute) dispute.Comman
 	case dispute.EventDecide:
 		cmd.Remedies = remedyChoices[g.rng.IntN(len(remedyChoices))]
 		cmd.Rationale, cmd.PolicyRefs, cmd.FavouredParty = "Generated decision.", []string{"policy-1"}, dispute.PartyBuyer
+		if restrictive && g.rng.IntN(4) == 0 {
+			// A restriction, with the basis a statement of reasons needs.
+			cmd.Remedies = []dispute.Remedy{{Type: dispute.RemedyRefundFull}, {Type: dispute.RemedyListingRemoval, ListingID: order.ListingIDs[0]}}
+			cmd.Basis = g.basis()
+		}
 	case dispute.EventDecideAppeal:
 		cmd.Verdict, cmd.Rationale = dispute.VerdictUpheld, "Generated verdict."
 	}
 	return cmd
 }
+
+// basis is the basis of a generated restriction: either ground, one of
+// a few categories, and any degree of automation.
+func (g *Generator) basis() *dispute.DecisionBasis {
+	b := &dispute.DecisionBasis{Category: basisCategories[g.rng.IntN(len(basisCategories))],
+		AutomatedDecision: []dispute.Automation{dispute.NotAutomated, dispute.PartiallyAutomated, dispute.FullyAutomated}[g.rng.IntN(3)]}
+	if g.rng.IntN(2) == 0 {
+		b.Ground = dispute.Ground{Type: dispute.GroundIllegalContent, LegalGround: "Generated law.", Explanation: "Generated explanation."}
+	} else {
+		b.Ground = dispute.Ground{Type: dispute.GroundIncompatibleContent, ContractualGround: "Generated clause.", Explanation: "Generated explanation."}
+	}
+	return b
+}
+
+var basisCategories = []string{"STATEMENT_CATEGORY_CONSUMER_INFORMATION", "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"}
 
 // add records an accepted change as the service would.
 func (c *Case) add(ch *dispute.Change, actor dispute.Actor, payload any, now time.Time) error {
@@ -218,6 +243,9 @@ func (c *Case) add(ch *dispute.Change, actor dispute.Actor, payload any, now tim
 		DisputeID: ch.After.ID, Event: string(ch.Event), FromState: string(ch.From), ToState: string(ch.To),
 		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, PayloadVersion: dispute.AuditPayloadVersion, OccurredAt: now, RequestID: "seed",
 	}))
+	if e, ok := dispute.ReportEventOf(ch, c.Records[len(c.Records)-1].Seq, now); ok {
+		c.ReportEvents = append(c.ReportEvents, e)
+	}
 	if ch.Message != nil {
 		m := *ch.Message
 		m.ID = dispute.NewID("msg", now)

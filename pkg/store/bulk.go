@@ -19,6 +19,8 @@ type Bulk struct {
 	Disputes []*dispute.Dispute
 	Records  []audit.Record
 	Messages []*dispute.Message
+	// ReportEvents are the transparency report's records of Records.
+	ReportEvents []*dispute.ReportEvent
 }
 
 // BulkInsert writes a batch in one transaction with multi-row inserts. It is
@@ -50,8 +52,12 @@ func (db *DB) BulkInsert(ctx context.Context, b Bulk) error {
 		messages[i] = &messageRow{ID: m.ID, DisputeID: m.DisputeID, AuthorID: m.AuthorID, AuthorRole: string(m.AuthorRole),
 			Body: m.Body, Internal: m.Internal, CreatedAt: m.CreatedAt}
 	}
+	events := make([]*reportEventRow, len(b.ReportEvents))
+	for i, e := range b.ReportEvents {
+		events[i] = toReportEventRow(e)
+	}
 	if db.dialect == Postgres {
-		return wrap(db.copyInsert(ctx, orders, disputes, records, messages))
+		return wrap(db.copyInsert(ctx, orders, disputes, records, messages, events))
 	}
 	// SQLite allows at most 32766 bound values per statement.
 	batch := 500
@@ -62,7 +68,7 @@ func (db *DB) BulkInsert(ctx context.Context, b Bulk) error {
 		steps := []struct {
 			n    int
 			rows any
-		}{{len(orders), orders}, {len(disputes), disputes}, {len(records), records}, {len(messages), messages}}
+		}{{len(orders), orders}, {len(disputes), disputes}, {len(records), records}, {len(messages), messages}, {len(events), events}}
 		for _, s := range steps {
 			if s.n == 0 {
 				continue
@@ -77,7 +83,7 @@ func (db *DB) BulkInsert(ctx context.Context, b Bulk) error {
 
 // copyInsert loads a batch through PostgreSQL's COPY protocol, in one
 // transaction: an order of magnitude faster than INSERTs for bulk loads.
-func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*disputeRow, records []*auditRow, messages []*messageRow) error {
+func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*disputeRow, records []*auditRow, messages []*messageRow, events []*reportEventRow) error {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return err
@@ -114,6 +120,10 @@ func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*di
 			})},
 			{"messages", []string{"id", "dispute_id", "author_id", "author_role", "body", "internal", "created_at"}, rowsOf(messages, func(r *messageRow) []any {
 				return []any{r.ID, r.DisputeID, r.AuthorID, r.AuthorRole, r.Body, r.Internal, r.CreatedAt}
+			})},
+			{"report_events", []string{"dispute_id", "seq", "event", "occurred_at", "team", "reason", "remedy_types", "ground", "category", "automated",
+				"hours", "verdict"}, rowsOf(events, func(r *reportEventRow) []any {
+				return []any{r.DisputeID, r.Seq, r.Event, r.OccurredAt, r.Team, r.Reason, r.RemedyTypes, r.Ground, r.Category, r.Automated, r.Hours, r.Verdict}
 			})},
 		}
 		for _, c := range copies {

@@ -2706,7 +2706,7 @@ type Problem struct {
 	// Examples: invalid_state
 	Code ProblemCode `json:"code"`
 
-	// Detail A human-readable explanation, safe to show to users.
+	// Detail A human-readable explanation, safe to show to users; for a party, in the party's language (see Languages).
 	Detail string `json:"detail,omitempty,omitzero"`
 
 	// Errors The offending fields of invalid input.
@@ -2721,7 +2721,7 @@ type Problem struct {
 	// Status The HTTP status code.
 	Status int32 `json:"status"`
 
-	// Title The HTTP status text.
+	// Title The HTTP status text; for a party, a short title of the code in the party's language (see Languages).
 	Title string `json:"title"`
 
 	// Type `https://opendispute.github.io/disputes/problems/{code}`.

@@ -1,0 +1,2 @@
+DROP INDEX disputes_created_report;
+DROP TABLE report_events;
