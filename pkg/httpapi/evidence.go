@@ -263,6 +263,17 @@ func (s *Server) evidenceContent(c echo.Context) error {
 	if e.PurgedAt != nil {
 		return dispute.Errorf(dispute.ENOTFOUND, dispute.CodeNotFound, "the file was deleted at the end of its retention period")
 	}
+	// The content must be there, whole, before the answer begins: once
+	// http.ServeContent has sent 200 and the length, a missing or short
+	// blob could only cut the body off, and the client would take the
+	// cut for a network failure and the service would log nothing.
+	info, err := s.blobs.Stat(c.Request().Context(), e.SHA256)
+	if err != nil {
+		return fmt.Errorf("evidence %s: content %s: %w", e.ID, e.SHA256, err)
+	}
+	if info.Size != e.Size {
+		return fmt.Errorf("evidence %s: content %s holds %d bytes, the row says %d", e.ID, e.SHA256, info.Size, e.Size)
+	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, e.ContentType)
 	h.Set(echo.HeaderContentDisposition, contentDisposition(e.Filename))

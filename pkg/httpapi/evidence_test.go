@@ -203,6 +203,29 @@ func TestEvidenceUploadAndDownload(t *testing.T) {
 	})
 }
 
+// TestEvidenceContentMissing: a file whose content is gone from blob
+// storage (deleted by hand, a bucket restored from an old backup) is a
+// failure of the service, answered before any byte of a body: 500, not a
+// 200 whose body is cut off.
+func TestEvidenceContentMissing(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		d := e.openID(t, "item_damaged")
+		r := e.upload(t, http.StatusCreated, uBuyer, d, upload{Filename: "note.txt", Content: []byte("The box was open.")})
+		if err := e.blobs.Delete(t.Context(), r.str("sha256")); err != nil {
+			t.Fatal(err)
+		}
+		content := "/v1/disputes/" + d + "/evidence/" + r.str("id") + "/content"
+		for _, opts := range [][]reqOpt{nil, {withHeader("Range", "bytes=2-5")}} {
+			// e.request, not e.problem: a 500 is what this test wants.
+			r, err := e.request(uBuyer, http.MethodGet, content, nil, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkProblem(t, r, http.StatusInternalServerError, "internal")
+		}
+	})
+}
+
 // TestEvidenceRefusals: what is refused, and that a refusal stores nothing.
 func TestEvidenceRefusals(t *testing.T) {
 	forEachDialectWith(t, apiConfig{EvidenceMaxBytes: 4 << 10}, func(t *testing.T, e *apiEnv) {
