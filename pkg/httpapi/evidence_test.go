@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -163,6 +164,16 @@ func TestEvidenceUploadAndDownload(t *testing.T) {
 		part := e.must(t, http.StatusPartialContent, uReviewer, http.MethodGet, content, nil, withHeader("Range", "bytes=2-9"))
 		if !bytes.Equal(part.Body, got.Body[2:10]) {
 			t.Errorf("range 2-9: %x, want %x", part.Body, got.Body[2:10])
+		}
+		// A range past the end is a problem like any other refusal, that
+		// still says how large the file is.
+		past := fmt.Sprintf("bytes=%d-%d", len(got.Body)+10, len(got.Body)+20)
+		refused := e.problem(t, http.StatusRequestedRangeNotSatisfiable, "range_not_satisfiable", uSeller, http.MethodGet, content, nil, withHeader("Range", past))
+		if cr := refused.Header.Get("Content-Range"); cr != fmt.Sprintf("bytes */%d", len(got.Body)) {
+			t.Errorf("Content-Range %q", cr)
+		}
+		if cd := refused.Header.Get("Content-Disposition"); cd != "" {
+			t.Errorf("the refusal is sent as an attachment: %q", cd)
 		}
 
 		meta := e.must(t, http.StatusOK, uSeller, http.MethodGet, "/v1/disputes/"+d+"/evidence/"+id, nil)
