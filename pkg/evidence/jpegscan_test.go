@@ -100,3 +100,29 @@ func TestStripJPEGDecodesTheImageData(t *testing.T) {
 		wantMalformed(t, bad, evidence.TypeJPEG)
 	})
 }
+
+// FuzzStripJPEG feeds Strip altered JPEGs of every kind of the fixtures:
+// it must never panic, and what it accepts it must accept again unchanged,
+// as the cleaning of a cleaned file.
+func FuzzStripJPEG(f *testing.F) {
+	for _, name := range []string{"video-001.progressive.jpeg", "video-001.restart2.jpeg", "video-005.gray.q50.2x2.progressive.jpeg", "video-001.q50.410.jpeg"} {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var once bytes.Buffer
+		if err := evidence.Strip(&once, bytes.NewReader(in), evidence.TypeJPEG); err != nil {
+			return
+		}
+		var twice bytes.Buffer
+		if err := evidence.Strip(&twice, bytes.NewReader(once.Bytes()), evidence.TypeJPEG); err != nil {
+			t.Fatalf("the cleaned file is refused: %v", err)
+		}
+		if !bytes.Equal(once.Bytes(), twice.Bytes()) {
+			t.Fatal("cleaning a cleaned file changed it")
+		}
+	})
+}
