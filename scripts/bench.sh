@@ -4,12 +4,15 @@
 # database with pgbench running the SQL shape the service runs (a
 # transition; a two-statement read), then the service through HTTP, auth,
 # validation and the audit chain under the same concurrency, for
-# transitions, dispute reads, queue claims and a buyer's dispute list.
+# transitions, dispute reads, queue claims and a buyer's dispute list, and
+# last evidence uploads (JPEGs with EXIF to remove, to open disputes, as
+# their parties), with the service's peak memory during the uploads alone.
 # It prints a table and writes it to scripts/bench/results/.
 #
 #   BENCH_SIZES="10000 1000000"  data sizes (disputes)
 #   BENCH_DURATION=15s           length of each measurement
 #   BENCH_CLIENTS=16             concurrent clients, for pgbench and the service
+#   BENCH_UPLOAD_BYTES=2097152   size of each uploaded JPEG
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in psql pgbench; do
@@ -22,6 +25,7 @@ sizes=${BENCH_SIZES:-"10000 1000000"}
 dur=${BENCH_DURATION:-15s}
 secs=${dur%s}
 clients=${BENCH_CLIENTS:-16}
+upload_bytes=${BENCH_UPLOAD_BYTES:-2097152}
 admin=$TEST_DATABASE_URL
 tmp=$(mktemp -d)
 pid=""
@@ -35,6 +39,8 @@ trap cleanup EXIT
 go build -o "$tmp/disputes" ./cmd/disputes
 go build -o "$tmp/loadgen" ./scripts/bench/loadgen
 export DISPUTES_JWT_SECRET=bench-secret-0123456789abcdefghijklmnop
+# Seeded and uploaded files go to a folder removed with the rest.
+export DISPUTES_BLOB_URL=$tmp/blobs
 mkdir -p scripts/bench/results
 out="scripts/bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt"
 
@@ -51,7 +57,21 @@ pgb() { # name script vars...
   echo "$name $tps $(percentile "$tmp/all.log" 50) $(percentile "$tmp/all.log" 99)"
 }
 
-declare -A rps p50 p99 mem
+# loadgen_op OP SIZE [FLAGS...]: runs loadgen for one operation against the
+# service and records its figures.
+loadgen_op() {
+  local op=$1 size=$2 line r a b e
+  shift 2
+  line=$("$tmp/loadgen" -url "http://127.0.0.1:$port" -op "$op" -c "$clients" -d "$dur" "$@")
+  r=$(echo "$line" | sed -E 's/.*"rps":([0-9.]+).*/\1/')
+  a=$(echo "$line" | sed -E 's/.*"p50_ms":([0-9.]+).*/\1/')
+  b=$(echo "$line" | sed -E 's/.*"p99_ms":([0-9.]+).*/\1/')
+  e=$(echo "$line" | sed -E 's/.*"errors":([0-9]+).*/\1/')
+  rps[$op,$size]=$r; p50[$op,$size]=$a; p99[$op,$size]=$b
+  [ "$e" = 0 ] || echo "warning: $op had $e errors at $size disputes" >&2
+}
+
+declare -A rps p50 p99 mem upmem
 for size in $sizes; do
   db=disputes_bench_$size
   PGOPTIONS="--client-min-messages=warning" psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
@@ -81,15 +101,14 @@ SQL
   pid=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$tmp/serve.out" && break; sleep 0.1; done
   for op in transition read claim list; do
-    line=$("$tmp/loadgen" -url "http://127.0.0.1:$port" -op "$op" -c "$clients" -d "$dur")
-    r=$(echo "$line" | sed -E 's/.*"rps":([0-9.]+).*/\1/')
-    a=$(echo "$line" | sed -E 's/.*"p50_ms":([0-9.]+).*/\1/')
-    b=$(echo "$line" | sed -E 's/.*"p99_ms":([0-9.]+).*/\1/')
-    e=$(echo "$line" | sed -E 's/.*"errors":([0-9]+).*/\1/')
-    rps[$op,$size]=$r; p50[$op,$size]=$a; p99[$op,$size]=$b
-    [ "$e" = 0 ] || echo "warning: $op had $e errors at $size disputes" >&2
+    loadgen_op "$op" "$size"
   done
   mem[$size]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
+  # Writing 5 to clear_refs resets the peak to the present use, so the
+  # peak read after the uploads is theirs alone.
+  echo 5 2>/dev/null > "/proc/$pid/clear_refs" || echo "bench: cannot reset the peak memory; the upload figure includes the runs before" >&2
+  loadgen_op upload "$size" -upload-bytes "$upload_bytes"
+  upmem[$size]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 done
 
@@ -100,17 +119,18 @@ last=${sizes##* }
   echo
   printf "%-14s %10s %10s %9s %9s %10s %11s\n" operation disputes "req/s" "p50 ms" "p99 ms" "vs db" "p99 vs $first"
   for size in $sizes; do
-    for op in db_transition db_read transition read claim list; do
+    for op in db_transition db_read transition read claim list upload; do
       base=db_transition
       case $op in read|list|db_read) base=db_read ;; esac
       ratio="-"
-      case $op in db_*) ;; *) ratio=$(awk -v a="${rps[$op,$size]}" -v b="${rps[$base,$size]}" 'BEGIN {printf "%.0f%%", 100*a/b}') ;; esac
+      case $op in db_*|upload) ;; *) ratio=$(awk -v a="${rps[$op,$size]}" -v b="${rps[$base,$size]}" 'BEGIN {printf "%.0f%%", 100*a/b}') ;; esac
       scale=$(awk -v a="${p99[$op,$size]}" -v b="${p99[$op,$first]}" 'BEGIN {if (b > 0) printf "%.2fx", a/b; else print "-"}')
       printf "%-14s %10s %10.0f %9.2f %9.2f %10s %11s\n" "$op" "$size" "${rps[$op,$size]}" "${p50[$op,$size]}" "${p99[$op,$size]}" "$ratio" "$scale"
     done
   done
   echo
-  for size in $sizes; do echo "service peak memory (VmHWM) at $size disputes: ${mem[$size]} MiB"; done
+  for size in $sizes; do echo "service peak memory (VmHWM) at $size disputes: ${mem[$size]} MiB; during the uploads alone: ${upmem[$size]} MiB"; done
+  echo "upload: JPEGs of at least $upload_bytes bytes with EXIF, each stored anew without it; req/s are uploads per second."
   echo "vs db: the service's requests per second over pgbench's transactions per second for the same SQL shape"
   echo "(transitions and claims against the transition, reads and lists against the two-statement read)."
 } | tee "$out"

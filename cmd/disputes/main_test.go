@@ -75,12 +75,18 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 // URL and output; the server stops when the test ends.
 func startServe(t *testing.T, dbURL string) (string, *syncBuffer) {
 	t.Helper()
+	return startServeWith(t, map[string]string{"DATABASE_URL": dbURL})
+}
+
+// startServeWith is startServe with more of the environment given.
+func startServeWith(t *testing.T, vars map[string]string) (string, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
+	vars["DISPUTES_JWT_SECRET"] = testSecret
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--demo"},
-			env(map[string]string{"DATABASE_URL": dbURL, "DISPUTES_JWT_SECRET": testSecret}), stdout, stderr)
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--demo"}, env(vars), stdout, stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -18,6 +19,7 @@ import (
 	"github.com/opendispute/disputes/pkg/blob"
 	"github.com/opendispute/disputes/pkg/console"
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/evidence"
 	"github.com/opendispute/disputes/pkg/seed"
 	"github.com/opendispute/disputes/pkg/store"
 )
@@ -28,7 +30,7 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	fs := newFlagSet("seed", "seed --demo | --cases N [--seed S] [flags]")
 	commonFlags(fs, &cfg, getenv)
 	demo := fs.Bool("demo", false, "seed a demo marketplace: orders, a buyer, a seller and reviewers of every team")
-	cases := fs.Int("cases", 0, "bulk-load this many generated disputes (mixed states, teams, reasons, valid audit chains)")
+	cases := fs.Int("cases", 0, "bulk-load this many generated disputes (mixed states, teams, reasons, valid audit chains; a tenth with files, stored in DISPUTES_BLOB_URL)")
 	seedValue := fs.Uint64("seed", 1, "random seed for --cases; the same seed gives the same cases")
 	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -47,7 +49,20 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	var problems []string
+	ev := loadEvidenceSettings(getenv, cfg.DatabaseURL, func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) })
+	if len(problems) > 0 {
+		return usageError{strings.Join(problems, "; ")}
+	}
+	blobs, err := blob.Open(ctx, ev.BlobURL)
+	if err != nil {
+		return fmt.Errorf("DISPUTES_BLOB_URL: %w", err)
+	}
+	defer blobs.Close()
 	if *cases > 0 {
+		if err := storeSeedFiles(ctx, blobs); err != nil {
+			return err
+		}
 		return seedCases(ctx, db, *cases, *seedValue, stderr)
 	}
 	svc := dispute.NewService(db, dispute.Options{})
@@ -60,16 +75,6 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 	}
-	var problems []string
-	ev := loadEvidenceSettings(getenv, cfg.DatabaseURL, func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) })
-	if len(problems) > 0 {
-		return usageError{strings.Join(problems, "; ")}
-	}
-	blobs, err := blob.Open(ctx, ev.BlobURL)
-	if err != nil {
-		return fmt.Errorf("DISPUTES_BLOB_URL: %w", err)
-	}
-	defer blobs.Close()
 	return seedDemo(ctx, svc, blobs, secret, "http://"+envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), stdout)
 }
 
@@ -162,6 +167,24 @@ Walk a dispute through (see README.md for the whole tour):
 	return nil
 }
 
+// storeSeedFiles puts the files generated evidence refers to into blob
+// storage, before any row refers to them, cleaned as an upload is. The
+// blobs are content-addressed, so a second load stores nothing new.
+func storeSeedFiles(ctx context.Context, blobs *blob.Store) error {
+	for _, f := range seed.Files() {
+		clean := evidence.Clean(bytes.NewReader(f.Content), f.ContentType)
+		obj, err := blobs.Put(ctx, clean, int64(len(f.Content)))
+		clean.Close()
+		if err != nil {
+			return fmt.Errorf("seed file %s: %w", f.Name, err)
+		}
+		if obj.Key != f.SHA256 {
+			return fmt.Errorf("seed file %s: stored as %s, its rows name %s", f.Name, obj.Key, f.SHA256)
+		}
+	}
+	return nil
+}
+
 // seedCases bulk-loads n generated disputes, generating and inserting
 // batches on every core, with a progress bar on out.
 func seedCases(ctx context.Context, db *store.DB, n int, seedValue uint64, out io.Writer) error {
@@ -186,6 +209,7 @@ func seedCases(ctx context.Context, db *store.DB, n int, seedValue uint64, out i
 					b.Orders, b.Disputes = append(b.Orders, c.Order), append(b.Disputes, c.Dispute)
 					b.Records, b.Messages = append(b.Records, c.Records...), append(b.Messages, c.Messages...)
 					b.ReportEvents = append(b.ReportEvents, c.ReportEvents...)
+					b.Evidence = append(b.Evidence, c.Evidence...)
 				}
 				if err := db.BulkInsert(ctx, b); err != nil {
 					return err

@@ -115,6 +115,7 @@ const (
 	CodeMethodNotAllowed      = "method_not_allowed"      // the path does not take the method
 	CodePayloadTooLarge       = "request_entity_too_large"
 	CodeUnsupportedMediaType  = "unsupported_media_type" // a body that is not application/json
+	CodeRangeNotSatisfiable   = "range_not_satisfiable"  // a byte range wholly outside the file
 	CodeRateLimited           = "rate_limited"           // too many requests; Retry-After says when to retry
 	CodeClientClosedRequest   = "client_closed_request"  // logged only: the client went away
 	CodeUnavailable           = "unavailable"            // the database cannot be reached now; retry later
@@ -148,8 +149,8 @@ var CodeList = []string{
 	CodeWebhookLimitReached, CodeWebhookDisabled, CodeEvidenceLimitReached,
 	// 412
 	CodeVersionMismatch,
-	// 413, 415, 422, 429
-	CodePayloadTooLarge, CodeUnsupportedMediaType, CodeIdempotencyKeyReused, CodeRateLimited,
+	// 413, 415, 416, 422, 429
+	CodePayloadTooLarge, CodeUnsupportedMediaType, CodeRangeNotSatisfiable, CodeIdempotencyKeyReused, CodeRateLimited,
 	// 500, 503
 	CodeInternal, CodeUnavailable,
 }

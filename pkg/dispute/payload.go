@@ -114,8 +114,8 @@ func evidencePayload(e *Evidence) (json.RawMessage, error) {
 }
 
 // AuditPayload returns the canonical audit payload, of version
-// AuditPayloadVersion, of an event's input: an OpenInput for open, a
-// Command for every other event.
+// AuditPayloadVersion, of an event's input: an OpenInput for open, an
+// *Evidence for add_evidence, a Command for every other event.
 func AuditPayload(in any) (json.RawMessage, error) {
 	var v any
 	switch in := in.(type) {
@@ -127,6 +127,8 @@ func AuditPayload(in any) (json.RawMessage, error) {
 		v = toCommandPayload(in)
 	case *Command:
 		v = toCommandPayload(*in)
+	case *Evidence:
+		return evidencePayload(in)
 	default:
 		return nil, fmt.Errorf("dispute: no audit payload for %T", in)
 	}

@@ -13,7 +13,11 @@
 // Strip streams. Beyond buffers of 64 KiB, it holds:
 //   - JPEG: the segments it keeps before the first scan (quantisation and
 //     Huffman tables, frame header, JFIF, ICC profile, Adobe), at most
-//     MaxJPEGHeader; the compressed image data is copied through.
+//     MaxJPEGHeader, and the Huffman tables in decoded form (about 1 KiB
+//     each, eight at most); the compressed image data is decoded down to
+//     every Huffman code of every block, to refuse an image cut short or
+//     corrupted, and copied through in 32 KiB pieces. No coefficient or
+//     pixel is kept, so a large image costs no more than a small one.
 //   - PNG: the signature, IHDR and PLTE (under 1 KiB) and a zlib inflater
 //     (about 45 KiB) that checks every byte of image data decompresses to
 //     exactly the size the header announces; chunks are copied through.

@@ -35,8 +35,9 @@ const (
 // thumbnails, maker notes and whatever a camera appends after the end of
 // the image (multi-picture and motion-photo trailers). The compressed data
 // is copied verbatim. The segments before the first scan are buffered and
-// checked with the standard decoder; the scans are checked for structure
-// and the file must end with an EOI marker.
+// checked with the standard decoder; the scans are decoded down to every
+// Huffman code of every block the frame announces (see jpegFrame), and the
+// file must end with an EOI marker.
 func stripJPEG(w io.Writer, r io.Reader) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var soi [2]byte
@@ -47,19 +48,20 @@ func stripJPEG(w io.Writer, r io.Reader) error {
 	header.Write(soi[:])
 	out := io.Writer(header) // the header buffer until the first scan, then w
 	started := false         // the first scan has begun
-	inScan := false          // entropy-coded data follows
+	var frame jpegFrame
+	var sos []byte // the header of the scan whose entropy-coded data follows
 	for {
 		var m byte
 		var err error
-		if inScan {
-			m, err = copyEntropy(out, br)
+		if sos != nil {
+			m, err = frame.scan(out, br, sos)
 		} else {
 			m, err = nextMarker(br)
 		}
 		if err != nil {
 			return err
 		}
-		inScan = false
+		sos = nil
 		switch {
 		case m == mEOI:
 			if !started {
@@ -95,14 +97,29 @@ func stripJPEG(w io.Writer, r io.Reader) error {
 		if _, err := out.Write(hdr[:]); err != nil {
 			return err
 		}
-		if _, err := io.CopyN(out, br, int64(length)); err != nil {
+		if m == mSOS || m == mDHT || m == mDRI || m >= 0xC0 && m <= 0xC2 {
+			// Segments the decoding of the image data needs, of at most
+			// 64 KiB each.
+			payload := make([]byte, length)
+			if _, err := io.ReadFull(br, payload); err != nil {
+				return malformed("jpeg", "truncated segment")
+			}
+			if err := frame.segment(m, payload); err != nil {
+				return err
+			}
+			if _, err := out.Write(payload); err != nil {
+				return err
+			}
+			if m == mSOS {
+				sos = payload
+			}
+		} else if _, err := io.CopyN(out, br, int64(length)); err != nil {
 			if errors.Is(err, io.EOF) {
 				return malformed("jpeg", "truncated segment")
 			}
 			return err
 		}
 		if m == mSOS {
-			inScan = true
 			if !started {
 				if err := checkJPEGHeader(header.Bytes()); err != nil {
 					return err

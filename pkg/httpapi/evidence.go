@@ -263,6 +263,17 @@ func (s *Server) evidenceContent(c echo.Context) error {
 	if e.PurgedAt != nil {
 		return dispute.Errorf(dispute.ENOTFOUND, dispute.CodeNotFound, "the file was deleted at the end of its retention period")
 	}
+	// The content must be there, whole, before the answer begins: once
+	// http.ServeContent has sent 200 and the length, a missing or short
+	// blob could only cut the body off, and the client would take the
+	// cut for a network failure and the service would log nothing.
+	info, err := s.blobs.Stat(c.Request().Context(), e.SHA256)
+	if err != nil {
+		return fmt.Errorf("evidence %s: content %s: %w", e.ID, e.SHA256, err)
+	}
+	if info.Size != e.Size {
+		return fmt.Errorf("evidence %s: content %s holds %d bytes, the row says %d", e.ID, e.SHA256, info.Size, e.Size)
+	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, e.ContentType)
 	h.Set(echo.HeaderContentDisposition, contentDisposition(e.Filename))
@@ -272,8 +283,41 @@ func (s *Server) evidenceContent(c echo.Context) error {
 	h.Set("ETag", `"`+e.SHA256+`"`)
 	rs := s.blobs.ReadSeeker(c.Request().Context(), e.SHA256, e.Size)
 	defer rs.Close()
-	http.ServeContent(c.Response(), c.Request(), "", e.CreatedAt, rs)
-	return nil
+	w := &rangeRefusal{ResponseWriter: c.Response()}
+	http.ServeContent(w, c.Request(), "", e.CreatedAt, rs)
+	if !w.refused {
+		return nil
+	}
+	// Answer as every other error is answered; only the file's size
+	// stays, in Content-Range.
+	for _, k := range []string{echo.HeaderContentType, echo.HeaderContentDisposition, echo.HeaderContentLength, "Content-Security-Policy", "Cache-Control", "ETag", echo.HeaderLastModified} {
+		h.Del(k)
+	}
+	return &statusError{status: http.StatusRequestedRangeNotSatisfiable, code: dispute.CodeRangeNotSatisfiable,
+		detail: fmt.Sprintf("no range asked for lies within the file's %d bytes", e.Size)}
+}
+
+// rangeRefusal passes http.ServeContent's answer through, except a 416,
+// which ServeContent writes as plain text: that one it holds back, so the
+// handler can answer it as a problem.
+type rangeRefusal struct {
+	http.ResponseWriter
+	refused bool
+}
+
+func (w *rangeRefusal) WriteHeader(status int) {
+	if status == http.StatusRequestedRangeNotSatisfiable {
+		w.refused = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *rangeRefusal) Write(b []byte) (int, error) {
+	if w.refused {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // contentDisposition names a download: an ASCII fallback for old clients and

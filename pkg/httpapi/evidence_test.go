@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -164,6 +165,16 @@ func TestEvidenceUploadAndDownload(t *testing.T) {
 		if !bytes.Equal(part.Body, got.Body[2:10]) {
 			t.Errorf("range 2-9: %x, want %x", part.Body, got.Body[2:10])
 		}
+		// A range past the end is a problem like any other refusal, that
+		// still says how large the file is.
+		past := fmt.Sprintf("bytes=%d-%d", len(got.Body)+10, len(got.Body)+20)
+		refused := e.problem(t, http.StatusRequestedRangeNotSatisfiable, "range_not_satisfiable", uSeller, http.MethodGet, content, nil, withHeader("Range", past))
+		if cr := refused.Header.Get("Content-Range"); cr != fmt.Sprintf("bytes */%d", len(got.Body)) {
+			t.Errorf("Content-Range %q", cr)
+		}
+		if cd := refused.Header.Get("Content-Disposition"); cd != "" {
+			t.Errorf("the refusal is sent as an attachment: %q", cd)
+		}
 
 		meta := e.must(t, http.StatusOK, uSeller, http.MethodGet, "/v1/disputes/"+d+"/evidence/"+id, nil)
 		if meta.str("sha256") != sum {
@@ -200,6 +211,29 @@ func TestEvidenceUploadAndDownload(t *testing.T) {
 		e.problem(t, http.StatusNotFound, "not_found", uStranger, http.MethodGet, content, nil)
 		e.problem(t, http.StatusNotFound, "not_found", uStranger, http.MethodGet, "/v1/disputes/"+d+"/evidence", nil)
 		e.upload(t, http.StatusNotFound, uStranger, d, upload{Filename: "a.txt", Content: []byte("hello")})
+	})
+}
+
+// TestEvidenceContentMissing: a file whose content is gone from blob
+// storage (deleted by hand, a bucket restored from an old backup) is a
+// failure of the service, answered before any byte of a body: 500, not a
+// 200 whose body is cut off.
+func TestEvidenceContentMissing(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		d := e.openID(t, "item_damaged")
+		r := e.upload(t, http.StatusCreated, uBuyer, d, upload{Filename: "note.txt", Content: []byte("The box was open.")})
+		if err := e.blobs.Delete(t.Context(), r.str("sha256")); err != nil {
+			t.Fatal(err)
+		}
+		content := "/v1/disputes/" + d + "/evidence/" + r.str("id") + "/content"
+		for _, opts := range [][]reqOpt{nil, {withHeader("Range", "bytes=2-5")}} {
+			// e.request, not e.problem: a 500 is what this test wants.
+			r, err := e.request(uBuyer, http.MethodGet, content, nil, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkProblem(t, r, http.StatusInternalServerError, "internal")
+		}
 	})
 }
 

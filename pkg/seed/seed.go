@@ -23,6 +23,9 @@ type Case struct {
 	Messages []*dispute.Message
 	// ReportEvents are what the transparency report counts of the records.
 	ReportEvents []*dispute.ReportEvent
+	// Evidence lists the files the parties added, each also an
+	// add_evidence record in Records.
+	Evidence []*dispute.Evidence
 }
 
 // Generator makes cases. It is not safe for concurrent use; make one per
@@ -33,12 +36,16 @@ type Generator struct {
 	now time.Time
 	// Buyers and Sellers bound how many distinct users take part.
 	Buyers, Sellers int
+	// EvidencePercent is the share of cases, in percent, whose buyer adds
+	// a file (one of Files) after opening; in half of those that reach the
+	// seller's reply, the seller adds one too.
+	EvidencePercent int
 }
 
 // New returns a generator with the default deadlines, seeded for repeatable
 // output, generating cases that end before now.
 func New(seed uint64, now time.Time) *Generator {
-	return &Generator{m: dispute.NewMachine(dispute.Deadlines{}), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), now: now.UTC(), Buyers: 50000, Sellers: 5000}
+	return &Generator{m: dispute.NewMachine(dispute.Deadlines{}), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), now: now.UTC(), Buyers: 50000, Sellers: 5000, EvidencePercent: 10}
 }
 
 // The end states and how often cases are in them.
@@ -75,6 +82,13 @@ func (g *Generator) Next(ctx context.Context, i int) (*Case, error) {
 	for _, s := range steps {
 		span += s.after
 	}
+	// Files are added at most five minutes after the step they follow;
+	// every step waits at least ten minutes, so the chain stays in time
+	// order, no file is added to a closed dispute, and none in the future.
+	withEvidence := g.rng.IntN(100) < g.EvidencePercent
+	if withEvidence {
+		span += 5 * time.Minute
+	}
 	start := g.now.Add(-span - time.Duration(g.rng.IntN(3600))*time.Second)
 	if target == dispute.StateClosed {
 		start = start.Add(-time.Duration(30+g.rng.IntN(300)) * 24 * time.Hour)
@@ -106,6 +120,11 @@ func (g *Generator) Next(ctx context.Context, i int) (*Case, error) {
 		return nil, err
 	}
 	d := ch.After
+	if withEvidence {
+		if err := c.addEvidence(d, actors["buyer"], dispute.RoleBuyer, g.file(), now.Add(g.minutes(1, 5))); err != nil {
+			return nil, err
+		}
+	}
 	for _, s := range steps {
 		now = now.Add(s.after)
 		cmd := g.command(s.ev, d, c.Order, steps[len(steps)-1].ev != dispute.EventClose)
@@ -117,9 +136,20 @@ func (g *Generator) Next(ctx context.Context, i int) (*Case, error) {
 			return nil, err
 		}
 		d = ch.After
+		if withEvidence && s.ev == dispute.EventSellerReply && g.rng.IntN(2) == 0 {
+			if err := c.addEvidence(d, actors["seller"], dispute.RoleSeller, g.file(), now.Add(g.minutes(1, 5))); err != nil {
+				return nil, err
+			}
+		}
 	}
 	c.Dispute = d
 	return c, nil
+}
+
+// file picks one of Files.
+func (g *Generator) file() File {
+	fs := Files()
+	return fs[g.rng.IntN(len(fs))]
 }
 
 func (g *Generator) pickState() dispute.State {
@@ -235,14 +265,10 @@ func (c *Case) add(ch *dispute.Change, actor dispute.Actor, payload any, now tim
 	if err != nil {
 		return err
 	}
-	var prev *audit.Record
-	if n := len(c.Records); n > 0 {
-		prev = &c.Records[n-1]
-	}
-	c.Records = append(c.Records, audit.Next(prev, audit.Entry{
+	c.appendRecord(audit.Entry{
 		DisputeID: ch.After.ID, Event: string(ch.Event), FromState: string(ch.From), ToState: string(ch.To),
 		ActorID: actor.ID, ActorRole: string(ch.Role), Payload: canon, PayloadVersion: dispute.AuditPayloadVersion, OccurredAt: now, RequestID: "seed",
-	}))
+	})
 	if e, ok := dispute.ReportEventOf(ch, c.Records[len(c.Records)-1].Seq, now); ok {
 		c.ReportEvents = append(c.ReportEvents, e)
 	}
@@ -252,4 +278,13 @@ func (c *Case) add(ch *dispute.Change, actor dispute.Actor, payload any, now tim
 		c.Messages = append(c.Messages, &m)
 	}
 	return nil
+}
+
+// appendRecord chains an entry to the case's audit records.
+func (c *Case) appendRecord(e audit.Entry) {
+	var prev *audit.Record
+	if n := len(c.Records); n > 0 {
+		prev = &c.Records[n-1]
+	}
+	c.Records = append(c.Records, audit.Next(prev, e))
 }

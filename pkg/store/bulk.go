@@ -21,6 +21,8 @@ type Bulk struct {
 	Messages []*dispute.Message
 	// ReportEvents are the transparency report's records of Records.
 	ReportEvents []*dispute.ReportEvent
+	// Evidence rows refer to blobs the caller has stored beforehand.
+	Evidence []*dispute.Evidence
 }
 
 // BulkInsert writes a batch in one transaction with multi-row inserts. It is
@@ -56,8 +58,12 @@ func (db *DB) BulkInsert(ctx context.Context, b Bulk) error {
 	for i, e := range b.ReportEvents {
 		events[i] = toReportEventRow(e)
 	}
+	evidence := make([]*evidenceRow, len(b.Evidence))
+	for i, e := range b.Evidence {
+		evidence[i] = toEvidenceRow(e)
+	}
 	if db.dialect == Postgres {
-		return wrap(db.copyInsert(ctx, orders, disputes, records, messages, events))
+		return wrap(db.copyInsert(ctx, orders, disputes, records, messages, events, evidence))
 	}
 	// SQLite allows at most 32766 bound values per statement.
 	batch := 500
@@ -68,7 +74,7 @@ func (db *DB) BulkInsert(ctx context.Context, b Bulk) error {
 		steps := []struct {
 			n    int
 			rows any
-		}{{len(orders), orders}, {len(disputes), disputes}, {len(records), records}, {len(messages), messages}, {len(events), events}}
+		}{{len(orders), orders}, {len(disputes), disputes}, {len(records), records}, {len(messages), messages}, {len(events), events}, {len(evidence), evidence}}
 		for _, s := range steps {
 			if s.n == 0 {
 				continue
@@ -83,7 +89,8 @@ func (db *DB) BulkInsert(ctx context.Context, b Bulk) error {
 
 // copyInsert loads a batch through PostgreSQL's COPY protocol, in one
 // transaction: an order of magnitude faster than INSERTs for bulk loads.
-func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*disputeRow, records []*auditRow, messages []*messageRow, events []*reportEventRow) error {
+func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*disputeRow, records []*auditRow, messages []*messageRow, events []*reportEventRow,
+	evidence []*evidenceRow) error {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return err
@@ -124,6 +131,11 @@ func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*di
 			{"report_events", []string{"dispute_id", "seq", "event", "occurred_at", "team", "reason", "remedy_types", "ground", "category", "automated",
 				"hours", "verdict"}, rowsOf(events, func(r *reportEventRow) []any {
 				return []any{r.DisputeID, r.Seq, r.Event, r.OccurredAt, r.Team, r.Reason, r.RemedyTypes, r.Ground, r.Category, r.Automated, r.Hours, r.Verdict}
+			})},
+			{"evidence", []string{"id", "dispute_id", "uploaded_by", "uploader_role", "filename", "content_type", "size", "sha256", "description", "internal",
+				"created_at", "purged_at"}, rowsOf(evidence, func(r *evidenceRow) []any {
+				return []any{r.ID, r.DisputeID, r.UploadedBy, r.UploaderRole, r.Filename, r.ContentType, r.Size, r.SHA256, r.Description, r.Internal,
+					r.CreatedAt, r.PurgedAt}
 			})},
 		}
 		for _, c := range copies {

@@ -685,6 +685,7 @@ const (
 	ProblemCodeOrderAlreadyDisputed    ProblemCode = "order_already_disputed"
 	ProblemCodeOrderNotFound           ProblemCode = "order_not_found"
 	ProblemCodePolicyRefRequired       ProblemCode = "policy_ref_required"
+	ProblemCodeRangeNotSatisfiable     ProblemCode = "range_not_satisfiable"
 	ProblemCodeRateLimited             ProblemCode = "rate_limited"
 	ProblemCodeRationaleRequired       ProblemCode = "rationale_required"
 	ProblemCodeReasonRequired          ProblemCode = "reason_required"
@@ -797,6 +798,8 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeOrderNotFound:
 		return true
 	case ProblemCodePolicyRefRequired:
+		return true
+	case ProblemCodeRangeNotSatisfiable:
 		return true
 	case ProblemCodeRateLimited:
 		return true

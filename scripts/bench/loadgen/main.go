@@ -43,13 +43,16 @@ type result struct {
 func main() {
 	url := flag.String("url", "http://127.0.0.1:8080", "the service")
 	secret := flag.String("secret", os.Getenv("DISPUTES_JWT_SECRET"), "the service's JWT secret")
-	op := flag.String("op", "read", "transition, read, claim or list")
+	op := flag.String("op", "read", "transition, read, claim, list or upload")
 	clients := flag.Int("c", 16, "concurrent clients")
 	dur := flag.Duration("d", 15*time.Second, "how long to run")
 	pool := flag.Int("pool", 4000, "how many disputes to draw targets from")
+	uploadBytes := flag.Int("upload-bytes", 2<<20, "upload: the size of each JPEG sent")
+	perDispute := flag.Int("upload-per-dispute", 15, "upload: files sent to one dispute at most (below the service's limit)")
 	flag.Parse()
 	l := &loader{base: *url, secret: []byte(*secret), tokens: map[string]string{},
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}}}
+	l.uploadBytes, l.perDispute = *uploadBytes, *perDispute
 	res, err := l.run(*op, *clients, *dur, *pool)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -64,6 +67,8 @@ type loader struct {
 	client *http.Client
 	mu     sync.Mutex
 	tokens map[string]string
+	// uploadBytes and perDispute shape the upload scenario.
+	uploadBytes, perDispute int
 }
 
 func (l *loader) token(sub string, roles, teams []string) string {
@@ -99,6 +104,11 @@ func (l *loader) do(method, path, token string, body any) (int, []byte, error) {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return l.send(req)
+}
+
+// send sends a request and returns the status and body of the answer.
+func (l *loader) send(req *http.Request) (int, []byte, error) {
 	res, err := l.client.Do(req)
 	if err != nil {
 		return 0, nil, err
@@ -214,6 +224,11 @@ func (l *loader) run(op string, clients int, dur time.Duration, pool int) (*resu
 				held[w] = d.ID
 			}
 			return true, status == 200
+		}
+	case "upload":
+		var err error
+		if work, err = l.uploadWork(clients, pool, l.uploadBytes, l.perDispute); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, fmt.Errorf("unknown op %q", op)
