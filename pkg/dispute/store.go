@@ -72,6 +72,7 @@ type Store interface {
 	IntegrationReader
 	StatementReader
 	ReportReader
+	PartyReader
 }
 
 // DisputeTx changes orders and disputes. Lock methods hold the row until
@@ -160,6 +161,7 @@ type Tx interface {
 	FeedTx
 	IntegrationTx
 	StatementTx
+	PartyTx
 }
 
 // Page selects a page of a list: at most Limit items after the opaque cursor.
