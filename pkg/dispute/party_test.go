@@ -39,7 +39,9 @@ var (
 
 type fig = map[dispute.FigureKey]int
 
-func k(side dispute.Party, m dispute.Metric) dispute.FigureKey { return dispute.FigureKey{Side: side, Metric: m} }
+func k(side dispute.Party, m dispute.Metric) dispute.FigureKey {
+	return dispute.FigureKey{Side: side, Metric: m}
+}
 
 func opens() fig {
 	return fig{k(dispute.PartyBuyer, dispute.MetricOpened): 1, k(dispute.PartySeller, dispute.MetricOpened): 1}

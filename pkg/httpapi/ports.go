@@ -90,6 +90,12 @@ type reportCases interface {
 	TransparencyReport(ctx context.Context, actor dispute.Actor, from, to time.Time) (*dispute.TransparencyReport, error)
 }
 
+// partyCases are what reviewers know of the parties beyond one dispute.
+type partyCases interface {
+	UserHistory(ctx context.Context, actor dispute.Actor, userID string) (*dispute.UserHistory, error)
+	PartyContexts(ctx context.Context, actor dispute.Actor, ds []*dispute.Dispute) (dispute.PartyContexts, error)
+}
+
 // ports holds the API's ports.
 type ports struct {
 	evidence     evidenceCases
@@ -102,9 +108,10 @@ type ports struct {
 	integrations integrationCases
 	statements   statementCases
 	reports      reportCases
+	parties      partyCases
 }
 
 // portsOf takes every port from one service.
 func portsOf(svc *dispute.Service) ports {
-	return ports{evidence: svc, orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc, statements: svc, reports: svc}
+	return ports{evidence: svc, orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc, statements: svc, reports: svc, parties: svc}
 }

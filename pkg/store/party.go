@@ -191,14 +191,30 @@ func (db *DB) StrikeCounts(ctx context.Context, userIDs []string, activeSince ti
 	if len(userIDs) == 0 {
 		return nil, nil
 	}
-	var active []struct {
-		UserID string
-		N      int64
-		Oldest any
+	type activeCount struct {
+		userID string
+		n      int
+		oldest time.Time
 	}
-	err := db.gorm.WithContext(ctx).Model(&strikeRow{}).Select("user_id, COUNT(*) AS n, MIN(given_at) AS oldest").
-		Where("user_id IN ? AND given_at >= ? AND removed_at IS NULL", userIDs, activeSince.UTC()).Group("user_id").Scan(&active).Error
+	var active []activeCount
+	rows, err := db.gorm.WithContext(ctx).Model(&strikeRow{}).Select("user_id, COUNT(*), MIN(given_at)").
+		Where("user_id IN ? AND given_at >= ? AND removed_at IS NULL", userIDs, activeSince.UTC()).Group("user_id").Rows()
 	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a activeCount
+		var oldest any // SQLite returns aggregates of times as text
+		if err := rows.Scan(&a.userID, &a.n, &oldest); err != nil {
+			return nil, wrap(err)
+		}
+		if a.oldest, err = asTime(oldest); err != nil {
+			return nil, err
+		}
+		active = append(active, a)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, wrap(err)
 	}
 	var totals []struct {
@@ -217,17 +233,12 @@ func (db *DB) StrikeCounts(ctx context.Context, userIDs []string, activeSince ti
 		}
 	}
 	for _, a := range active {
-		c := by[a.UserID]
+		c := by[a.userID]
 		if c == nil {
-			c = &dispute.StrikeCount{UserID: a.UserID}
-			by[a.UserID] = c
+			c = &dispute.StrikeCount{UserID: a.userID}
+			by[a.userID] = c
 		}
-		c.Active = int(a.N)
-		oldest, err := asTime(a.Oldest)
-		if err != nil {
-			return nil, err
-		}
-		c.OldestActive = &oldest
+		c.Active, c.OldestActive = a.n, &a.oldest
 	}
 	out := make([]dispute.StrikeCount, 0, len(by))
 	for _, c := range by {
