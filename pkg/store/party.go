@@ -90,15 +90,7 @@ func (t *tally) add(ch dispute.PartyChange) {
 // in key order, so that concurrent writers of overlapping counters (bulk
 // loads) lock them in the same order and never deadlock.
 func (t *tally) write(g *gorm.DB, batch int, at time.Time) error {
-	rows := make([]counterRow, 0, len(t.counters))
-	for k, n := range t.counters {
-		if n != 0 {
-			rows = append(rows, counterRow{UserID: k.user, Side: k.side, Metric: k.metric, Day: k.day, N: n})
-		}
-	}
-	slices.SortFunc(rows, func(a, b counterRow) int {
-		return cmp.Or(cmp.Compare(a.UserID, b.UserID), cmp.Compare(a.Side, b.Side), cmp.Compare(a.Metric, b.Metric), cmp.Compare(a.Day, b.Day))
-	})
+	rows := t.rows()
 	upsert := clause.OnConflict{
 		Columns:   []clause.Column{{Name: "user_id"}, {Name: "side"}, {Name: "metric"}, {Name: "day"}},
 		DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("party_counters.n + excluded.n")}),
@@ -129,6 +121,29 @@ func (t *tally) write(g *gorm.DB, batch int, at time.Time) error {
 		}
 	}
 	return nil
+}
+
+// rows are the tally's counters that change, in key order.
+func (t *tally) rows() []counterRow {
+	rows := make([]counterRow, 0, len(t.counters))
+	for k, n := range t.counters {
+		if n != 0 {
+			rows = append(rows, counterRow{UserID: k.user, Side: k.side, Metric: k.metric, Day: k.day, N: n})
+		}
+	}
+	slices.SortFunc(rows, func(a, b counterRow) int {
+		return cmp.Or(cmp.Compare(a.UserID, b.UserID), cmp.Compare(a.Side, b.Side), cmp.Compare(a.Metric, b.Metric), cmp.Compare(a.Day, b.Day))
+	})
+	return rows
+}
+
+// tallyOf is what new disputes add to their parties' records.
+func tallyOf(ds []*dispute.Dispute) *tally {
+	tl := newTally()
+	for _, d := range ds {
+		tl.add(dispute.PartyChangeOf(nil, d))
+	}
+	return tl
 }
 
 func (t *tx) ApplyPartyChange(ctx context.Context, ch dispute.PartyChange, at time.Time) error {
@@ -300,11 +315,10 @@ func rebuildPartyHistory(g *gorm.DB, dialect Dialect, at time.Time) error {
 		if err != nil {
 			return err
 		}
-		tl := newTally()
+		tl := tallyOf(ds)
 		ids := make([]string, len(ds))
 		byID := make(map[string]*dispute.Dispute, len(ds))
 		for i, d := range ds {
-			tl.add(dispute.PartyChangeOf(nil, d))
 			ids[i], byID[d.ID] = d.ID, d
 		}
 		if err := tl.write(g, batch, at); err != nil {
