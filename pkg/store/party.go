@@ -24,9 +24,9 @@ const metricStrikes = "strikes"
 
 type counterRow struct {
 	UserID string `gorm:"primaryKey"`
+	Day    int    `gorm:"primaryKey"`
 	Side   string `gorm:"primaryKey"`
 	Metric string `gorm:"primaryKey"`
-	Day    int    `gorm:"primaryKey"`
 	N      int64
 }
 
@@ -132,7 +132,7 @@ func (t *tally) rows() []counterRow {
 		}
 	}
 	slices.SortFunc(rows, func(a, b counterRow) int {
-		return cmp.Or(cmp.Compare(a.UserID, b.UserID), cmp.Compare(a.Side, b.Side), cmp.Compare(a.Metric, b.Metric), cmp.Compare(a.Day, b.Day))
+		return cmp.Or(cmp.Compare(a.UserID, b.UserID), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Side, b.Side), cmp.Compare(a.Metric, b.Metric))
 	})
 	return rows
 }

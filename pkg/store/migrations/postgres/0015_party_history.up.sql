@@ -5,14 +5,16 @@
 -- party_counters: per user, side (buyer, seller) and metric, the sum of
 -- the figures of the user's disputes opened on one day (days since
 -- 1970-01-01, UTC), and once more for all time (day 0). The metric
--- "strikes" counts the strikes not removed, on day 0 only.
+-- "strikes" counts the strikes not removed, on day 0 only. The key starts
+-- with the user and the day, so that all time is one index prefix (day 0)
+-- and the last 90 days one range, whatever the user's history.
 CREATE TABLE party_counters (
     user_id text NOT NULL,
     side    text NOT NULL,
     metric  text NOT NULL,
     day     integer NOT NULL,
     n       bigint NOT NULL,
-    PRIMARY KEY (user_id, side, metric, day)
+    PRIMARY KEY (user_id, day, side, metric)
 );
 -- strikes: one per dispute and side a platform decision struck; an appeal
 -- verdict that no longer strikes the side marks it removed.
