@@ -114,6 +114,6 @@ last=${sizes##* }
   echo
   for size in $sizes; do echo "service peak memory (VmHWM) at $size disputes: ${mem[$size]} MiB"; done
   echo "vs db: the service's requests per second over pgbench's transactions per second for the same SQL shape"
-  echo "(transitions and claims against the transition, reads and lists against the two-statement read)."
+  echo "(transitions and claims against the transition, reads, lists, history and list_context against the two-statement read)."
 } | tee "$out"
 echo "results written to $out"
