@@ -307,19 +307,21 @@ func (s *Service) apply(ctx context.Context, tx Tx, d *Dispute, actor Actor, cmd
 			return nil, err
 		}
 	}
-	if queuesCase(cmd.Event) {
-		n, err := tx.ActiveStrikes(ctx, d.SellerID, s.strikes.ActiveSince(s.clock()))
-		if err != nil {
-			return nil, err
-		}
-		facts.SellerRepeatOffender = s.strikes.IsRepeatOffender(n)
-	}
 	return s.applyWith(ctx, tx, d, facts, actor, cmd)
 }
 
 // applyWith is apply with the facts already read.
 func (s *Service) applyWith(ctx context.Context, tx Tx, d *Dispute, facts Facts, actor Actor, cmd Command) (*Dispute, error) {
 	now := s.clock()
+	if queuesCase(cmd.Event) {
+		// A repeat offender's case is queued first (the settlement
+		// taken over after a failed remedy included).
+		n, err := tx.ActiveStrikes(ctx, d.SellerID, s.strikes.ActiveSince(now))
+		if err != nil {
+			return nil, err
+		}
+		facts.SellerRepeatOffender = s.strikes.IsRepeatOffender(n)
+	}
 	ch, err := s.machine.Apply(ctx, d, facts, actor, cmd, now)
 	if err != nil {
 		return nil, err
