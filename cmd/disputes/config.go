@@ -48,6 +48,9 @@ type config struct {
 	WorkerTick   time.Duration
 	WebhookGuard webhook.Guard
 	Routing      dispute.RoutingTable
+	// Strikes says how long strikes stay active and how many make a seller
+	// a repeat offender.
+	Strikes dispute.StrikePolicy
 	// Redress and RedressCountry name the out-of-court dispute settlement
 	// bodies in statements of reasons.
 	Redress        dispute.RedressTable
@@ -211,6 +214,10 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 		AppealWindowRestrictiveMonths: intSetting(getenv, "DISPUTES_APPEAL_WINDOW_RESTRICTIVE_MONTHS", 6, 6, 120, add),
 		Review:                        durationSetting(getenv, "DISPUTES_REVIEW_TIME", dispute.DefaultDeadlines.Review, add),
 		ReviewSafety:                  durationSetting(getenv, "DISPUTES_REVIEW_TIME_SAFETY", dispute.DefaultDeadlines.ReviewSafety, add),
+	}
+	cfg.Strikes = dispute.StrikePolicy{
+		TTL:            durationSetting(getenv, "DISPUTES_STRIKE_TTL", dispute.DefaultStrikeTTL, add),
+		RepeatOffender: intSetting(getenv, "DISPUTES_REPEAT_OFFENDER_STRIKES", dispute.DefaultRepeatOffenderStrikes, 1, 1000, add),
 	}
 	routing := getenv("DISPUTES_ROUTING")
 	if file := getenv("DISPUTES_ROUTING_FILE"); file != "" {

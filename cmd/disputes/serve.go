@@ -55,6 +55,7 @@ func openService(ctx context.Context, cfg config, log *slog.Logger, m *metrics.M
 		Deadlines: cfg.Deadlines, Routing: cfg.Routing, CheckWebhookURL: cfg.WebhookGuard.CheckURL, OnFired: m.Fired,
 		EvidenceMaxFiles: cfg.Evidence.MaxFiles,
 		Redress:          cfg.Redress, RedressCountry: cfg.RedressCountry,
+		Strikes: cfg.Strikes,
 	}), nil
 }
 

@@ -170,6 +170,10 @@ func (m *Machine) enqueue(s *step) {
 	if s.order != nil {
 		total = s.order.Total
 	}
+	if s.repeatOffender && s.d.State == StateEscalated {
+		// A repeat offender's case goes to the front of its queue.
+		s.d.Priority = max(s.d.Priority, PriorityRepeatOffender)
+	}
 	s.d.QueuedAt = ptr(s.now)
 	s.d.ReviewDueAt = ptr(m.deadlines.reviewDue(s.now, s.d.Priority, total))
 }

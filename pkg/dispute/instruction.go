@@ -182,6 +182,16 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		if err := tx.UpdateInstruction(ctx, in); err != nil {
 			return err
 		}
+		switch add, lift := RestrictionChange(d, in); {
+		case add != nil:
+			if err := tx.AddRestriction(ctx, *add); err != nil {
+				return err
+			}
+		case lift != "":
+			if err := tx.LiftRestriction(ctx, lift, now); err != nil {
+				return err
+			}
+		}
 		payload, err := remedyReportPayload(in)
 		if err != nil {
 			return err

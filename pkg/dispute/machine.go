@@ -168,6 +168,10 @@ type Facts struct {
 	// Instructions are the remedy instructions issued for the dispute so
 	// far, with what the marketplace reported on them.
 	Instructions []*Instruction
+	// SellerRepeatOffender says that the seller is a repeat offender (read
+	// for the events that put a case into the review queue): the case is
+	// queued in the highest priority class.
+	SellerRepeatOffender bool
 }
 
 // step is one event in flight: what the guards and effects see.
@@ -176,11 +180,13 @@ type step struct {
 	order *Order
 	// instructions are the dispute's remedy instructions (Facts).
 	instructions []*Instruction
-	actor        Actor
-	cmd          Command
-	now          time.Time
-	role         Role // the role the actor acts as
-	dry          bool // only check who and when, not the payload (allowed_actions)
+	// repeatOffender is Facts.SellerRepeatOffender.
+	repeatOffender bool
+	actor          Actor
+	cmd            Command
+	now            time.Time
+	role           Role // the role the actor acts as
+	dry            bool // only check who and when, not the payload (allowed_actions)
 }
 
 // Change is the result of an accepted event.
@@ -201,7 +207,7 @@ type Change struct {
 func (m *Machine) Apply(ctx context.Context, d *Dispute, facts Facts, actor Actor, cmd Command, now time.Time) (*Change, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	cp := clone(d)
-	s := &step{d: cp, order: facts.Order, instructions: facts.Instructions, actor: actor, cmd: cmd, now: now}
+	s := &step{d: cp, order: facts.Order, instructions: facts.Instructions, repeatOffender: facts.SellerRepeatOffender, actor: actor, cmd: cmd, now: now}
 	if err := m.fire(ctx, s, string(cmd.Event)); err != nil {
 		return nil, err
 	}

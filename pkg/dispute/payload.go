@@ -19,7 +19,37 @@ import (
 // AuditPayloadVersion is the version of the payloads new records carry.
 // Version 1 is the canonical JSON (audit.CanonicalPayload) of the types
 // below; records written before versions were numbered follow it too.
-const AuditPayloadVersion = 1
+// Version 2 adds to the payload of decide and decide_appeal the strikes the
+// decision gives and takes back (commandPayloadV2); every other payload is
+// written as in version 1.
+const AuditPayloadVersion = 2
+
+// commandPayloadV2 is commandPayloadV1 with, for decide and decide_appeal,
+// the strikes the event gave and removed.
+type commandPayloadV2 struct {
+	commandPayloadV1
+	Strikes *strikesPayloadV2 `json:"strikes,omitempty"`
+}
+
+// strikesPayloadV2 lists the strikes a decision gave and removed; both lists
+// are written, empty when the decision changed no strike.
+type strikesPayloadV2 struct {
+	Given   []strikePayloadV2 `json:"given"`
+	Removed []strikePayloadV2 `json:"removed"`
+}
+
+type strikePayloadV2 struct {
+	Party   string    `json:"party"`
+	UserID  string    `json:"user_id"`
+	GivenAt time.Time `json:"given_at"`
+}
+
+// DecisionInput is the input of decide or decide_appeal with the strikes
+// the decision gave and removed, as its audit record keeps them.
+type DecisionInput struct {
+	Command
+	Given, Removed []Strike
+}
 
 // openPayloadV1 is the payload of open.
 type openPayloadV1 struct {
@@ -129,6 +159,9 @@ func AuditPayload(in any) (json.RawMessage, error) {
 		v = toCommandPayload(*in)
 	case *Evidence:
 		return evidencePayload(in)
+	case DecisionInput:
+		v = commandPayloadV2{commandPayloadV1: toCommandPayload(in.Command),
+			Strikes: &strikesPayloadV2{Given: toStrikePayloads(in.Given), Removed: toStrikePayloads(in.Removed)}}
 	default:
 		return nil, fmt.Errorf("dispute: no audit payload for %T", in)
 	}
@@ -144,10 +177,18 @@ func remedyReportPayload(in *Instruction) (json.RawMessage, error) {
 	return json.Marshal(remedyReportPayloadV1{Detail: in.Detail, InstructionID: in.ID, Status: string(in.Status)})
 }
 
+func toStrikePayloads(ss []Strike) []strikePayloadV2 {
+	out := make([]strikePayloadV2, len(ss))
+	for i, s := range ss {
+		out[i] = strikePayloadV2{Party: string(s.Party), UserID: s.UserID, GivenAt: s.GivenAt.UTC()}
+	}
+	return out
+}
+
 // checkPayloadVersion refuses a payload version this code cannot read; 0
 // is a record from before versions were numbered, which is version 1.
 func checkPayloadVersion(version int) error {
-	if version != 0 && version != 1 {
+	if version < 0 || version > AuditPayloadVersion {
 		return fmt.Errorf("dispute: unknown audit payload version %d", version)
 	}
 	return nil
@@ -171,6 +212,7 @@ func DecodeCommandPayload(version int, payload []byte) (Command, error) {
 	if err := checkPayloadVersion(version); err != nil {
 		return Command{}, err
 	}
+	// Version 2 only adds the strikes, which a command does not carry.
 	var p commandPayloadV1
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return Command{}, err

@@ -79,6 +79,15 @@ func payloadCases() []struct {
 				Ground:   dispute.Ground{Type: dispute.GroundIncompatibleContent, ContractualGround: "Terms 4.2", Explanation: "Not as described."},
 				Category: "STATEMENT_CATEGORY_CONSUMER_INFORMATION",
 			}}},
+		// Version 2: a decision's record also says which strikes it gave
+		// and removed, both lists written even when empty.
+		{"decide_strikes", dispute.DecisionInput{Command: dispute.Command{Event: dispute.EventDecide, Remedies: everyRemedy[:2], Rationale: "Because.",
+			PolicyRefs: []string{"p-1"}, FavouredParty: dispute.PartyBuyer},
+			Given: []dispute.Strike{{DisputeID: "dsp_1", UserID: "usr_s", Party: dispute.PartySeller, GivenAt: fixedAt}}}},
+		{"decide_no_strikes", dispute.DecisionInput{Command: dispute.Command{Event: dispute.EventDecide, Remedies: []dispute.Remedy{{Type: dispute.RemedyNoAction}},
+			Rationale: "Nothing to do.", PolicyRefs: []string{"p-1"}, FavouredParty: dispute.PartySeller}}},
+		{"decide_appeal_strikes", dispute.DecisionInput{Command: dispute.Command{Event: dispute.EventDecideAppeal, Verdict: dispute.VerdictOverturned, Rationale: "Reversed."},
+			Removed: []dispute.Strike{{DisputeID: "dsp_1", UserID: "usr_s", Party: dispute.PartySeller, GivenAt: fixedAt}}}},
 	}
 }
 
@@ -110,6 +119,9 @@ func TestAuditPayloadsAreGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
+			if d, ok := c.in.(dispute.DecisionInput); ok {
+				c.in = d.Command
+			}
 			got.Event = c.in.(dispute.Command).Event
 			back = got
 		}
@@ -121,19 +133,24 @@ func TestAuditPayloadsAreGolden(t *testing.T) {
 }
 
 // TestAuditPayloadVersions reads records from before versions were
-// numbered (0) as version 1 and refuses a version it does not know.
+// numbered (0) as version 1, reads versions 1 and 2 (which adds strikes to
+// decisions), and refuses a version it does not know.
 func TestAuditPayloadVersions(t *testing.T) {
 	p := []byte(`{"reason":"Unfair"}`)
-	for _, v := range []int{0, 1} {
+	for _, v := range []int{0, 1, 2} {
 		if cmd, err := dispute.DecodeCommandPayload(v, p); err != nil || cmd.Reason != "Unfair" {
 			t.Errorf("version %d: %+v, %v", v, cmd, err)
 		}
 	}
-	if _, err := dispute.DecodeCommandPayload(2, p); err == nil {
-		t.Error("version 2 was read")
+	withStrikes := []byte(`{"favoured_party":"buyer","strikes":{"given":[{"given_at":"2025-03-01T12:00:00.123456Z","party":"seller","user_id":"usr_s"}],"removed":[]}}`)
+	if cmd, err := dispute.DecodeCommandPayload(2, withStrikes); err != nil || cmd.FavouredParty != dispute.PartyBuyer {
+		t.Errorf("version 2 with strikes: %+v, %v", cmd, err)
 	}
-	if _, err := dispute.DecodeOpenPayload(2, p); err == nil {
-		t.Error("version 2 of open was read")
+	if _, err := dispute.DecodeCommandPayload(3, p); err == nil {
+		t.Error("version 3 was read")
+	}
+	if _, err := dispute.DecodeOpenPayload(3, p); err == nil {
+		t.Error("version 3 of open was read")
 	}
 }
 

@@ -24,6 +24,8 @@ type Service struct {
 	// statements of reasons.
 	redress        RedressTable
 	redressCountry string
+	// strikes says how long strikes count and who is a repeat offender.
+	strikes StrikePolicy
 }
 
 // Options configure a Service.
@@ -48,6 +50,9 @@ type Options struct {
 	// RedressCountry is the country whose bodies statements name, the
 	// marketplace's: the service knows no party's address. "" means NL.
 	RedressCountry string
+	// Strikes says how long strikes stay active and how many make a seller
+	// a repeat offender; zero fields take the defaults of lifecycle.md.
+	Strikes StrikePolicy
 }
 
 // NewService returns a service over store.
@@ -75,7 +80,7 @@ func NewService(store Store, opts Options) *Service {
 	if country == "" {
 		country = "NL"
 	}
-	return &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL, redress: redress, redressCountry: country, evidence: ev, evidenceMax: evMax}
+	return &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL, redress: redress, redressCountry: country, evidence: ev, evidenceMax: evMax, strikes: opts.Strikes.withDefaults()}
 }
 
 // Machine returns the service's state machine.
@@ -167,6 +172,9 @@ func (s *Service) Open(ctx context.Context, actor Actor, in OpenInput) (*Dispute
 			return err
 		}
 		if err := s.record(ctx, tx, actor, ch, in, now); err != nil {
+			return err
+		}
+		if err := tx.ApplyPartyChange(ctx, PartyChangeOf(nil, ch.After), now); err != nil {
 			return err
 		}
 		out = ch.After
@@ -305,6 +313,15 @@ func (s *Service) apply(ctx context.Context, tx Tx, d *Dispute, actor Actor, cmd
 // applyWith is apply with the facts already read.
 func (s *Service) applyWith(ctx context.Context, tx Tx, d *Dispute, facts Facts, actor Actor, cmd Command) (*Dispute, error) {
 	now := s.clock()
+	if queuesCase(cmd.Event) {
+		// A repeat offender's case is queued first (the settlement
+		// taken over after a failed remedy included).
+		n, err := tx.ActiveStrikes(ctx, d.SellerID, s.strikes.ActiveSince(now))
+		if err != nil {
+			return nil, err
+		}
+		facts.SellerRepeatOffender = s.strikes.IsRepeatOffender(n)
+	}
 	ch, err := s.machine.Apply(ctx, d, facts, actor, cmd, now)
 	if err != nil {
 		return nil, err
@@ -312,7 +329,15 @@ func (s *Service) applyWith(ctx context.Context, tx Tx, d *Dispute, facts Facts,
 	if err := tx.UpdateDispute(ctx, ch.After, d.Version); err != nil {
 		return nil, err
 	}
-	if err := s.record(ctx, tx, actor, ch, cmd, now); err != nil {
+	party := PartyChangeOf(d, ch.After)
+	var payload any = cmd
+	if cmd.Event == EventDecide || cmd.Event == EventDecideAppeal {
+		payload = DecisionInput{Command: cmd, Given: party.Given, Removed: party.Removed}
+	}
+	if err := s.record(ctx, tx, actor, ch, payload, now); err != nil {
+		return nil, err
+	}
+	if err := tx.ApplyPartyChange(ctx, party, now); err != nil {
 		return nil, err
 	}
 	if ch.Message != nil {
@@ -344,6 +369,16 @@ func needsOrder(cmd Command) bool {
 	case EventSellerReply:
 		return cmd.Offer != nil
 	case EventAcceptOffer, EventDecide, EventDecideAppeal, EventEscalate, EventAutoEscalate, EventAppeal, EventSettlementFailed:
+		return true
+	}
+	return false
+}
+
+// queuesCase reports whether an event may put a case into the escalated
+// queue, where a repeat offender's case gets the highest priority.
+func queuesCase(e Event) bool {
+	switch e {
+	case EventEscalate, EventAutoEscalate, EventSettlementFailed:
 		return true
 	}
 	return false

@@ -72,6 +72,7 @@ type Store interface {
 	IntegrationReader
 	StatementReader
 	ReportReader
+	PartyReader
 }
 
 // DisputeTx changes orders and disputes. Lock methods hold the row until
@@ -161,6 +162,7 @@ type Tx interface {
 	IntegrationTx
 	StatementTx
 	ReportTx
+	PartyTx
 }
 
 // Page selects a page of a list: at most Limit items after the opaque cursor.

@@ -631,8 +631,8 @@ func TestAudit(t *testing.T) {
 					t.Errorf("record %d has no %s: %v", i+1, k, rec)
 				}
 			}
-			if rec["payload_version"] != float64(1) {
-				t.Errorf("record %d: payload_version %v, want 1", i+1, rec["payload_version"])
+			if rec["payload_version"] != float64(2) {
+				t.Errorf("record %d: payload_version %v, want 2", i+1, rec["payload_version"])
 			}
 			if rec["seq"] != float64(i+1) || rec["event"] != w.event || rec["from_state"] != w.from || rec["to_state"] != w.to ||
 				rec["actor_id"] != w.actor || rec["actor_role"] != w.role {

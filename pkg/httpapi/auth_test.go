@@ -197,7 +197,7 @@ func TestEveryV1RouteRequiresAToken(t *testing.T) {
 				continue
 			}
 			n++
-			path := strings.NewReplacer(":order_id", "ord_1", ":delivery_id", "dlv_1", ":evidence_id", "evd_1", ":id", d).Replace(rt.Path)
+			path := strings.NewReplacer(":order_id", "ord_1", ":delivery_id", "dlv_1", ":evidence_id", "evd_1", ":user_id", "usr_1", ":id", d).Replace(rt.Path)
 			t.Run(rt.Method+" "+rt.Path, func(t *testing.T) {
 				r := e.problem(t, http.StatusUnauthorized, "missing_token", "", rt.Method, path, map[string]any{})
 				if r.Header.Get("WWW-Authenticate") == "" {

@@ -13,8 +13,18 @@ import (
 )
 
 // view is a dispute as the API shows it to one caller, its status written
-// in lang.
-func (s *Server) view(c echo.Context, d *dispute.Dispute, lang string) apigen.Dispute {
+// in lang; staff also see the parties' records.
+func (s *Server) view(c echo.Context, d *dispute.Dispute, lang string) (apigen.Dispute, error) {
+	pc, err := s.parties.PartyContexts(c.Request().Context(), actorOf(c), []*dispute.Dispute{d})
+	if err != nil {
+		return apigen.Dispute{}, err
+	}
+	return s.viewWith(c, d, lang, pc), nil
+}
+
+// viewWith is view with the parties' records already read (nil for
+// callers who are not staff).
+func (s *Server) viewWith(c echo.Context, d *dispute.Dispute, lang string, pc dispute.PartyContexts) apigen.Dispute {
 	a := actorOf(c)
 	shown := dispute.Redact(d, a)
 	allowed := s.disputes.AllowedActions(c.Request().Context(), a, d)
@@ -22,14 +32,25 @@ func (s *Server) view(c echo.Context, d *dispute.Dispute, lang string) apigen.Di
 	for i, e := range allowed {
 		actions[i] = e.Action()
 	}
-	return apiDispute(shown, actions, dispute.ExplainIn(shown, a, allowed, lang))
+	v := apiDispute(shown, actions, dispute.ExplainIn(shown, a, allowed, lang))
+	if pc != nil {
+		buyer, seller := pc.Of(d)
+		v.PartyContext = apigen.PartyContext{Buyer: apiPartyRecord(buyer), Seller: apiPartyRecord(seller)}
+		v.RepeatOffender = seller.RepeatOffender
+	}
+	return v
 }
 
 // views are disputes as the API lists them to one caller: each status in
 // the caller's language or, failing that, in the dispute's own. The
 // response's Content-Language names the languages of the first limit
 // views, those it shows.
-func (s *Server) views(c echo.Context, ds []*dispute.Dispute, limit int) []apigen.Dispute {
+func (s *Server) views(c echo.Context, ds []*dispute.Dispute, limit int) ([]apigen.Dispute, error) {
+	// One batch for the page: a fixed number of queries however long it is.
+	pc, err := s.parties.PartyContexts(c.Request().Context(), actorOf(c), ds)
+	if err != nil {
+		return nil, err
+	}
 	views := make([]apigen.Dispute, len(ds))
 	langs := make([]string, 0, len(ds))
 	accept := c.Request().Header.Get("Accept-Language")
@@ -38,13 +59,13 @@ func (s *Server) views(c echo.Context, ds []*dispute.Dispute, limit int) []apige
 		if i < limit {
 			langs = append(langs, lang)
 		}
-		views[i] = s.view(c, d, lang)
+		views[i] = s.viewWith(c, d, lang, pc)
 	}
 	if len(langs) == 0 {
 		langs = append(langs, locale.Negotiate(accept, ""))
 	}
 	contentLanguage(c, langs...)
-	return views
+	return views, nil
 }
 
 func etag(d *dispute.Dispute) string { return `"` + strconv.FormatInt(d.Version, 10) + `"` }
@@ -53,7 +74,11 @@ func etag(d *dispute.Dispute) string { return `"` + strconv.FormatInt(d.Version,
 func (s *Server) respondDispute(c echo.Context, status int, d *dispute.Dispute) error {
 	c.Response().Header().Set("ETag", etag(d))
 	c.Response().Header().Set("Location", "/v1/disputes/"+d.ID)
-	return c.JSON(status, s.view(c, d, language(c, d.Language)))
+	v, err := s.view(c, d, language(c, d.Language))
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, v)
 }
 
 func (s *Server) openDispute(c echo.Context) error {
@@ -80,8 +105,12 @@ func (s *Server) getDispute(c echo.Context) error {
 		c.Response().Header().Set("ETag", etag(d))
 		return c.NoContent(http.StatusNotModified)
 	}
+	v, err := s.view(c, d, language(c, d.Language))
+	if err != nil {
+		return err
+	}
 	c.Response().Header().Set("ETag", etag(d))
-	return c.JSON(http.StatusOK, s.view(c, d, language(c, d.Language)))
+	return c.JSON(http.StatusOK, v)
 }
 
 func (s *Server) listDisputes(c echo.Context) error {
@@ -105,7 +134,10 @@ func (s *Server) listDisputes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views := s.views(c, ds, limit)
+	views, err := s.views(c, ds, limit)
+	if err != nil {
+		return err
+	}
 	data, next := pageOf(views, limit, func(v apigen.Dispute) []byte { return []byte(v.ID) })
 	return c.JSON(http.StatusOK, apigen.DisputeList{Data: data, NextCursor: next})
 }

@@ -95,6 +95,12 @@ type problemCases interface {
 	PartyLanguage(ctx context.Context, actor dispute.Actor, disputeID string) string
 }
 
+// partyCases are what reviewers know of the parties beyond one dispute.
+type partyCases interface {
+	UserHistory(ctx context.Context, actor dispute.Actor, userID string) (*dispute.UserHistory, error)
+	PartyContexts(ctx context.Context, actor dispute.Actor, ds []*dispute.Dispute) (dispute.PartyContexts, error)
+}
+
 // ports holds the API's ports.
 type ports struct {
 	evidence     evidenceCases
@@ -108,9 +114,11 @@ type ports struct {
 	statements   statementCases
 	reports      reportCases
 	problems     problemCases
+	parties      partyCases
 }
 
 // portsOf takes every port from one service.
 func portsOf(svc *dispute.Service) ports {
-	return ports{evidence: svc, orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc, statements: svc, reports: svc, problems: svc}
+	return ports{evidence: svc, orders: svc, disputes: svc, audits: svc, queues: svc, remedies: svc, feedback: svc, integrations: svc, statements: svc, reports: svc,
+		problems: svc, parties: svc}
 }

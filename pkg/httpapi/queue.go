@@ -50,7 +50,10 @@ func (s *Server) queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views := s.views(c, ds, limit)
+	views, err := s.views(c, ds, limit)
+	if err != nil {
+		return err
+	}
 	out := apigen.QueuePage{Data: views, Summary: mapAll(counts, apiQueueCount)}
 	if len(views) > limit {
 		out.Data = views[:limit]

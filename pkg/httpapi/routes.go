@@ -49,6 +49,7 @@ func (s *Server) routes() {
 	v1.GET("/feedback/figures", s.feedbackFigures)
 	v1.GET("/disputes/:id/statement-of-reasons", s.statementOfReasons, inputParam("addressee", addresseeValues))
 	v1.GET("/statements-of-reasons", s.listStatements, paged(filterParam("status", statementValues))...)
+	v1.GET("/users/:user_id/history", s.userHistory)
 	v1.GET("/reports/transparency", s.transparencyReport, inputParam("from", nil), inputParam("to", nil))
 
 	v1.GET("/contact-options", s.contactOptions, inputParam("dispute_id", nil), inputParam("reason", reasonValues),

@@ -40,12 +40,38 @@ type Generator struct {
 	// a file (one of Files) after opening; in half of those that reach the
 	// seller's reply, the seller adds one too.
 	EvidencePercent int
+	// sellers draws sellers with a long tail (made when first used, for
+	// the Sellers of then).
+	sellers     *rand.Zipf
+	sellersUpTo int
 }
+
+// HeavySeller is the seller of about HeavyShare of all generated disputes:
+// a large shop, the worst case of a party's record.
+const HeavySeller = "usr_s_heavy"
+
+// HeavyShare is the share, in percent, of the heavy seller's disputes.
+const HeavyShare = 5
 
 // New returns a generator with the default deadlines, seeded for repeatable
 // output, generating cases that end before now.
 func New(seed uint64, now time.Time) *Generator {
 	return &Generator{m: dispute.NewMachine(dispute.Deadlines{}), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), now: now.UTC(), Buyers: 50000, Sellers: 5000, EvidencePercent: 10}
+}
+
+// seller picks a case's seller as marketplaces see them: one heavy seller
+// with HeavyShare percent of the disputes, and the others drawn from a Zipf
+// distribution, so that a few sellers have many disputes (and, with them,
+// strikes enough to be repeat offenders) and most have a handful.
+func (g *Generator) seller() string {
+	if g.rng.IntN(100) < HeavyShare {
+		return HeavySeller
+	}
+	if g.sellers == nil || g.sellersUpTo != g.Sellers {
+		g.sellers = rand.NewZipf(g.rng, 1.1, 20, uint64(max(1, g.Sellers)-1))
+		g.sellersUpTo = g.Sellers
+	}
+	return fmt.Sprintf("usr_s%d", g.sellers.Uint64())
 }
 
 // The end states and how often cases are in them.
@@ -94,7 +120,7 @@ func (g *Generator) Next(ctx context.Context, i int) (*Case, error) {
 		start = start.Add(-time.Duration(30+g.rng.IntN(300)) * 24 * time.Hour)
 	}
 	buyerID := fmt.Sprintf("usr_b%d", g.rng.IntN(g.Buyers))
-	sellerID := fmt.Sprintf("usr_s%d", g.rng.IntN(g.Sellers))
+	sellerID := g.seller()
 	c := &Case{Order: &dispute.Order{
 		ID: fmt.Sprintf("ord_seed_%d_%d", start.UnixNano(), i), BuyerID: buyerID, SellerID: sellerID,
 		ListingIDs: []string{fmt.Sprintf("lst_%d", i)}, ItemCount: 1 + g.rng.IntN(4),
@@ -212,10 +238,17 @@ func (g *Generator) path(target dispute.State, reason dispute.Reason) []step {
 	return append(decided, step{dispute.EventClose, "system", 15 * 24 * time.Hour})
 }
 
-var remedyChoices = [][]dispute.Remedy{
-	{{Type: dispute.RemedyRefundFull}},
-	{{Type: dispute.RemedyNoAction}},
-	{{Type: dispute.RemedyOrderCancellation}, {Type: dispute.RemedyRefundFull}},
+// decisions are the platform decisions cases get, equally often: most for
+// the buyer with a full refund (a strike for the seller), some for the
+// seller, some split.
+var decisions = []struct {
+	remedies []dispute.Remedy
+	favoured dispute.Party
+}{
+	{[]dispute.Remedy{{Type: dispute.RemedyRefundFull}}, dispute.PartyBuyer},
+	{[]dispute.Remedy{{Type: dispute.RemedyNoAction}}, dispute.PartySeller},
+	{[]dispute.Remedy{{Type: dispute.RemedyOrderCancellation}, {Type: dispute.RemedyRefundFull}}, dispute.PartyBuyer},
+	{[]dispute.Remedy{{Type: dispute.RemedyRefundPartial, Amount: &dispute.Money{Amount: "5.00", Currency: "EUR"}}}, dispute.PartySplit},
 }
 
 // command is the command of a step; restrictive allows a decision that
@@ -231,15 +264,20 @@ func (g *Generator) command(ev dispute.Event, d *dispute.Dispute, order *dispute
 	case dispute.EventRequestInfo:
 		cmd.Party, cmd.Question = dispute.PartyBuyer, "Photos of the packaging, please."
 	case dispute.EventDecide:
-		cmd.Remedies = remedyChoices[g.rng.IntN(len(remedyChoices))]
-		cmd.Rationale, cmd.PolicyRefs, cmd.FavouredParty = "Generated decision.", []string{"policy-1"}, dispute.PartyBuyer
+		dec := decisions[g.rng.IntN(len(decisions))]
+		cmd.Remedies, cmd.FavouredParty = dec.remedies, dec.favoured
+		cmd.Rationale, cmd.PolicyRefs = "Generated decision.", []string{"policy-1"}
 		if restrictive && g.rng.IntN(4) == 0 {
 			// A restriction, with the basis a statement of reasons needs.
 			cmd.Remedies = []dispute.Remedy{{Type: dispute.RemedyRefundFull}, {Type: dispute.RemedyListingRemoval, ListingID: order.ListingIDs[0]}}
-			cmd.Basis = g.basis()
+			cmd.FavouredParty, cmd.Basis = dispute.PartyBuyer, g.basis()
 		}
 	case dispute.EventDecideAppeal:
 		cmd.Verdict, cmd.Rationale = dispute.VerdictUpheld, "Generated verdict."
+		if g.rng.IntN(5) == 0 {
+			// One appeal in five succeeds: the decision, and its strike, go.
+			cmd.Verdict, cmd.Remedies = dispute.VerdictOverturned, []dispute.Remedy{{Type: dispute.RemedyNoAction}}
+		}
 	}
 	return cmd
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -70,7 +71,13 @@ func TestAuditChainAfterFullLifecycle(t *testing.T) {
 			if want := fmt.Sprintf("req_ord_1_%d", i-1); r.RequestID != want {
 				t.Errorf("record %d: request id %q, want %q", i, r.RequestID, want)
 			}
-			if want, _ := dispute.AuditPayload(s.cmd); string(r.Payload) != string(want) {
+			var in any = s.cmd
+			if s.cmd.Event == dispute.EventDecide || s.cmd.Event == dispute.EventDecideAppeal {
+				// A decision's record also says which strikes it gave and
+				// removed (none here: no remedy of this case strikes).
+				in = dispute.DecisionInput{Command: s.cmd, Given: strikesOf(t, r.Payload)}
+			}
+			if want, _ := dispute.AuditPayload(in); string(r.Payload) != string(want) {
 				t.Errorf("record %d: payload %s, want %s", i, r.Payload, want)
 			}
 			if r.PrevHash != recs[i-1].Hash {
@@ -223,4 +230,26 @@ func TestAuditRecordsAreAppendOnly(t *testing.T) {
 			t.Errorf("after a further event: %d records, want 3 in a valid chain", len(recs))
 		}
 	})
+}
+
+// strikesOf reads the strikes a decision's audit payload says it gave.
+func strikesOf(t *testing.T, payload []byte) []dispute.Strike {
+	t.Helper()
+	var p struct {
+		Strikes *struct {
+			Given []struct {
+				Party   string    `json:"party"`
+				UserID  string    `json:"user_id"`
+				GivenAt time.Time `json:"given_at"`
+			} `json:"given"`
+		} `json:"strikes"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil || p.Strikes == nil {
+		t.Fatalf("a decision's payload without strikes: %s (%v)", payload, err)
+	}
+	var out []dispute.Strike
+	for _, g := range p.Strikes.Given {
+		out = append(out, dispute.Strike{Party: dispute.Party(g.Party), UserID: g.UserID, GivenAt: g.GivenAt})
+	}
+	return out
 }

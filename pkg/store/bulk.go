@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -27,8 +28,11 @@ type Bulk struct {
 
 // BulkInsert writes a batch in one transaction with multi-row inserts. It is
 // for loading generated data (disputes seed --cases); it bypasses the
-// service, so the caller vouches that the data is consistent.
+// service, so the caller vouches that the data is consistent. The parties'
+// records (counters and strikes) grow by the batch's disputes in the same
+// transaction, as the service would have made them grow.
 func (db *DB) BulkInsert(ctx context.Context, b Bulk) error {
+	tl := tallyOf(b.Disputes)
 	orders := make([]*orderRow, 0, len(b.Orders))
 	for _, o := range b.Orders {
 		r, err := toOrderRow(o)
@@ -63,7 +67,7 @@ func (db *DB) BulkInsert(ctx context.Context, b Bulk) error {
 		evidence[i] = toEvidenceRow(e)
 	}
 	if db.dialect == Postgres {
-		return wrap(db.copyInsert(ctx, orders, disputes, records, messages, events, evidence))
+		return wrap(db.copyInsert(ctx, orders, disputes, records, messages, events, evidence, tl))
 	}
 	// SQLite allows at most 32766 bound values per statement.
 	batch := 500
@@ -83,14 +87,14 @@ func (db *DB) BulkInsert(ctx context.Context, b Bulk) error {
 				return err
 			}
 		}
-		return nil
+		return tl.write(g, batch, time.Now())
 	}))
 }
 
 // copyInsert loads a batch through PostgreSQL's COPY protocol, in one
 // transaction: an order of magnitude faster than INSERTs for bulk loads.
 func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*disputeRow, records []*auditRow, messages []*messageRow, events []*reportEventRow,
-	evidence []*evidenceRow) error {
+	evidence []*evidenceRow, tl *tally) error {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return err
@@ -137,6 +141,11 @@ func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*di
 				return []any{r.ID, r.DisputeID, r.UploadedBy, r.UploaderRole, r.Filename, r.ContentType, r.Size, r.SHA256, r.Description, r.Internal,
 					r.CreatedAt, r.PurgedAt}
 			})},
+			// New disputes' strikes are new rows; their counters are added
+			// below.
+			{"strikes", []string{"dispute_id", "party", "user_id", "given_at"}, rowsOf(tl.given, func(s dispute.Strike) []any {
+				return []any{s.DisputeID, string(s.Party), s.UserID, s.GivenAt.UTC()}
+			})},
 		}
 		for _, c := range copies {
 			if len(c.rows) == 0 {
@@ -145,6 +154,21 @@ func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*di
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
 				return fmt.Errorf("copy into %s: %w", c.table, err)
 			}
+		}
+		// One statement adds every counter, in key order so that
+		// concurrent loads lock shared counters (a heavy seller's) in the
+		// same order.
+		rows := tl.rows()
+		users, sides, metrics := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+		days, ns := make([]int32, len(rows)), make([]int64, len(rows))
+		for i, r := range rows {
+			users[i], sides[i], metrics[i], days[i], ns[i] = r.UserID, r.Side, r.Metric, int32(r.Day), r.N
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO party_counters (user_id, side, metric, day, n)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::bigint[])
+			ON CONFLICT (user_id, side, metric, day) DO UPDATE SET n = party_counters.n + excluded.n`, users, sides, metrics, days, ns)
+		if err != nil {
+			return fmt.Errorf("add to party_counters: %w", err)
 		}
 		return tx.Commit(ctx)
 	})

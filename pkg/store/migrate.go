@@ -24,6 +24,13 @@ type Migration struct {
 	AppliedAt *time.Time
 }
 
+// backfills fill the tables a migration creates from the data already
+// stored, in the migration's transaction: the parties' records (0015) are
+// computed in Go from the disputes, as the service keeps them.
+var backfills = map[int]func(g *gorm.DB, dialect Dialect) error{
+	15: func(g *gorm.DB, dialect Dialect) error { return rebuildPartyHistory(g, dialect, time.Now()) },
+}
+
 // migrateLockID is the PostgreSQL advisory lock that keeps two instances
 // from migrating at once.
 const migrateLockID = 72_616_001
@@ -137,6 +144,11 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 			err := conn.Transaction(func(tx *gorm.DB) error {
 				if err := tx.Exec(m.up).Error; err != nil {
 					return fmt.Errorf("store: migration %04d_%s: %w", m.Version, m.Name, err)
+				}
+				if fill := backfills[m.Version]; fill != nil {
+					if err := fill(tx.WithContext(ctx), db.dialect); err != nil {
+						return fmt.Errorf("store: migration %04d_%s: backfill: %w", m.Version, m.Name, err)
+					}
 				}
 				return tx.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", m.Version, m.Name, time.Now().UTC()).Error
 			})

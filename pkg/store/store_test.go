@@ -313,7 +313,7 @@ func TestOpen(t *testing.T) {
 		payload, _ := audit.CanonicalPayload([]byte(`{"order_id":"ord_1","reason":"item_damaged","description":"  Broken screen.  ","language":"de","item_count":1}`))
 		want := audit.Next(nil, audit.Entry{
 			DisputeID: opened.ID, Event: "open", FromState: "new", ToState: "awaiting_seller",
-			ActorID: buyer.ID, ActorRole: "buyer", Payload: payload, PayloadVersion: 1, OccurredAt: at, RequestID: "req_open",
+			ActorID: buyer.ID, ActorRole: "buyer", Payload: payload, PayloadVersion: dispute.AuditPayloadVersion, OccurredAt: at, RequestID: "req_open",
 		})
 		sameValue(t, "open's audit record", r, want)
 		if r.Seq != 1 || r.PrevHash != audit.GenesisHash {

@@ -64,6 +64,24 @@ func (e Action) Valid() bool {
 	}
 }
 
+// Defines values for ActiveRestrictionType.
+const (
+	ActiveRestrictionTypeAccountRestriction ActiveRestrictionType = "account_restriction"
+	ActiveRestrictionTypeAccountSuspension  ActiveRestrictionType = "account_suspension"
+)
+
+// Valid indicates whether the value is a known member of the ActiveRestrictionType enum.
+func (e ActiveRestrictionType) Valid() bool {
+	switch e {
+	case ActiveRestrictionTypeAccountRestriction:
+		return true
+	case ActiveRestrictionTypeAccountSuspension:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AppealOriginalDecision.
 const (
 	Changed  AppealOriginalDecision = "changed"
@@ -966,34 +984,34 @@ func (e ReferralCategory) Valid() bool {
 
 // Defines values for RemedyType.
 const (
-	AccountRestriction     RemedyType = "account_restriction"
-	AccountSuspension      RemedyType = "account_suspension"
-	LawEnforcementReferral RemedyType = "law_enforcement_referral"
-	ListingRemoval         RemedyType = "listing_removal"
-	NoAction               RemedyType = "no_action"
-	OrderCancellation      RemedyType = "order_cancellation"
-	RefundFull             RemedyType = "refund_full"
-	RefundPartial          RemedyType = "refund_partial"
+	RemedyTypeAccountRestriction     RemedyType = "account_restriction"
+	RemedyTypeAccountSuspension      RemedyType = "account_suspension"
+	RemedyTypeLawEnforcementReferral RemedyType = "law_enforcement_referral"
+	RemedyTypeListingRemoval         RemedyType = "listing_removal"
+	RemedyTypeNoAction               RemedyType = "no_action"
+	RemedyTypeOrderCancellation      RemedyType = "order_cancellation"
+	RemedyTypeRefundFull             RemedyType = "refund_full"
+	RemedyTypeRefundPartial          RemedyType = "refund_partial"
 )
 
 // Valid indicates whether the value is a known member of the RemedyType enum.
 func (e RemedyType) Valid() bool {
 	switch e {
-	case AccountRestriction:
+	case RemedyTypeAccountRestriction:
 		return true
-	case AccountSuspension:
+	case RemedyTypeAccountSuspension:
 		return true
-	case LawEnforcementReferral:
+	case RemedyTypeLawEnforcementReferral:
 		return true
-	case ListingRemoval:
+	case RemedyTypeListingRemoval:
 		return true
-	case NoAction:
+	case RemedyTypeNoAction:
 		return true
-	case OrderCancellation:
+	case RemedyTypeOrderCancellation:
 		return true
-	case RefundFull:
+	case RemedyTypeRefundFull:
 		return true
-	case RefundPartial:
+	case RemedyTypeRefundPartial:
 		return true
 	default:
 		return false
@@ -1522,6 +1540,21 @@ func (e WebhookDisabledReason) Valid() bool {
 // Action A user event as named in its URL (`seller-reply` for `seller_reply`).
 type Action string
 
+// ActiveRestriction defines model for ActiveRestriction.
+type ActiveRestriction struct {
+	DisputeID string `json:"dispute_id"`
+
+	// InstructionID The instruction that applied the measure.
+	InstructionID string                `json:"instruction_id"`
+	Type          ActiveRestrictionType `json:"type"`
+
+	// Until When a suspension ends; left out for an indefinite one and for restrictions.
+	Until Timestamp `json:"until,omitempty,omitzero"`
+}
+
+// ActiveRestrictionType defines model for ActiveRestriction.Type.
+type ActiveRestrictionType string
+
 // AddEvidenceRequest The fields of an upload, in this order; `file` comes last.
 type AddEvidenceRequest struct {
 	// Description What the file shows.
@@ -1697,7 +1730,10 @@ type AuditRecord struct {
 
 	// PayloadVersion The version of the event's payload type `payload` is written in (the audit
 	// payloads are their own, versioned types: renaming an API field changes neither
-	// them nor the hashes). Every version stays readable.
+	// them nor the hashes). Every version stays readable. Version 2 adds to `decide`
+	// and `decide_appeal` the strikes the decision gave and removed:
+	// `strikes: {given: [{party, user_id, given_at}], removed: [...]}`; every other
+	// payload is written as in version 1.
 	PayloadVersion int32 `json:"payload_version"`
 
 	// PrevHash The previous record's hash; 64 zeros for the first record.
@@ -1765,6 +1801,9 @@ type ContactOptions struct {
 	Data     []ContactOption `json:"data"`
 	TimeZone string          `json:"time_zone"`
 }
+
+// Count defines model for Count.
+type Count = int64
 
 // CreatedAPIKey A new API key, with the key itself; the only answer that shows it.
 type CreatedAPIKey struct {
@@ -1981,7 +2020,8 @@ type DeliveryPage struct {
 
 // Dispute A dispute as the caller may see it. Fields without a value (deadlines that do not
 // apply, no offer, no outcome, no appeal, no assignee) are left out. For parties,
-// `assignee_id` and the `decided_by` fields are always left out.
+// `assignee_id`, the `decided_by` fields, `party_context` and `repeat_offender` are
+// always left out.
 type Dispute struct {
 	// AllowedActions The actions this caller may fire now, judged on who the caller is, the state and the deadlines.
 	AllowedActions []Action `json:"allowed_actions"`
@@ -2056,8 +2096,14 @@ type Dispute struct {
 	// Outcome The result of the dispute; for decisions, the statement of reasons.
 	Outcome Outcome `json:"outcome,omitempty,omitzero"`
 
+	// PartyContext The parties' records, in the staff's view of a dispute only (the parties never see
+	// it), read in a fixed number of queries for a whole page.
+	PartyContext PartyContext `json:"party_context,omitempty,omitzero"`
+
 	// Priority The priority class from the reason's severity, served highest first: 300 safety
-	// (`counterfeit`, `fraud`), 200 `payment_issue`, 100 the others.
+	// (`counterfeit`, `fraud`), 200 `payment_issue`, 100 the others. A case escalated
+	// against a repeat offender (a seller with `DISPUTES_REPEAT_OFFENDER_STRIKES`,
+	// default 3, active strikes when it entered the queue) is queued at 300.
 	Priority DisputePriority `json:"priority"`
 
 	// QueuedAt When the dispute entered its current queue (escalated or appealed).
@@ -2071,6 +2117,10 @@ type Dispute struct {
 	// `trust_safety` (safety reasons: the dispute opens `escalated`); `payment_issue` to
 	// `payments`; `other` to `customer_support`.
 	Reason Reason `json:"reason"`
+
+	// RepeatOffender Staff only: the seller has at least `DISPUTES_REPEAT_OFFENDER_STRIKES` (default 3)
+	// active strikes now (`party_context.seller.repeat_offender`).
+	RepeatOffender bool `json:"repeat_offender,omitempty,omitzero"`
 
 	// ReviewDueAt When the platform aims to have decided the case (or its appeal), set when it enters
 	// a review queue: 24 h for safety cases, 72 h for the others (configurable), an hour
@@ -2118,7 +2168,9 @@ type Dispute struct {
 }
 
 // DisputePriority The priority class from the reason's severity, served highest first: 300 safety
-// (`counterfeit`, `fraud`), 200 `payment_issue`, 100 the others.
+// (`counterfeit`, `fraud`), 200 `payment_issue`, 100 the others. A case escalated
+// against a repeat offender (a seller with `DISPUTES_REPEAT_OFFENDER_STRIKES`,
+// default 3, active strikes when it entered the queue) is queued at 300.
 type DisputePriority int32
 
 // DisputeList defines model for DisputeList.
@@ -2647,6 +2699,31 @@ type OutcomeKind string
 // Party One side of a dispute.
 type Party string
 
+// PartyContext The parties' records, in the staff's view of a dispute only (the parties never see
+// it), read in a fixed number of queries for a whole page.
+type PartyContext struct {
+	// Buyer One party's record in the staff's view of a dispute.
+	Buyer PartyRecord `json:"buyer"`
+
+	// Seller One party's record in the staff's view of a dispute.
+	Seller PartyRecord `json:"seller"`
+}
+
+// PartyRecord One party's record in the staff's view of a dispute.
+type PartyRecord struct {
+	// ActiveStrikes The user's active strikes (see `GET /v1/users/{user_id}/history`).
+	ActiveStrikes Count `json:"active_strikes"`
+
+	// DecidedAgainst Platform decisions, as they stand, that favoured the other side in those disputes.
+	DecidedAgainst Count `json:"decided_against"`
+
+	// Opened Disputes in which the user is on this side (as buyer for the buyer, as seller for the seller).
+	Opened Count `json:"opened"`
+
+	// RepeatOffender At least `DISPUTES_REPEAT_OFFENDER_STRIKES` (default 3) active strikes.
+	RepeatOffender bool `json:"repeat_offender"`
+}
+
 // PostMessageRequest The text is `message`, as in the actions' bodies. `body`, its former name, is
 // accepted instead for one release and will then be refused; sending both is
 // `400 validation_failed`.
@@ -2789,6 +2866,18 @@ type ReadinessStatus string
 // `payments`; `other` to `customer_support`.
 type Reason string
 
+// RecentRecord The same counts over the disputes opened in the last 90 days (by UTC day, today included).
+type RecentRecord struct {
+	// AsBuyer A user's disputes on one side; see `GET /v1/users/{user_id}/history` for each count's meaning.
+	AsBuyer SideRecord `json:"as_buyer"`
+
+	// AsSeller A user's disputes on one side; see `GET /v1/users/{user_id}/history` for each count's meaning.
+	AsSeller SideRecord `json:"as_seller"`
+
+	// RemediesAgainst Remedies of platform decisions (as they stand) imposed against the user, by type.
+	RemediesAgainst RemediesAgainst `json:"remedies_against"`
+}
+
 // Redress How the party may contest the decision: the platform's internal appeal (Article 20)
 // and until when, certified out-of-court dispute settlement bodies (Article 21) for
 // `country`, and the courts. The EU Online Dispute Resolution platform, closed in July
@@ -2820,6 +2909,17 @@ type ReferralCategory string
 // `refund_partial`, `order_cancellation` and `no_action` appear at most once;
 // `refund_full` and `refund_partial` exclude each other.
 type Remedies = []Remedy
+
+// RemediesAgainst Remedies of platform decisions (as they stand) imposed against the user, by type.
+type RemediesAgainst struct {
+	AccountRestriction     Count `json:"account_restriction"`
+	AccountSuspension      Count `json:"account_suspension"`
+	LawEnforcementReferral Count `json:"law_enforcement_referral"`
+	ListingRemoval         Count `json:"listing_removal"`
+	OrderCancellation      Count `json:"order_cancellation"`
+	RefundFull             Count `json:"refund_full"`
+	RefundPartial          Count `json:"refund_partial"`
+}
 
 // Remedy One element of an outcome or an offer. Which parameters apply depends on `type`
 // (see `RemedyType`); missing or invalid parameters are `400 invalid_remedy`, a
@@ -2966,6 +3066,17 @@ type SettlementBody struct {
 	URL  string `json:"url"`
 }
 
+// SideRecord A user's disputes on one side; see `GET /v1/users/{user_id}/history` for each count's meaning.
+type SideRecord struct {
+	DecidedAgainst Count `json:"decided_against"`
+	DecidedFor     Count `json:"decided_for"`
+	DecidedSplit   Count `json:"decided_split"`
+	OpenNow        Count `json:"open_now"`
+	Opened         Count `json:"opened"`
+	Settled        Count `json:"settled"`
+	Withdrawn      Count `json:"withdrawn"`
+}
+
 // State Where a dispute stands in its lifecycle.
 type State string
 
@@ -3041,6 +3152,18 @@ type StatementOfReasonsPage struct {
 // StatementStatus Where a statement stands in its submission to the EU Transparency Database:
 // `pending` (waiting, or retried after an error), `submitted`, `failed` (refused for good).
 type StatementStatus string
+
+// Strikes defines model for Strikes.
+type Strikes struct {
+	// Active Strikes given within the strike TTL (`DISPUTES_STRIKE_TTL`, default 180 days) and not removed by an appeal.
+	Active Count `json:"active"`
+
+	// NextExpiry When the oldest active strike expires; left out without active strikes.
+	NextExpiry Timestamp `json:"next_expiry,omitempty,omitzero"`
+
+	// Total Every strike ever given and not removed by an appeal, expired ones included.
+	Total Count `json:"total"`
+}
 
 // TDBCategory The category of the statement of reasons, a key of the EU Transparency Database (API v2).
 type TDBCategory string
@@ -3186,6 +3309,35 @@ type TransparencyReport struct {
 	To Timestamp `json:"to"`
 }
 
+// UserHistory A user's record as buyer and seller, for reviewers.
+//
+// Examples: {"as_buyer":{"decided_against":0,"decided_for":1,"decided_split":0,"open_now":0,"opened":2,"settled":1,"withdrawn":0},"as_seller":{"decided_against":21,"decided_for":12,"decided_split":2,"open_now":4,"opened":57,"settled":15,"withdrawn":3},"last_90_days":{"as_buyer":{"decided_against":0,"decided_for":0,"decided_split":0,"open_now":0,"opened":0,"settled":0,"withdrawn":0},"as_seller":{"decided_against":3,"decided_for":1,"decided_split":0,"open_now":4,"opened":9,"settled":1,"withdrawn":0},"remedies_against":{"account_restriction":1,"account_suspension":0,"law_enforcement_referral":0,"listing_removal":0,"order_cancellation":1,"refund_full":3,"refund_partial":0}},"remedies_against":{"account_restriction":1,"account_suspension":0,"law_enforcement_referral":0,"listing_removal":2,"order_cancellation":6,"refund_full":17,"refund_partial":4},"repeat_offender":true,"restrictions_active":[{"dispute_id":"dsp_06h0w9ry2n8vt7c5d3k1b4m9xq","instruction_id":"rem_06h0w9cchkyzj297jz08c81gb0","type":"account_restriction"}],"strikes":{"active":3,"next_expiry":"2026-12-14T09:30:00Z","total":19},"user_id":"usr_s42"}
+type UserHistory struct {
+	// AsBuyer A user's disputes on one side; see `GET /v1/users/{user_id}/history` for each count's meaning.
+	AsBuyer SideRecord `json:"as_buyer"`
+
+	// AsSeller A user's disputes on one side; see `GET /v1/users/{user_id}/history` for each count's meaning.
+	AsSeller SideRecord `json:"as_seller"`
+
+	// Last90Days The same counts over the disputes opened in the last 90 days (by UTC day, today included).
+	Last90Days RecentRecord `json:"last_90_days"`
+
+	// RemediesAgainst Remedies of platform decisions (as they stand) imposed against the user, by type.
+	RemediesAgainst RemediesAgainst `json:"remedies_against"`
+
+	// RepeatOffender The user has at least `DISPUTES_REPEAT_OFFENDER_STRIKES` (default 3) active strikes.
+	RepeatOffender bool `json:"repeat_offender"`
+
+	// RestrictionsActive Account suspensions and restrictions in force against the user, oldest first.
+	RestrictionsActive []ActiveRestriction `json:"restrictions_active"`
+	Strikes            Strikes             `json:"strikes"`
+
+	// UserID An id chosen by the marketplace (orders, users, listings).
+	//
+	// Examples: ord_1001
+	UserID Ident `json:"user_id"`
+}
+
 // Verdict The result of an appeal, said of the decision appealed against (never of the
 // appeal): `upheld` — the original decision is upheld, so it stands and the appeal is
 // rejected; `overturned` — the original decision is reversed and the appeal succeeds;
@@ -3323,12 +3475,14 @@ type Conflict = Problem
 
 // DisputeAfterAction A dispute as the caller may see it. Fields without a value (deadlines that do not
 // apply, no offer, no outcome, no appeal, no assignee) are left out. For parties,
-// `assignee_id` and the `decided_by` fields are always left out.
+// `assignee_id`, the `decided_by` fields, `party_context` and `repeat_offender` are
+// always left out.
 type DisputeAfterAction = Dispute
 
 // DisputeCreated A dispute as the caller may see it. Fields without a value (deadlines that do not
 // apply, no offer, no outcome, no appeal, no assignee) are left out. For parties,
-// `assignee_id` and the `decided_by` fields are always left out.
+// `assignee_id`, the `decided_by` fields, `party_context` and `repeat_offender` are
+// always left out.
 type DisputeCreated = Dispute
 
 // Forbidden An RFC 9457 problem details body.
@@ -4157,6 +4311,15 @@ type ListStatementsOfReasonsParams struct {
 	// Cursor The `next_cursor` of the previous page; opaque.
 	Cursor Cursor `form:"cursor,omitempty" json:"cursor,omitempty,omitzero"`
 
+	// XRequestID The caller's own correlation id for this request. It never becomes the request's
+	// id: it is recorded apart, as `client_request_id` in the audit records of the events
+	// the request fires and in the service's log, when it is at most 64 letters, digits,
+	// `_`, `-`, `.` or `:`, starting with a letter or digit, and ignored otherwise.
+	XRequestID XRequestID `json:"X-Request-Id,omitempty,omitzero"`
+}
+
+// UserHistoryParams defines parameters for UserHistory.
+type UserHistoryParams struct {
 	// XRequestID The caller's own correlation id for this request. It never becomes the request's
 	// id: it is recorded apart, as `client_request_id` in the audit records of the events
 	// the request fires and in the service's log, when it is at most 64 letters, digits,

@@ -43,7 +43,7 @@ type result struct {
 func main() {
 	url := flag.String("url", "http://127.0.0.1:8080", "the service")
 	secret := flag.String("secret", os.Getenv("DISPUTES_JWT_SECRET"), "the service's JWT secret")
-	op := flag.String("op", "read", "transition, read, claim, list or upload")
+	op := flag.String("op", "read", "transition, read, claim, list, history, list_context or upload")
 	clients := flag.Int("c", 16, "concurrent clients")
 	dur := flag.Duration("d", 15*time.Second, "how long to run")
 	pool := flag.Int("pool", 4000, "how many disputes to draw targets from")
@@ -231,7 +231,14 @@ func (l *loader) run(op string, clients int, dur time.Duration, pool int) (*resu
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("unknown op %q", op)
+		mk, ok := historyScenarios[op]
+		if !ok {
+			return nil, fmt.Errorf("unknown op %q", op)
+		}
+		var err error
+		if work, err = mk(l, pool); err != nil {
+			return nil, err
+		}
 	}
 
 	var mu sync.Mutex

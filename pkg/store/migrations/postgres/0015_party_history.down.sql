@@ -1,0 +1,3 @@
+DROP TABLE restrictions;
+DROP TABLE strikes;
+DROP TABLE party_counters;
