@@ -591,3 +591,31 @@ func TestConsoleActionsCarryTheRequestID(t *testing.T) {
 		t.Fatalf("the claim's audit record: %s with request id %q, want %q", last.Event, last.RequestID, id)
 	}
 }
+
+func TestCaseShowsThePartiesRecords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		rev := dispute.Actor{ID: "usr_other_reviewer", Roles: []dispute.Role{dispute.RoleReviewer}, Teams: []dispute.Team{dispute.TeamLogistics}}
+		// Three decisions against the seller with a full refund: three
+		// strikes, a repeat offender.
+		for range 3 {
+			d := e.escalated()
+			if _, err := e.svc.Act(context.Background(), rev, d.ID, dispute.Command{Event: dispute.EventAssign}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.svc.Act(context.Background(), rev, d.ID, dispute.Command{Event: dispute.EventDecide, Remedies: []dispute.Remedy{{Type: dispute.RemedyRefundFull}},
+				Rationale: "Damaged.", PolicyRefs: []string{"bp/3"}, FavouredParty: dispute.PartyBuyer}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d := e.escalated()
+		b := e.browser()
+		b.demoSignIn(reviewer)
+		expect(t, b.get("/console/cases/"+d.ID), http.StatusOK, b.page, "The parties&#39; records", `class="offender"`, "repeat offender", "3 / 3")
+		page := b.page
+		seller := page[strings.Index(page, "seller usr_seller"):]
+		if !strings.Contains(seller[:400], ">4 <") || !strings.Contains(seller[:600], ">3 <") {
+			t.Fatalf("the seller's record (4 disputes, 3 decided against) is not shown:\n%s", seller[:600])
+		}
+	})
+}

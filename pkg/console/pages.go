@@ -201,6 +201,8 @@ type caseView struct {
 	Evidence []*dispute.Evidence
 	Allowed  map[string]bool
 	Audit    audit.Verification
+	// Records are the buyer's and the seller's records on their side.
+	Records []partyRecord
 	// Instructions are the remedies sent to the marketplace's systems and
 	// how their execution went.
 	Instructions []*dispute.Instruction
@@ -249,6 +251,17 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request, s *session, s
 	if v.Evidence, err = c.svc.EvidenceList(ctx, a, id, dispute.Page{Limit: 100}); err != nil {
 		c.fail(w, r, err)
 		return
+	}
+	for _, p := range []struct {
+		side dispute.Party
+		user string
+	}{{dispute.PartyBuyer, d.BuyerID}, {dispute.PartySeller, d.SellerID}} {
+		h, err := c.svc.UserHistory(ctx, a, p.user)
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		v.Records = append(v.Records, recordOf(p.side, h))
 	}
 	if v.Instructions, err = c.svc.Instructions(ctx, a, dispute.InstructionFilter{DisputeID: id, Page: dispute.Page{Limit: 100}}); err != nil {
 		c.fail(w, r, err)
@@ -362,4 +375,26 @@ func (c *Console) evidence(w http.ResponseWriter, r *http.Request, s *session) {
 	rs := c.blobs.ReadSeeker(r.Context(), e.SHA256, e.Size)
 	defer rs.Close()
 	http.ServeContent(w, r, "", e.CreatedAt, rs)
+}
+
+// partyRecord is what the case page shows of a party beyond the case: its
+// record on the side it takes here, all time and the last 90 days, its
+// strikes and the account measures in force.
+type partyRecord struct {
+	Side           dispute.Party
+	UserID         string
+	AllTime        dispute.PartyRecord
+	Recent         dispute.PartyRecord
+	Strikes        dispute.StrikeSummary
+	Restrictions   int
+	RepeatOffender bool
+}
+
+func recordOf(side dispute.Party, h *dispute.UserHistory) partyRecord {
+	r := partyRecord{Side: side, UserID: h.UserID, Strikes: h.Strikes, Restrictions: len(h.RestrictionsActive), RepeatOffender: h.RepeatOffender}
+	r.AllTime, r.Recent = h.AllTime.AsBuyer, h.Recent.AsBuyer
+	if side == dispute.PartySeller {
+		r.AllTime, r.Recent = h.AllTime.AsSeller, h.Recent.AsSeller
+	}
+	return r
 }
