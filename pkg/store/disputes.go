@@ -266,6 +266,28 @@ func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Disput
 		if len(f.AssigneeIDs) > 0 {
 			q = q.Where("assignee_id IN ?", f.AssigneeIDs)
 		}
+		if len(f.OrderIDs) > 0 {
+			q = q.Where("order_id IN ?", f.OrderIDs)
+		}
+		if len(f.BuyerIDs) > 0 {
+			q = q.Where("buyer_id IN ?", f.BuyerIDs)
+		}
+		if len(f.SellerIDs) > 0 {
+			q = q.Where("seller_id IN ?", f.SellerIDs)
+		}
+		if len(f.EitherPartyIDs) > 0 {
+			q = q.Where("(buyer_id IN ? OR seller_id IN ?)", f.EitherPartyIDs, f.EitherPartyIDs)
+		}
+		if !f.CreatedAfter.IsZero() {
+			q = q.Where("created_at >= ?", f.CreatedAfter.UTC())
+		}
+		if !f.CreatedBefore.IsZero() {
+			q = q.Where("created_at < ?", f.CreatedBefore.UTC())
+		}
+		if len(f.Words) > 0 {
+			cond, args := db.matching(f.Words, f.SearchInternal)
+			q = q.Where(cond, args...)
+		}
 		if f.After != "" {
 			q = q.Where("id < ?", f.After)
 		}
