@@ -58,7 +58,9 @@ func TestListDisputesSearchFilters(t *testing.T) {
 		// The seller of d5 is buyer of d1..d2: party_id finds both sides.
 		d5 := e.openText(t, uBuyer2, uBuyer, "The parcel never arrived.", "en")
 		order := func(id string) string { return e.get(t, uAdmin, id).str("order_id") }
-		at := func(h int) string { return url.QueryEscape(clockStart.Add(time.Duration(h) * time.Hour).Format(time.RFC3339)) }
+		at := func(h int) string {
+			return url.QueryEscape(clockStart.Add(time.Duration(h) * time.Hour).Format(time.RFC3339))
+		}
 
 		for _, c := range []struct {
 			name, as, query string
