@@ -28,7 +28,10 @@ type Case struct {
 type Generator struct {
 	m   *dispute.Machine
 	rng *rand.Rand
-	now time.Time
+	// text draws the languages and texts, apart from rng so that the texts
+	// do not change which cases are generated.
+	text *rand.Rand
+	now  time.Time
 	// Buyers and Sellers bound how many distinct users take part.
 	Buyers, Sellers int
 }
@@ -36,7 +39,8 @@ type Generator struct {
 // New returns a generator with the default deadlines, seeded for repeatable
 // output, generating cases that end before now.
 func New(seed uint64, now time.Time) *Generator {
-	return &Generator{m: dispute.NewMachine(dispute.Deadlines{}), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), now: now.UTC(), Buyers: 50000, Sellers: 5000}
+	return &Generator{m: dispute.NewMachine(dispute.Deadlines{}), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)),
+		text: rand.New(rand.NewPCG(seed^0x7e47, seed)), now: now.UTC(), Buyers: 50000, Sellers: 5000}
 }
 
 // The end states and how often cases are in them.
@@ -94,13 +98,13 @@ func (g *Generator) Next(ctx context.Context, i int) (*Case, error) {
 		"system":   dispute.SystemActor,
 	}
 	now := start
-	ch, err := g.m.Open(ctx, dispute.NewID("dsp", now), c.Order, actors["buyer"], dispute.OpenInput{
-		OrderID: c.Order.ID, Reason: reason, Description: "Generated case.", Language: "en",
-	}, nil, now)
+	lang := pickLanguage(g.text)
+	in := dispute.OpenInput{OrderID: c.Order.ID, Reason: reason, Description: description(g.text, lang, reason), Language: lang}
+	ch, err := g.m.Open(ctx, dispute.NewID("dsp", now), c.Order, actors["buyer"], in, nil, now)
 	if err != nil {
 		return nil, fmt.Errorf("seed: open: %w", err)
 	}
-	if err := c.add(ch, actors["buyer"], dispute.OpenInput{OrderID: c.Order.ID, Reason: reason, Description: "Generated case.", Language: "en"}, now); err != nil {
+	if err := c.add(ch, actors["buyer"], in, now); err != nil {
 		return nil, err
 	}
 	d := ch.After
@@ -190,9 +194,9 @@ func (g *Generator) command(ev dispute.Event, d *dispute.Dispute) dispute.Comman
 	cmd := dispute.Command{Event: ev}
 	switch ev {
 	case dispute.EventSellerReply, dispute.EventBuyerReply, dispute.EventProvideInfo:
-		cmd.Message = "Generated message."
+		cmd.Message = reply(g.text, d.Language)
 	case dispute.EventEscalate, dispute.EventWithdraw, dispute.EventAppeal:
-		cmd.Reason = "Generated reason."
+		cmd.Reason = reply(g.text, d.Language)
 	case dispute.EventRequestInfo:
 		cmd.Party, cmd.Question = dispute.PartyBuyer, "Photos of the packaging, please."
 	case dispute.EventDecide:
