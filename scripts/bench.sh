@@ -4,7 +4,9 @@
 # database with pgbench running the SQL shape the service runs (a
 # transition; a two-statement read), then the service through HTTP, auth,
 # validation and the audit chain under the same concurrency, for
-# transitions, dispute reads, queue claims and a buyer's dispute list.
+# transitions, dispute reads, queue claims, a buyer's dispute list, and
+# full-text search (staff searching the seed's rare word, which about 0.1 %
+# of disputes hold; a buyer searching their own disputes).
 # It prints a table and writes it to scripts/bench/results/.
 #
 #   BENCH_SIZES="10000 1000000"  data sizes (disputes)
@@ -80,7 +82,7 @@ SQL
     >"$tmp/serve.out" 2>"$tmp/serve.err" &
   pid=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$tmp/serve.out" && break; sleep 0.1; done
-  for op in transition read claim list; do
+  for op in transition read claim list search search_party; do
     line=$("$tmp/loadgen" -url "http://127.0.0.1:$port" -op "$op" -c "$clients" -d "$dur")
     r=$(echo "$line" | sed -E 's/.*"rps":([0-9.]+).*/\1/')
     a=$(echo "$line" | sed -E 's/.*"p50_ms":([0-9.]+).*/\1/')
@@ -100,9 +102,9 @@ last=${sizes##* }
   echo
   printf "%-14s %10s %10s %9s %9s %10s %11s\n" operation disputes "req/s" "p50 ms" "p99 ms" "vs db" "p99 vs $first"
   for size in $sizes; do
-    for op in db_transition db_read transition read claim list; do
+    for op in db_transition db_read transition read claim list search search_party; do
       base=db_transition
-      case $op in read|list|db_read) base=db_read ;; esac
+      case $op in read|list|search|search_party|db_read) base=db_read ;; esac
       ratio="-"
       case $op in db_*) ;; *) ratio=$(awk -v a="${rps[$op,$size]}" -v b="${rps[$base,$size]}" 'BEGIN {printf "%.0f%%", 100*a/b}') ;; esac
       scale=$(awk -v a="${p99[$op,$size]}" -v b="${p99[$op,$first]}" 'BEGIN {if (b > 0) printf "%.2fx", a/b; else print "-"}')
@@ -112,6 +114,6 @@ last=${sizes##* }
   echo
   for size in $sizes; do echo "service peak memory (VmHWM) at $size disputes: ${mem[$size]} MiB"; done
   echo "vs db: the service's requests per second over pgbench's transactions per second for the same SQL shape"
-  echo "(transitions and claims against the transition, reads and lists against the two-statement read)."
+  echo "(transitions and claims against the transition, reads, lists and searches against the two-statement read)."
 } | tee "$out"
 echo "results written to $out"

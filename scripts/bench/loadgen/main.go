@@ -43,7 +43,7 @@ type result struct {
 func main() {
 	url := flag.String("url", "http://127.0.0.1:8080", "the service")
 	secret := flag.String("secret", os.Getenv("DISPUTES_JWT_SECRET"), "the service's JWT secret")
-	op := flag.String("op", "read", "transition, read, claim or list")
+	op := flag.String("op", "read", "transition, read, claim, list, search or search_party")
 	clients := flag.Int("c", 16, "concurrent clients")
 	dur := flag.Duration("d", 15*time.Second, "how long to run")
 	pool := flag.Int("pool", 4000, "how many disputes to draw targets from")
@@ -216,7 +216,12 @@ func (l *loader) run(op string, clients int, dur time.Duration, pool int) (*resu
 			return true, status == 200
 		}
 	default:
-		return nil, fmt.Errorf("unknown op %q", op)
+		// The scenarios of search.go, or an unknown op.
+		w, err := l.searchWork(op, pool)
+		if err != nil {
+			return nil, err
+		}
+		work = w
 	}
 
 	var mu sync.Mutex
