@@ -252,6 +252,10 @@ func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) 
 
 // Disputes lists disputes, newest first.
 func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Dispute, error) {
+	prefetched, err := db.prefetchMatches(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	filtered := func(q *gorm.DB) *gorm.DB {
 		q = q.Model(&disputeRow{})
 		if len(f.States) > 0 {
@@ -284,7 +288,10 @@ func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Disput
 		if !f.CreatedBefore.IsZero() {
 			q = q.Where("created_at < ?", f.CreatedBefore.UTC())
 		}
-		if len(f.Words) > 0 {
+		switch {
+		case prefetched != nil:
+			q = q.Where("id IN ?", prefetched)
+		case len(f.Words) > 0:
 			cond, args := db.matching(f.Words, f.SearchInternal)
 			q = q.Where(cond, args...)
 		}
@@ -314,7 +321,7 @@ func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Disput
 		}
 		return toDisputes(rows)
 	}
-	err := g.Raw("SELECT * FROM (SELECT * FROM (?) AS b UNION ALL SELECT * FROM (?) AS s) AS page ORDER BY id DESC LIMIT ?",
+	err = g.Raw("SELECT * FROM (SELECT * FROM (?) AS b UNION ALL SELECT * FROM (?) AS s) AS page ORDER BY id DESC LIMIT ?",
 		asBuyer, asSeller, limit(f.Limit)).Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err)
