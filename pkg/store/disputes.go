@@ -258,27 +258,13 @@ func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Disput
 	}
 	filtered := func(q *gorm.DB) *gorm.DB {
 		q = q.Model(&disputeRow{})
-		if len(f.States) > 0 {
-			q = q.Where("state IN ?", f.States)
-		}
-		if len(f.Teams) > 0 {
-			q = q.Where("team IN ?", f.Teams)
-		}
-		if len(f.Reasons) > 0 {
-			q = q.Where("reason IN ?", f.Reasons)
-		}
-		if len(f.AssigneeIDs) > 0 {
-			q = q.Where("assignee_id IN ?", f.AssigneeIDs)
-		}
-		if len(f.OrderIDs) > 0 {
-			q = q.Where("order_id IN ?", f.OrderIDs)
-		}
-		if len(f.BuyerIDs) > 0 {
-			q = q.Where("buyer_id IN ?", f.BuyerIDs)
-		}
-		if len(f.SellerIDs) > 0 {
-			q = q.Where("seller_id IN ?", f.SellerIDs)
-		}
+		q = anyOf(q, "state", f.States)
+		q = anyOf(q, "team", f.Teams)
+		q = anyOf(q, "reason", f.Reasons)
+		q = anyOf(q, "assignee_id", f.AssigneeIDs)
+		q = anyOf(q, "order_id", f.OrderIDs)
+		q = anyOf(q, "buyer_id", f.BuyerIDs)
+		q = anyOf(q, "seller_id", f.SellerIDs)
 		if len(f.EitherPartyIDs) > 0 {
 			q = q.Where("(buyer_id IN ? OR seller_id IN ?)", f.EitherPartyIDs, f.EitherPartyIDs)
 		}
@@ -327,6 +313,15 @@ func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Disput
 		return nil, wrap(err)
 	}
 	return toDisputes(rows)
+}
+
+// anyOf keeps the rows whose column holds any of the values; no values keep
+// every row.
+func anyOf[T any](q *gorm.DB, column string, values []T) *gorm.DB {
+	if len(values) == 0 {
+		return q
+	}
+	return q.Where(column+" IN ?", values)
 }
 
 // Queue lists waiting disputes by priority, then age. It first reads the
