@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -138,5 +139,64 @@ func TestSearchConfigMatchesFulltext(t *testing.T) {
 		if c != fulltext.Simple && strings.Count(lexemes, "'") >= 16 {
 			t.Errorf("%s keeps every stop word: %s", c, lexemes)
 		}
+	}
+}
+
+// TestSearchReadAheadAndWalk: on PostgreSQL a search over every dispute
+// reads a few matches ahead and then the page by primary key, and falls back
+// to the plain condition when many texts match; both give the newest
+// matching disputes, page after page.
+func TestSearchReadAheadAndWalk(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, store.Postgres)
+	ctx := t.Context()
+	const n = 5000
+	if err := db.LoadSynthetic(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	// Every 500th dispute holds a rare word; every one "synthetic".
+	if err := db.Gorm().Exec("UPDATE disputes SET description = 'A synthetic quokka.' WHERE right(id, 3) IN ('000', '500')").Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FillSearchIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	id := func(i int) string { return fmt.Sprintf("dsp_syn_%012d", i) }
+	for _, c := range []struct {
+		word string
+		want []string // the first page of 30, newest first
+	}{
+		{"quokka", []string{id(5000), id(4500), id(4000), id(3500), id(3000), id(2500), id(2000), id(1500), id(1000), id(500)}},
+		{"synthetic", func() []string {
+			var out []string
+			for i := n; i > n-30; i-- {
+				out = append(out, id(i))
+			}
+			return out
+		}()},
+	} {
+		t.Run(c.word, func(t *testing.T) {
+			var got []string
+			after := ""
+			for len(got) < len(c.want) {
+				ds, err := db.Disputes(ctx, dispute.Filter{Words: []string{c.word}, SearchInternal: true, Page: dispute.Page{Limit: 7, After: after}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(ds) == 0 {
+					break
+				}
+				for _, d := range ds {
+					got = append(got, d.ID)
+				}
+				after = ds[len(ds)-1].ID
+			}
+			if len(got) > len(c.want) {
+				got = got[:len(c.want)]
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("pages = %v, want %v", got, c.want)
+			}
+		})
 	}
 }
