@@ -94,6 +94,19 @@ func TestListDisputesSearchFilters(t *testing.T) {
 			})
 		}
 
+		t.Run("an API key sees its seller's side only", func(t *testing.T) {
+			// The buyer of d1 and d2 sells in d5.
+			key := e.must(t, http.StatusCreated, uBuyer, http.MethodPost, "/v1/api-keys", map[string]any{"name": "shop"}).str("key")
+			for _, query := range []string{"?party_id=" + uid(uBuyer), "?buyer_id=" + uid(uBuyer), "?q=parcel", "?created_after=" + at(0)} {
+				r := e.keyRequest(t, key, http.MethodGet, "/v1/disputes"+query, nil)
+				want := []string{d5}
+				if strings.HasPrefix(query, "?buyer_id") {
+					want = nil
+				}
+				checkSet(t, query, idsOf(r.list()), want)
+			}
+		})
+
 		t.Run("newest first with the cursor", func(t *testing.T) {
 			got := e.listAll(t, uAdmin, "?party_id="+uid(uBuyer)+"&party_id="+uid(uBuyer2)+"&created_after="+at(0), 2)
 			want := []string{d5, d4, d3, d2, d1}
