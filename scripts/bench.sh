@@ -6,9 +6,11 @@
 # validation and the audit chain under the same concurrency, for
 # transitions, dispute reads, queue claims, a buyer's dispute list, a user's
 # record (history, random users and the heavy seller), a staff list page of
-# 50 with the parties' records (list_context), and last evidence uploads
-# (JPEGs with EXIF to remove, to open disputes, as their parties), with the
-# service's peak memory during the uploads alone.
+# 50 with the parties' records (list_context), full-text search (staff
+# searching the seed's rare word, which about 0.1 % of disputes hold; a buyer
+# searching their own disputes), and last evidence uploads (JPEGs with EXIF
+# to remove, to open disputes, as their parties), with the service's peak
+# memory during the uploads alone.
 # It prints a table and writes it to scripts/bench/results/.
 #
 #   BENCH_SIZES="10000 1000000"  data sizes (disputes)
@@ -102,7 +104,7 @@ SQL
     >"$tmp/serve.out" 2>"$tmp/serve.err" &
   pid=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$tmp/serve.out" && break; sleep 0.1; done
-  for op in transition read claim list history list_context; do
+  for op in transition read claim list history list_context search search_party; do
     loadgen_op "$op" "$size"
   done
   mem[$size]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
@@ -121,9 +123,9 @@ last=${sizes##* }
   echo
   printf "%-14s %10s %10s %9s %9s %10s %11s\n" operation disputes "req/s" "p50 ms" "p99 ms" "vs db" "p99 vs $first"
   for size in $sizes; do
-    for op in db_transition db_read transition read claim list history list_context upload; do
+    for op in db_transition db_read transition read claim list history list_context search search_party upload; do
       base=db_transition
-      case $op in read|list|db_read|history|list_context) base=db_read ;; esac
+      case $op in read|list|db_read|history|list_context|search|search_party) base=db_read ;; esac
       ratio="-"
       case $op in db_*|upload) ;; *) ratio=$(awk -v a="${rps[$op,$size]}" -v b="${rps[$base,$size]}" 'BEGIN {printf "%.0f%%", 100*a/b}') ;; esac
       scale=$(awk -v a="${p99[$op,$size]}" -v b="${p99[$op,$first]}" 'BEGIN {if (b > 0) printf "%.2fx", a/b; else print "-"}')
@@ -134,6 +136,6 @@ last=${sizes##* }
   for size in $sizes; do echo "service peak memory (VmHWM) at $size disputes: ${mem[$size]} MiB; during the uploads alone: ${upmem[$size]} MiB"; done
   echo "upload: JPEGs of at least $upload_bytes bytes with EXIF, each stored anew without it; req/s are uploads per second."
   echo "vs db: the service's requests per second over pgbench's transactions per second for the same SQL shape"
-  echo "(transitions and claims against the transition, reads, lists, history and list_context against the two-statement read)."
+  echo "(transitions and claims against the transition, reads, lists, history, list_context and searches against the two-statement read)."
 } | tee "$out"
 echo "results written to $out"

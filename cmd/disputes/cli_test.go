@@ -166,11 +166,13 @@ func TestSeedProgressWithoutTerminal(t *testing.T) {
 	if strings.Contains(out, "\r") {
 		t.Errorf("the progress redraws with carriage returns on a file:\n%q", out)
 	}
+	// The progress, then the search index filled after the load.
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) == 0 || !strings.HasSuffix(out, "\n") || !strings.Contains(lines[len(lines)-1], "30/30 disputes") {
-		t.Errorf("want whole lines ending with 30/30 disputes, got:\n%q", out)
+	if len(lines) < 3 || !strings.HasSuffix(out, "\n") || !strings.Contains(lines[len(lines)-3], "30/30 disputes") ||
+		lines[len(lines)-2] != "indexing the texts for search" || !strings.HasPrefix(lines[len(lines)-1], "indexed ") {
+		t.Errorf("want whole lines ending with 30/30 disputes and the indexing, got:\n%q", out)
 	}
-	for _, l := range lines {
+	for _, l := range lines[:len(lines)-2] {
 		if !strings.HasPrefix(l, "seeding [") {
 			t.Errorf("unexpected line %q", l)
 		}

@@ -63,7 +63,10 @@ func runSeed(ctx context.Context, args []string, getenv func(string) string, std
 		if err := storeSeedFiles(ctx, blobs); err != nil {
 			return err
 		}
-		return seedCases(ctx, db, *cases, *seedValue, stderr)
+		if err := seedCases(ctx, db, *cases, *seedValue, stderr); err != nil {
+			return err
+		}
+		return fillSearchIndex(ctx, db, stderr)
 	}
 	svc := dispute.NewService(db, dispute.Options{})
 	var secret []byte
@@ -251,6 +254,19 @@ func seedCases(ctx context.Context, db *store.DB, n int, seedValue uint64, out i
 	<-bar
 	p.finish(done.Load())
 	return err
+}
+
+// fillSearchIndex indexes the texts of the disputes loaded in bulk, which
+// bypass the service and so its indexing, in one pass after the load.
+func fillSearchIndex(ctx context.Context, db *store.DB, out io.Writer) error {
+	start := time.Now()
+	fmt.Fprintln(out, "indexing the texts for search")
+	n, err := db.FillSearchIndex(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "indexed %d texts for search in %s\n", n, time.Since(start).Round(time.Second))
+	return nil
 }
 
 // progress shows how far a bulk load is. On a terminal it redraws one line

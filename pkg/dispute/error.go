@@ -102,6 +102,10 @@ const (
 	CodeBodyRequired          = "body_required"           // a request without the body it needs
 	CodeInvalidCharacter      = "invalid_character"       // text with a NUL character
 	CodeInvalidFilter         = "invalid_filter"          // a list filter's value
+	CodeInvalidDate           = "invalid_date"            // a date parameter that is not RFC 3339
+	CodeInvalidDateRange      = "invalid_date_range"      // created_after later than created_before
+	CodeSearchTooLong         = "search_too_long"         // a search (q) of more than 200 characters
+	CodeSearchOnlyStopWords   = "search_only_stop_words"  // a search (q) with no word but stop words
 	CodeInvalidLimit          = "invalid_limit"           // a page size outside 1..200
 	CodeInvalidCursor         = "invalid_cursor"          // a paging cursor this API did not return
 	CodeInvalidID             = "invalid_id"              // a path id that cannot be an id
@@ -128,7 +132,8 @@ const (
 var CodeList = []string{
 	// 400
 	CodeValidationFailed, CodeUnknownField, CodeMalformedJSON, CodeInvalidCharacter, CodeBodyRequired,
-	CodeUnreadableBody, CodeUnknownParameter, CodeMalformedQuery, CodeInvalidFilter, CodeInvalidLimit,
+	CodeUnreadableBody, CodeUnknownParameter, CodeMalformedQuery, CodeInvalidFilter, CodeInvalidDate,
+	CodeInvalidDateRange, CodeSearchTooLong, CodeSearchOnlyStopWords, CodeInvalidLimit,
 	CodeInvalidCursor, CodeInvalidID, CodeInvalidIdempotencyKey, CodeTeamRequired, CodeMessageRequired,
 	CodeMessageOrOfferRequired, CodeReasonRequired, CodeRemedyRequired, CodeInvalidRemedy, CodeNoActionCombined,
 	CodeRefundExceedsTotal, CodeRationaleRequired, CodePolicyRefRequired, CodeFavouredPartyRequired,

@@ -171,6 +171,10 @@ func (s *Service) Open(ctx context.Context, actor Actor, in OpenInput) (*Dispute
 		if err := tx.CreateDispute(ctx, ch.After); err != nil {
 			return err
 		}
+		if err := tx.IndexText(ctx, SearchText{DisputeID: ch.After.ID, Source: SearchDescription, Language: ch.After.Language,
+			Body: ch.After.Description}); err != nil {
+			return err
+		}
 		if err := s.record(ctx, tx, actor, ch, in, now); err != nil {
 			return err
 		}
@@ -340,9 +344,15 @@ func (s *Service) applyWith(ctx context.Context, tx Tx, d *Dispute, facts Facts,
 	if err := tx.ApplyPartyChange(ctx, party, now); err != nil {
 		return nil, err
 	}
+	if err := indexReasons(ctx, tx, d, ch.After); err != nil {
+		return nil, err
+	}
 	if ch.Message != nil {
 		ch.Message.ID = NewID("msg", now)
 		if err := tx.AddMessage(ctx, ch.Message); err != nil {
+			return nil, err
+		}
+		if err := indexMessage(ctx, tx, ch.After, ch.Message); err != nil {
 			return nil, err
 		}
 	}
@@ -500,6 +510,10 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Dispute, 
 		}
 		f.PartyID, f.SellerOnly = actor.ID, actor.KeyID != ""
 	}
+	f, err := searchFilter(actor, f)
+	if err != nil {
+		return nil, err
+	}
 	ds, err := s.store.Disputes(ctx, f)
 	if err != nil {
 		return nil, err
@@ -608,6 +622,9 @@ func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string,
 		now := s.clock()
 		out = &Message{ID: NewID("msg", now), DisputeID: d.ID, AuthorID: actor.ID, AuthorRole: role, Body: body, Internal: internal, CreatedAt: now}
 		if err := tx.AddMessage(ctx, out); err != nil {
+			return err
+		}
+		if err := indexMessage(ctx, tx, d, out); err != nil {
 			return err
 		}
 		if internal {

@@ -163,6 +163,7 @@ type Tx interface {
 	StatementTx
 	ReportTx
 	PartyTx
+	SearchTx
 }
 
 // Page selects a page of a list: at most Limit items after the opaque cursor.
@@ -189,6 +190,23 @@ type Filter struct {
 	// seller; SellerOnly to those where it is the seller.
 	PartyID    string
 	SellerOnly bool
+	// OrderIDs, BuyerIDs and SellerIDs keep the disputes of these orders,
+	// buyers and sellers; EitherPartyIDs those where any of the users is
+	// the buyer or the seller. They narrow PartyID, never widen it.
+	OrderIDs       []string
+	BuyerIDs       []string
+	SellerIDs      []string
+	EitherPartyIDs []string
+	// CreatedAfter keeps disputes opened at or after it, CreatedBefore
+	// those opened before it; zero means no bound.
+	CreatedAfter  time.Time
+	CreatedBefore time.Time
+	// Query is a full-text search as the caller wrote it; the service cuts
+	// it into Words (fulltext.Parse), each of which a dispute's texts must
+	// hold. SearchInternal lets internal notes match (staff only).
+	Query          string
+	Words          []string
+	SearchInternal bool
 	Page
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -125,11 +126,28 @@ func (s *Server) listDisputes(c echo.Context) error {
 		Reasons: enumsOf[dispute.Reason](queryValues(c, "reason")), AssigneeIDs: queryValues(c, "assignee"),
 		Page: page,
 	}
-	for _, id := range f.AssigneeIDs {
-		if !identPattern.MatchString(id) {
-			return dispute.Invalid(dispute.CodeInvalidFilter, "assignee", "is not a user id")
+	f.OrderIDs, f.BuyerIDs = queryValues(c, "order_id"), queryValues(c, "buyer_id")
+	f.SellerIDs, f.EitherPartyIDs = queryValues(c, "seller_id"), queryValues(c, "party_id")
+	ids := []struct {
+		name string
+		ids  []string
+		what string
+	}{{"assignee", f.AssigneeIDs, "a user id"}, {"order_id", f.OrderIDs, "an order id"}, {"buyer_id", f.BuyerIDs, "a user id"},
+		{"seller_id", f.SellerIDs, "a user id"}, {"party_id", f.EitherPartyIDs, "a user id"}}
+	for _, p := range ids {
+		for _, id := range p.ids {
+			if !identPattern.MatchString(id) {
+				return dispute.Invalid(dispute.CodeInvalidFilter, p.name, "is not "+p.what)
+			}
 		}
 	}
+	if f.CreatedAfter, err = queryTime(c, "created_after"); err != nil {
+		return err
+	}
+	if f.CreatedBefore, err = queryTime(c, "created_before"); err != nil {
+		return err
+	}
+	f.Query = c.QueryParam("q")
 	ds, err := s.disputes.List(c.Request().Context(), actorOf(c), f)
 	if err != nil {
 		return err
@@ -140,6 +158,19 @@ func (s *Server) listDisputes(c echo.Context) error {
 	}
 	data, next := pageOf(views, limit, func(v apigen.Dispute) []byte { return []byte(v.ID) })
 	return c.JSON(http.StatusOK, apigen.DisputeList{Data: data, NextCursor: next})
+}
+
+// queryTime reads an RFC 3339 time from the query; absent, the zero time.
+func queryTime(c echo.Context, name string) (time.Time, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, dispute.Invalid(dispute.CodeInvalidDate, name, "is not an RFC 3339 time such as 2025-01-31T00:00:00Z")
+	}
+	return t, nil
 }
 
 // ifMatch reads the If-Match header: nil when absent or "*".

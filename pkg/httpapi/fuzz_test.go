@@ -25,7 +25,13 @@ import (
 // fuzz process: every input of a fuzz run goes to the same server.
 func fzServer(tb testing.TB) *apiEnv {
 	tb.Helper()
-	db := storetest.Open(tb, store.SQLite)
+	return fzServerOn(tb, store.SQLite)
+}
+
+// fzServerOn is fzServer on a database of the dialect.
+func fzServerOn(tb testing.TB, dialect store.Dialect) *apiEnv {
+	tb.Helper()
+	db := storetest.Open(tb, dialect)
 	clk := &testClock{now: clockStart}
 	svc := dispute.NewService(db, dispute.Options{Now: clk.Now})
 	verifier, err := auth.NewVerifier(testSecret, clk.Now)

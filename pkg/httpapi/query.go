@@ -47,6 +47,11 @@ var (
 	pagingParams = []queryParam{limitParam, cursorParam}
 )
 
+// dateParam is a time bound of a list, refused with invalid_date.
+func dateParam(name string) queryParam {
+	return queryParam{name: name, reason: dispute.CodeInvalidDate}
+}
+
 // paged returns params followed by limit and cursor.
 func paged(params ...queryParam) []queryParam { return append(params, pagingParams...) }
 

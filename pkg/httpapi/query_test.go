@@ -52,7 +52,8 @@ func TestQueryParameters(t *testing.T) {
 			if field != "status" {
 				t.Errorf("the problem names %q, want status", field)
 			}
-			checkSet(t, "the parameters it lists", listed(msg, "takes: "), []string{"state", "team", "reason", "assignee", "limit", "cursor"})
+			checkSet(t, "the parameters it lists", listed(msg, "takes: "), []string{"state", "team", "reason", "assignee",
+				"order_id", "buyer_id", "seller_id", "party_id", "created_after", "created_before", "q", "limit", "cursor"})
 			if detail := r.str("detail"); !strings.Contains(detail, `"status"`) || !strings.Contains(detail, `did you mean "state"?`) {
 				t.Errorf("detail %q does not name the parameter and suggest state", detail)
 			}
@@ -202,7 +203,7 @@ func TestQueryParameterSuggestions(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, e *apiEnv) {
 		for query, want := range map[string]string{
 			"?states=escalated": "state", "?teams=logistics": "team", "?Reason=other": "reason", "?limits=2": "limit",
-			"?assigned=x": "assignee", "?q=vase": "", "?sort=newest": "",
+			"?assigned=x": "assignee", "?query=vase": "", "?sort=newest": "",
 		} {
 			r := e.problem(t, http.StatusBadRequest, "unknown_parameter", uAdmin, http.MethodGet, "/v1/disputes"+query, nil)
 			detail := r.str("detail")

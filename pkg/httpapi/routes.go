@@ -26,7 +26,9 @@ func (s *Server) routes() {
 
 	v1.POST("/disputes", s.openDispute)
 	v1.GET("/disputes", s.listDisputes, paged(filterParam("state", stateValues), filterParam("team", teamValues),
-		filterParam("reason", reasonValues), filterParam("assignee", nil))...)
+		filterParam("reason", reasonValues), filterParam("assignee", nil), filterParam("order_id", nil),
+		filterParam("buyer_id", nil), filterParam("seller_id", nil), filterParam("party_id", nil),
+		dateParam("created_after"), dateParam("created_before"), inputParam("q", nil))...)
 	v1.GET("/disputes/:id", s.getDispute)
 	for _, ev := range dispute.UserEvents {
 		v1.POST("/disputes/:id/"+ev.Action(), s.act(ev))

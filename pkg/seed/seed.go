@@ -33,7 +33,10 @@ type Case struct {
 type Generator struct {
 	m   *dispute.Machine
 	rng *rand.Rand
-	now time.Time
+	// text draws the languages and texts, apart from rng so that the texts
+	// do not change which cases are generated.
+	text *rand.Rand
+	now  time.Time
 	// Buyers and Sellers bound how many distinct users take part.
 	Buyers, Sellers int
 	// EvidencePercent is the share of cases, in percent, whose buyer adds
@@ -56,7 +59,8 @@ const HeavyShare = 5
 // New returns a generator with the default deadlines, seeded for repeatable
 // output, generating cases that end before now.
 func New(seed uint64, now time.Time) *Generator {
-	return &Generator{m: dispute.NewMachine(dispute.Deadlines{}), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), now: now.UTC(), Buyers: 50000, Sellers: 5000, EvidencePercent: 10}
+	return &Generator{m: dispute.NewMachine(dispute.Deadlines{}), rng: rand.New(rand.NewPCG(seed, seed^0x5eed)),
+		text: rand.New(rand.NewPCG(seed^0x7e47, seed)), now: now.UTC(), Buyers: 50000, Sellers: 5000, EvidencePercent: 10}
 }
 
 // seller picks a case's seller as marketplaces see them: one heavy seller
@@ -136,13 +140,13 @@ func (g *Generator) Next(ctx context.Context, i int) (*Case, error) {
 		"system":   dispute.SystemActor,
 	}
 	now := start
-	ch, err := g.m.Open(ctx, dispute.NewID("dsp", now), c.Order, actors["buyer"], dispute.OpenInput{
-		OrderID: c.Order.ID, Reason: reason, Description: "Generated case.", Language: "en",
-	}, nil, now)
+	lang := pickLanguage(g.text)
+	in := dispute.OpenInput{OrderID: c.Order.ID, Reason: reason, Description: description(g.text, lang, reason), Language: lang}
+	ch, err := g.m.Open(ctx, dispute.NewID("dsp", now), c.Order, actors["buyer"], in, nil, now)
 	if err != nil {
 		return nil, fmt.Errorf("seed: open: %w", err)
 	}
-	if err := c.add(ch, actors["buyer"], dispute.OpenInput{OrderID: c.Order.ID, Reason: reason, Description: "Generated case.", Language: "en"}, now); err != nil {
+	if err := c.add(ch, actors["buyer"], in, now); err != nil {
 		return nil, err
 	}
 	d := ch.After
@@ -258,9 +262,9 @@ func (g *Generator) command(ev dispute.Event, d *dispute.Dispute, order *dispute
 	cmd := dispute.Command{Event: ev}
 	switch ev {
 	case dispute.EventSellerReply, dispute.EventBuyerReply, dispute.EventProvideInfo:
-		cmd.Message = "Generated message."
+		cmd.Message = reply(g.text, d.Language)
 	case dispute.EventEscalate, dispute.EventWithdraw, dispute.EventAppeal:
-		cmd.Reason = "Generated reason."
+		cmd.Reason = reply(g.text, d.Language)
 	case dispute.EventRequestInfo:
 		cmd.Party, cmd.Question = dispute.PartyBuyer, "Photos of the packaging, please."
 	case dispute.EventDecide:

@@ -252,19 +252,34 @@ func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) 
 
 // Disputes lists disputes, newest first.
 func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Dispute, error) {
+	prefetched, err := db.prefetchMatches(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	filtered := func(q *gorm.DB) *gorm.DB {
 		q = q.Model(&disputeRow{})
-		if len(f.States) > 0 {
-			q = q.Where("state IN ?", f.States)
+		q = anyOf(q, "state", f.States)
+		q = anyOf(q, "team", f.Teams)
+		q = anyOf(q, "reason", f.Reasons)
+		q = anyOf(q, "assignee_id", f.AssigneeIDs)
+		q = anyOf(q, "order_id", f.OrderIDs)
+		q = anyOf(q, "buyer_id", f.BuyerIDs)
+		q = anyOf(q, "seller_id", f.SellerIDs)
+		if len(f.EitherPartyIDs) > 0 {
+			q = q.Where("(buyer_id IN ? OR seller_id IN ?)", f.EitherPartyIDs, f.EitherPartyIDs)
 		}
-		if len(f.Teams) > 0 {
-			q = q.Where("team IN ?", f.Teams)
+		if !f.CreatedAfter.IsZero() {
+			q = q.Where("created_at >= ?", f.CreatedAfter.UTC())
 		}
-		if len(f.Reasons) > 0 {
-			q = q.Where("reason IN ?", f.Reasons)
+		if !f.CreatedBefore.IsZero() {
+			q = q.Where("created_at < ?", f.CreatedBefore.UTC())
 		}
-		if len(f.AssigneeIDs) > 0 {
-			q = q.Where("assignee_id IN ?", f.AssigneeIDs)
+		switch {
+		case prefetched != nil:
+			q = q.Where("id IN ?", prefetched)
+		case len(f.Words) > 0:
+			cond, args := db.matching(f.Words, f.SearchInternal)
+			q = q.Where(cond, args...)
 		}
 		if f.After != "" {
 			q = q.Where("id < ?", f.After)
@@ -292,12 +307,21 @@ func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Disput
 		}
 		return toDisputes(rows)
 	}
-	err := g.Raw("SELECT * FROM (SELECT * FROM (?) AS b UNION ALL SELECT * FROM (?) AS s) AS page ORDER BY id DESC LIMIT ?",
+	err = g.Raw("SELECT * FROM (SELECT * FROM (?) AS b UNION ALL SELECT * FROM (?) AS s) AS page ORDER BY id DESC LIMIT ?",
 		asBuyer, asSeller, limit(f.Limit)).Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err)
 	}
 	return toDisputes(rows)
+}
+
+// anyOf keeps the rows whose column holds any of the values; no values keep
+// every row.
+func anyOf[T any](q *gorm.DB, column string, values []T) *gorm.DB {
+	if len(values) == 0 {
+		return q
+	}
+	return q.Where(column+" IN ?", values)
 }
 
 // Queue lists waiting disputes by priority, then age. It first reads the

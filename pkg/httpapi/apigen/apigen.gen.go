@@ -677,6 +677,8 @@ const (
 	ProblemCodeInternal                ProblemCode = "internal"
 	ProblemCodeInvalidCharacter        ProblemCode = "invalid_character"
 	ProblemCodeInvalidCursor           ProblemCode = "invalid_cursor"
+	ProblemCodeInvalidDate             ProblemCode = "invalid_date"
+	ProblemCodeInvalidDateRange        ProblemCode = "invalid_date_range"
 	ProblemCodeInvalidFilter           ProblemCode = "invalid_filter"
 	ProblemCodeInvalidID               ProblemCode = "invalid_id"
 	ProblemCodeInvalidIdempotencyKey   ProblemCode = "invalid_idempotency_key"
@@ -713,6 +715,8 @@ const (
 	ProblemCodeRemedyRequired          ProblemCode = "remedy_required"
 	ProblemCodeRequestEntityTooLarge   ProblemCode = "request_entity_too_large"
 	ProblemCodeRoleNotPermitted        ProblemCode = "role_not_permitted"
+	ProblemCodeSearchOnlyStopWords     ProblemCode = "search_only_stop_words"
+	ProblemCodeSearchTooLong           ProblemCode = "search_too_long"
 	ProblemCodeSellerMustAnswerFirst   ProblemCode = "seller_must_answer_first"
 	ProblemCodeSettlementNotAppealable ProblemCode = "settlement_not_appealable"
 	ProblemCodeTeamRequired            ProblemCode = "team_required"
@@ -764,6 +768,10 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeInvalidCharacter:
 		return true
 	case ProblemCodeInvalidCursor:
+		return true
+	case ProblemCodeInvalidDate:
+		return true
+	case ProblemCodeInvalidDateRange:
 		return true
 	case ProblemCodeInvalidFilter:
 		return true
@@ -836,6 +844,10 @@ func (e ProblemCode) Valid() bool {
 	case ProblemCodeRequestEntityTooLarge:
 		return true
 	case ProblemCodeRoleNotPermitted:
+		return true
+	case ProblemCodeSearchOnlyStopWords:
+		return true
+	case ProblemCodeSearchTooLong:
 		return true
 	case ProblemCodeSellerMustAnswerFirst:
 		return true
@@ -3661,6 +3673,29 @@ type ListDisputesParams struct {
 	// Assignee Only disputes assigned to this user id; repeated, to any of these (staff and
 	// `system` only).
 	Assignee []Ident `form:"assignee,omitempty" json:"assignee,omitempty,omitzero"`
+
+	// OrderID Only disputes opened on this order; repeated, on any of these orders.
+	OrderID []Ident `form:"order_id,omitempty" json:"order_id,omitempty,omitzero"`
+
+	// BuyerID Only disputes of this buyer; repeated, of any of these buyers.
+	BuyerID []Ident `form:"buyer_id,omitempty" json:"buyer_id,omitempty,omitzero"`
+
+	// SellerID Only disputes against this seller; repeated, against any of these sellers.
+	SellerID []Ident `form:"seller_id,omitempty" json:"seller_id,omitempty,omitzero"`
+
+	// PartyID Only disputes where this user is the buyer or the seller; repeated, where any of these users is.
+	PartyID []Ident `form:"party_id,omitempty" json:"party_id,omitempty,omitzero"`
+
+	// CreatedAfter Only disputes opened at or after this time (RFC 3339), included.
+	CreatedAfter time.Time `form:"created_after,omitempty" json:"created_after,omitempty,omitzero"`
+
+	// CreatedBefore Only disputes opened before this time (RFC 3339), excluded.
+	CreatedBefore time.Time `form:"created_before,omitempty" json:"created_before,omitempty,omitzero"`
+
+	// Q Full-text search, plain text of up to 200 characters: disputes one of whose
+	// texts (description, reasons given, messages; internal notes for staff) holds
+	// every word, newest first.
+	Q string `form:"q,omitempty" json:"q,omitempty,omitzero"`
 
 	// Limit The most items to answer (default 50).
 	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`

@@ -43,7 +43,7 @@ type result struct {
 func main() {
 	url := flag.String("url", "http://127.0.0.1:8080", "the service")
 	secret := flag.String("secret", os.Getenv("DISPUTES_JWT_SECRET"), "the service's JWT secret")
-	op := flag.String("op", "read", "transition, read, claim, list, history, list_context or upload")
+	op := flag.String("op", "read", "transition, read, claim, list, history, list_context, search, search_party or upload")
 	clients := flag.Int("c", 16, "concurrent clients")
 	dur := flag.Duration("d", 15*time.Second, "how long to run")
 	pool := flag.Int("pool", 4000, "how many disputes to draw targets from")
@@ -231,14 +231,19 @@ func (l *loader) run(op string, clients int, dur time.Duration, pool int) (*resu
 			return nil, err
 		}
 	default:
-		mk, ok := historyScenarios[op]
-		if !ok {
-			return nil, fmt.Errorf("unknown op %q", op)
+		if mk, ok := historyScenarios[op]; ok {
+			var err error
+			if work, err = mk(l, pool); err != nil {
+				return nil, err
+			}
+			break
 		}
-		var err error
-		if work, err = mk(l, pool); err != nil {
+		// The scenarios of search.go, or an unknown op.
+		w, err := l.searchWork(op, pool)
+		if err != nil {
 			return nil, err
 		}
+		work = w
 	}
 
 	var mu sync.Mutex

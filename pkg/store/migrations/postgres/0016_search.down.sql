@@ -1,0 +1,3 @@
+DROP TABLE search_texts;
+DROP FUNCTION search_config(text);
+DROP INDEX disputes_created_at;

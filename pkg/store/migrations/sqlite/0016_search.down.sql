@@ -1,0 +1,2 @@
+DROP TABLE search_index;
+DROP TABLE search_texts;
