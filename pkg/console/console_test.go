@@ -493,6 +493,25 @@ func TestSearchPage(t *testing.T) {
 		if strings.Index(b.page, b2.ID) > strings.Index(b.page, a.ID) {
 			t.Fatalf("the newer case %s is not listed first", b2.ID)
 		}
+		// Full text, the order, a party, dates.
+		if _, err := e.svc.PostMessage(context.Background(), dispute.Actor{ID: "usr_lead", Roles: []dispute.Role{dispute.RoleLead}, Teams: []dispute.Team{dispute.TeamLogistics}},
+			a.ID, "Courier confirmed a dented parcel.", true); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, b.get("/console/search?q=vase"), http.StatusOK, b.page, a.ID, b2.ID)
+		expect(t, b.get("/console/search?q=dented+parcel"), http.StatusOK, b.page, a.ID)
+		if strings.Contains(b.page, b2.ID) {
+			t.Fatalf("the internal note of %s matched %s too", a.ID, b2.ID)
+		}
+		expect(t, b.get("/console/search?order_id="+b2.OrderID), http.StatusOK, b.page, b2.ID)
+		if strings.Contains(b.page, a.ID) {
+			t.Fatal("an order filter listed another order's dispute")
+		}
+		expect(t, b.get("/console/search?party_id=usr_seller&created_after=2000-01-01&created_before=2999-01-01"), http.StatusOK, b.page, a.ID, b2.ID)
+		expect(t, b.get("/console/search?party_id=usr_nobody"), http.StatusOK, b.page, "No case matches.")
+		// A search the service refuses says why and keeps the form.
+		expect(t, b.get("/console/search?q=the+and"), http.StatusBadRequest, b.page, "stop word", `value="the and"`)
+		expect(t, b.get("/console/search?created_after=2026-02-30"), http.StatusBadRequest, b.page, "is not a date")
 	})
 }
 
