@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -21,6 +22,12 @@ const allTime = 0
 
 // metricStrikes counts a side's strikes that were not removed (all time).
 const metricStrikes = "strikes"
+
+// metricStrikesGiven counts, per day a strike was given (not the day its
+// dispute was opened), the strikes of that day that were not removed: the
+// active strikes of a user are the sum over the days of the strike TTL, a
+// fixed read however many strikes the user has.
+const metricStrikesGiven = "strikes_given"
 
 type counterRow struct {
 	UserID string `gorm:"primaryKey"`
@@ -78,9 +85,11 @@ func (t *tally) add(ch dispute.PartyChange) {
 	}
 	for _, s := range ch.Given {
 		t.counters[counterKey{s.UserID, string(s.Party), metricStrikes, allTime}]++
+		t.counters[counterKey{s.UserID, string(s.Party), metricStrikesGiven, dayNumber(s.GivenAt)}]++
 	}
 	for _, s := range ch.Removed {
 		t.counters[counterKey{s.UserID, string(s.Party), metricStrikes, allTime}]--
+		t.counters[counterKey{s.UserID, string(s.Party), metricStrikesGiven, dayNumber(s.GivenAt)}]--
 	}
 	t.given = append(t.given, ch.Given...)
 	t.removed = append(t.removed, ch.Removed...)
@@ -156,9 +165,11 @@ func (t *tx) ApplyPartyChange(ctx context.Context, ch dispute.PartyChange, at ti
 }
 
 func (t *tx) ActiveStrikes(ctx context.Context, userID string, since time.Time) (int, error) {
-	var n int64
-	err := t.g.WithContext(ctx).Model(&strikeRow{}).Where("user_id = ? AND given_at >= ? AND removed_at IS NULL", userID, since.UTC()).Count(&n).Error
-	return int(n), wrap(err)
+	counts, err := strikeCounts(t.g.WithContext(ctx), []string{userID}, since, false)
+	if err != nil || len(counts) == 0 {
+		return 0, wrap(err)
+	}
+	return counts[0].Active, nil
 }
 
 func (t *tx) AddRestriction(ctx context.Context, r dispute.Restriction) error {
@@ -200,64 +211,142 @@ func (db *DB) PartyCounters(ctx context.Context, userIDs []string, since time.Ti
 	return out, nil
 }
 
-// StrikeCounts counts the active strikes over the strikes_active index
-// range of the TTL, and reads the totals from the all-time counters.
+// StrikeCounts counts the users' strikes: the active ones, their oldest,
+// and all of them.
 func (db *DB) StrikeCounts(ctx context.Context, userIDs []string, activeSince time.Time) ([]dispute.StrikeCount, error) {
+	out, err := strikeCounts(db.gorm.WithContext(ctx), userIDs, activeSince, true)
+	return out, wrap(err)
+}
+
+// strikeCounts counts active strikes without reading them one by one: the
+// strikes given on the day activeSince falls in, from the strikes table
+// (one day's range per user), and those of the later days from their day
+// counters (at most the TTL's days per user). The oldest active strike,
+// when asked for, is read within its day. Totals come from the all-time
+// counters. The number of statements does not depend on the users' count.
+func strikeCounts(g *gorm.DB, userIDs []string, activeSince time.Time, oldest bool) ([]dispute.StrikeCount, error) {
 	if len(userIDs) == 0 {
 		return nil, nil
 	}
-	type activeCount struct {
-		userID string
-		n      int
-		oldest time.Time
-	}
-	var active []activeCount
-	rows, err := db.gorm.WithContext(ctx).Model(&strikeRow{}).Select("user_id, COUNT(*), MIN(given_at)").
-		Where("user_id IN ? AND given_at >= ? AND removed_at IS NULL", userIDs, activeSince.UTC()).Group("user_id").Rows()
-	if err != nil {
-		return nil, wrap(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var a activeCount
-		var oldest any // SQLite returns aggregates of times as text
-		if err := rows.Scan(&a.userID, &a.n, &oldest); err != nil {
-			return nil, wrap(err)
+	since := activeSince.UTC()
+	first := dayNumber(since)
+	dayStart := func(day int) time.Time { return time.Unix(int64(day)*86400, 0).UTC() }
+	fresh := func() *gorm.DB { return g.Session(&gorm.Session{NewDB: true}) }
+	by := map[string]*dispute.StrikeCount{}
+	count := func(user string) *dispute.StrikeCount {
+		c := by[user]
+		if c == nil {
+			c = &dispute.StrikeCount{UserID: user}
+			by[user] = c
 		}
-		if a.oldest, err = asTime(oldest); err != nil {
+		return c
+	}
+	setOldest := func(c *dispute.StrikeCount, at time.Time) {
+		if c.OldestActive == nil || at.Before(*c.OldestActive) {
+			at := at
+			c.OldestActive = &at
+		}
+	}
+	// The first day's strikes, given at or after since.
+	rows, err := fresh().Model(&strikeRow{}).Select("user_id, COUNT(*), MIN(given_at)").
+		Where("user_id IN ? AND given_at >= ? AND given_at < ? AND removed_at IS NULL", userIDs, since, dayStart(first+1)).Group("user_id").Rows()
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var user string
+		var n int
+		var min any // SQLite returns aggregates of times as text
+		if err := rows.Scan(&user, &n, &min); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		active = append(active, a)
+		at, err := asTime(min)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c := count(user)
+		c.Active += n
+		setOldest(c, at)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, wrap(err)
+		return nil, err
+	}
+	// The later days, from their counters.
+	var days []struct {
+		UserID   string
+		N        int64
+		FirstDay *int
+	}
+	err = fresh().Model(&counterRow{}).Select("user_id, SUM(n) AS n, MIN(CASE WHEN n > 0 THEN day END) AS first_day").
+		Where("user_id IN ? AND metric = ? AND day > ?", userIDs, metricStrikesGiven, first).Group("user_id").Scan(&days).Error
+	if err != nil {
+		return nil, err
+	}
+	var seek []string
+	var seekArgs []any
+	for _, d := range days {
+		if d.N <= 0 {
+			continue
+		}
+		c := count(d.UserID)
+		c.Active += int(d.N)
+		if oldest && c.OldestActive == nil && d.FirstDay != nil {
+			seek = append(seek, "(user_id = ? AND given_at >= ? AND given_at < ?)")
+			seekArgs = append(seekArgs, d.UserID, dayStart(*d.FirstDay), dayStart(*d.FirstDay+1))
+		}
+	}
+	if len(seek) > 0 {
+		// The oldest active strike of each user whose first day held none:
+		// within the first later day with one.
+		rows, err := fresh().Model(&strikeRow{}).Select("user_id, MIN(given_at)").
+			Where("removed_at IS NULL AND ("+strings.Join(seek, " OR ")+")", seekArgs...).Group("user_id").Rows()
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var user string
+			var min any
+			if err := rows.Scan(&user, &min); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			at, err := asTime(min)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			setOldest(count(user), at)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	var totals []struct {
 		UserID string
 		N      int64
 	}
-	err = db.gorm.WithContext(ctx).Model(&counterRow{}).Select("user_id, SUM(n) AS n").
+	err = fresh().Model(&counterRow{}).Select("user_id, SUM(n) AS n").
 		Where("user_id IN ? AND metric = ? AND day = ?", userIDs, metricStrikes, allTime).Group("user_id").Scan(&totals).Error
 	if err != nil {
-		return nil, wrap(err)
+		return nil, err
 	}
-	by := map[string]*dispute.StrikeCount{}
 	for _, t := range totals {
 		if t.N > 0 {
-			by[t.UserID] = &dispute.StrikeCount{UserID: t.UserID, Total: int(t.N)}
+			count(t.UserID).Total = int(t.N)
 		}
-	}
-	for _, a := range active {
-		c := by[a.userID]
-		if c == nil {
-			c = &dispute.StrikeCount{UserID: a.userID}
-			by[a.userID] = c
-		}
-		c.Active, c.OldestActive = a.n, &a.oldest
 	}
 	out := make([]dispute.StrikeCount, 0, len(by))
 	for _, c := range by {
-		out = append(out, *c)
+		if !oldest {
+			c.OldestActive = nil
+		}
+		if c.Active > 0 || c.Total > 0 {
+			out = append(out, *c)
+		}
 	}
 	slices.SortFunc(out, func(a, b dispute.StrikeCount) int { return cmp.Compare(a.UserID, b.UserID) })
 	return out, nil

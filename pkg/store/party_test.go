@@ -93,6 +93,16 @@ func TestPartyRecordsEqualARecount(t *testing.T) {
 		}
 		checkRecords(t, "backfilled", db, e.svc, e.clock.Now())
 
+		// Migration 20 fills the day counters of active strikes from the
+		// strikes themselves, for databases that had strikes before it.
+		if m, err := db.MigrateDown(t.Context()); err != nil || m == nil || m.Version != 20 {
+			t.Fatalf("roll back: %v, %v; want migration 20", m, err)
+		}
+		if n, err := db.Migrate(t.Context()); err != nil || n != 1 {
+			t.Fatalf("migrate: %d, %v; want 1", n, err)
+		}
+		checkRecords(t, "strikes per day filled", db, e.svc, e.clock.Now())
+
 		// The strikes expire (two of them: the modified verdict's and
 		// none of the overturned decision's), the totals stay.
 		e.clock.Advance(181 * 24 * time.Hour)

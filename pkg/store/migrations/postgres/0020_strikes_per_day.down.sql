@@ -1,0 +1,1 @@
+DELETE FROM party_counters WHERE metric = 'strikes_given';
