@@ -141,7 +141,7 @@ func (g *Generator) Next(ctx context.Context, i int) (*Case, error) {
 	}
 	now := start
 	lang := pickLanguage(g.text)
-	in := dispute.OpenInput{OrderID: c.Order.ID, Reason: reason, Description: description(g.text, lang, reason), Language: lang}
+	in := dispute.OpenInput{OrderID: c.Order.ID, Reason: reason, Description: description(g.text, lang, reason, i%rareOneIn == 0), Language: lang}
 	ch, err := g.m.Open(ctx, dispute.NewID("dsp", now), c.Order, actors["buyer"], in, nil, now)
 	if err != nil {
 		return nil, fmt.Errorf("seed: open: %w", err)

@@ -12,7 +12,8 @@ import (
 // selective full-text search.
 const RareWord = "quokka"
 
-// rareOneIn is how rare RareWord is: one dispute in rareOneIn.
+// rareOneIn is how rare RareWord is: one dispute in rareOneIn, the cases
+// whose number is a multiple of it.
 const rareOneIn = 1000
 
 // languages are the dispute languages generated, each with its weight.
@@ -89,8 +90,10 @@ func pickLanguage(rng *rand.Rand) string {
 }
 
 // description writes what a buyer opening for reason in lang would: one or
-// two sentences of that reason, and RareWord in one dispute in rareOneIn.
-func description(rng *rand.Rand, lang string, reason dispute.Reason) string {
+// two sentences of that reason, and RareWord when rare is set (the seed sets
+// it for one case in rareOneIn, by the case's number, so that even a small
+// seed holds the word and a search for it finds something).
+func description(rng *rand.Rand, lang string, reason dispute.Reason, rare bool) string {
 	of := phrases[lang]
 	list := of[reason]
 	if len(list) == 0 {
@@ -100,7 +103,7 @@ func description(rng *rand.Rand, lang string, reason dispute.Reason) string {
 	if rng.IntN(2) == 0 {
 		parts = append(parts, replies[lang][rng.IntN(len(replies[lang]))])
 	}
-	if rng.IntN(rareOneIn) == 0 {
+	if rare {
 		parts = append(parts, "The "+RareWord+" figurine was missing.")
 	}
 	return strings.Join(parts, " ")
