@@ -2,7 +2,10 @@
 # Benchmarks the service against PostgreSQL's own limit, side by side in one
 # run: for each data size it seeds a fresh database, measures the raw
 # database with pgbench running the SQL shape the service runs (a
-# transition; a two-statement read), then the service through HTTP, auth,
+# transition, one statement per round trip and with its writes pipelined
+# into one; a two-statement read), on the same disputes the load generator
+# then drives through the service (BENCH_POOL of them, written to a targets
+# file that both read), then the service through HTTP, auth,
 # validation and the audit chain under the same concurrency, for
 # transitions, dispute reads, queue claims, a buyer's dispute list, a user's
 # record (history, random users and the heavy seller), a staff list page of
@@ -16,6 +19,7 @@
 #   BENCH_SIZES="10000 1000000"  data sizes (disputes)
 #   BENCH_DURATION=15s           length of each measurement
 #   BENCH_CLIENTS=16             concurrent clients, for pgbench and the service
+#   BENCH_POOL=4000              disputes transitions and reads draw from
 #   BENCH_UPLOAD_BYTES=2097152   size of each uploaded JPEG
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +33,7 @@ sizes=${BENCH_SIZES:-"10000 1000000"}
 dur=${BENCH_DURATION:-15s}
 secs=${dur%s}
 clients=${BENCH_CLIENTS:-16}
+pool=${BENCH_POOL:-4000}
 upload_bytes=${BENCH_UPLOAD_BYTES:-2097152}
 admin=$TEST_DATABASE_URL
 tmp=$(mktemp -d)
@@ -55,7 +60,7 @@ pgb() { # name script vars...
   local name=$1 script=$2; shift 2
   rm -f "$tmp"/pgbench_log*
   local tps
-  tps=$(pgbench -n -c "$clients" -j 2 -T "$secs" -f "$script" "$@" -l --log-prefix="$tmp/pgbench_log" "$url" 2>/dev/null \
+  tps=$(pgbench -n -M prepared -c "$clients" -j 2 -T "$secs" -f "$script" "$@" -l --log-prefix="$tmp/pgbench_log" "$url" 2>/dev/null \
     | awk '/^tps/ {print $3}')
   cat "$tmp"/pgbench_log* > "$tmp/all.log"
   echo "$name $tps $(percentile "$tmp/all.log" 50) $(percentile "$tmp/all.log" 99)"
@@ -83,20 +88,31 @@ for size in $sizes; do
   echo "== $size disputes =="
   "$tmp/disputes" migrate up --database-url "$url" >/dev/null
   "$tmp/disputes" seed --cases "$size" --database-url "$url"
-  psql -q "$url" <<'SQL'
-CREATE TABLE bench_ids AS SELECT row_number() OVER () AS n, id, order_id FROM disputes WHERE state IN ('awaiting_seller', 'awaiting_buyer');
+  # The targets: the disputes awaiting the seller that transitions move,
+  # and the closed ones that reads read, the same for pgbench and the
+  # load generator.
+  psql -q -v pool="$pool" "$url" <<'SQL'
+CREATE TABLE bench_ids AS SELECT row_number() OVER (ORDER BY id) AS n, id, order_id
+    FROM (SELECT id, order_id FROM disputes WHERE state = 'awaiting_seller' ORDER BY id LIMIT :pool) s;
 CREATE UNIQUE INDEX ON bench_ids (n);
-CREATE TABLE bench_read_ids AS SELECT row_number() OVER () AS n, id, order_id FROM disputes;
+CREATE TABLE bench_read_ids AS SELECT row_number() OVER (ORDER BY id) AS n, id, order_id
+    FROM (SELECT id, order_id FROM disputes WHERE state = 'closed' ORDER BY id LIMIT :pool) s;
 CREATE UNIQUE INDEX ON bench_read_ids (n);
 VACUUM ANALYZE;
 SQL
+  psql -tA -F, "$url" -c "SELECT d.id, d.buyer_id, d.seller_id, d.state FROM disputes d JOIN bench_ids b USING (id) ORDER BY b.n" \
+    -c "SELECT d.id, d.buyer_id, d.seller_id, d.state FROM disputes d JOIN bench_read_ids b USING (id) ORDER BY b.n" >"$tmp/targets.csv"
   nd=$(psql -tA "$url" -c "SELECT count(*) FROM bench_ids")
   nr=$(psql -tA "$url" -c "SELECT count(*) FROM bench_read_ids")
 
   read -r _ r a b <<<"$(pgb db_transition scripts/bench/transition.sql -D ndisputes="$nd")"
   rps[db_transition,$size]=$r; p50[db_transition,$size]=$a; p99[db_transition,$size]=$b
+  read -r _ r a b <<<"$(pgb db_pipelined scripts/bench/transition-pipelined.sql -D ndisputes="$nd")"
+  rps[db_pipelined,$size]=$r; p50[db_pipelined,$size]=$a; p99[db_pipelined,$size]=$b
   read -r _ r a b <<<"$(pgb db_read scripts/bench/read.sql -D nreads="$nr")"
   rps[db_read,$size]=$r; p50[db_read,$size]=$a; p99[db_read,$size]=$b
+  # pgbench's outbox events are not the service's to number.
+  psql -q "$url" -c "DELETE FROM events WHERE type = 'bench'" -c "VACUUM ANALYZE events" >/dev/null
 
   port=$((20000 + RANDOM % 20000))
   DISPUTES_RATE_LIMIT=0 DISPUTES_AUTH_FAILURE_LIMIT=0 DISPUTES_LOG_LEVEL=warn DISPUTES_DB_MAX_CONNS=$clients \
@@ -104,7 +120,10 @@ SQL
     >"$tmp/serve.out" 2>"$tmp/serve.err" &
   pid=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$tmp/serve.out" && break; sleep 0.1; done
-  for op in transition read claim list history list_context search search_party; do
+  for op in transition read; do
+    loadgen_op "$op" "$size" -targets "$tmp/targets.csv"
+  done
+  for op in claim list history list_context search search_party; do
     loadgen_op "$op" "$size"
   done
   mem[$size]=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$pid/status")
@@ -121,21 +140,24 @@ last=${sizes##* }
 {
   echo "disputes benchmark $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(psql -tA "$admin" -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL; $clients clients, $dur each"
   echo
-  printf "%-14s %10s %10s %9s %9s %10s %11s\n" operation disputes "req/s" "p50 ms" "p99 ms" "vs db" "p99 vs $first"
+  printf "%-14s %10s %10s %9s %9s %8s %10s %11s\n" operation disputes "req/s" "p50 ms" "p99 ms" "vs db" "vs piped" "p99 vs $first"
   for size in $sizes; do
-    for op in db_transition db_read transition read claim list history list_context search search_party upload; do
+    for op in db_transition db_pipelined db_read transition read claim list history list_context search search_party upload; do
       base=db_transition
       case $op in read|list|db_read|history|list_context|search|search_party) base=db_read ;; esac
-      ratio="-"
+      ratio="-" piped="-"
       case $op in db_*|upload) ;; *) ratio=$(awk -v a="${rps[$op,$size]}" -v b="${rps[$base,$size]}" 'BEGIN {printf "%.0f%%", 100*a/b}') ;; esac
+      case $op in transition|claim) piped=$(awk -v a="${rps[$op,$size]}" -v b="${rps[db_pipelined,$size]}" 'BEGIN {printf "%.0f%%", 100*a/b}') ;; esac
       scale=$(awk -v a="${p99[$op,$size]}" -v b="${p99[$op,$first]}" 'BEGIN {if (b > 0) printf "%.2fx", a/b; else print "-"}')
-      printf "%-14s %10s %10.0f %9.2f %9.2f %10s %11s\n" "$op" "$size" "${rps[$op,$size]}" "${p50[$op,$size]}" "${p99[$op,$size]}" "$ratio" "$scale"
+      printf "%-14s %10s %10.0f %9.2f %9.2f %8s %10s %11s\n" "$op" "$size" "${rps[$op,$size]}" "${p50[$op,$size]}" "${p99[$op,$size]}" "$ratio" "$piped" "$scale"
     done
   done
   echo
   for size in $sizes; do echo "service peak memory (VmHWM) at $size disputes: ${mem[$size]} MiB; during the uploads alone: ${upmem[$size]} MiB"; done
   echo "upload: JPEGs of at least $upload_bytes bytes with EXIF, each stored anew without it; req/s are uploads per second."
-  echo "vs db: the service's requests per second over pgbench's transactions per second for the same SQL shape"
-  echo "(transitions and claims against the transition, reads, lists, history, list_context and searches against the two-statement read)."
+  echo "vs db: the service's requests per second over pgbench's transactions per second for the same SQL shape, one statement per round trip"
+  echo "(transitions and claims against the transition, reads, lists, history, list_context and searches against the two-statement read);"
+  echo "vs piped: against the transition with its writes pipelined into one round trip (db_pipelined). pgbench runs with -M prepared"
+  echo "on the $pool disputes the load generator moves and reads."
 } | tee "$out"
 echo "results written to $out"

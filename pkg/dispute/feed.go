@@ -179,7 +179,8 @@ func (t *eventTx) AddEvent(ctx context.Context, e *FeedEvent) error {
 // tx runs fn in one transaction, and once it committed sequences the feed
 // events it made, so that the caller finds them in the feed when it is
 // answered. Sequencing is not part of the change: if it fails, the change
-// stands and the dispatcher's loop sequences the events later.
+// stands and the dispatcher's loop sequences the events later. Concurrent
+// requests share sequencing passes (sequencer).
 func (s *Service) tx(ctx context.Context, fn func(tx Tx) error) error {
 	var made bool
 	err := s.store.Tx(ctx, func(tx Tx) error {
@@ -189,7 +190,7 @@ func (s *Service) tx(ctx context.Context, fn func(tx Tx) error) error {
 		return err
 	})
 	if err == nil && made {
-		_, _ = s.SequenceEvents(context.WithoutCancel(ctx))
+		s.sequence.after(ctx)
 	}
 	return err
 }

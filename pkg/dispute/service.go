@@ -26,6 +26,8 @@ type Service struct {
 	redressCountry string
 	// strikes says how long strikes count and who is a repeat offender.
 	strikes StrikePolicy
+	// sequence numbers the feed events of committed transactions.
+	sequence *sequencer
 }
 
 // Options configure a Service.
@@ -80,7 +82,9 @@ func NewService(store Store, opts Options) *Service {
 	if country == "" {
 		country = "NL"
 	}
-	return &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL, redress: redress, redressCountry: country, evidence: ev, evidenceMax: evMax, strikes: opts.Strikes.withDefaults()}
+	s := &Service{store: store, machine: m, now: now, checkURL: opts.CheckWebhookURL, redress: redress, redressCountry: country, evidence: ev, evidenceMax: evMax, strikes: opts.Strikes.withDefaults()}
+	s.sequence = newSequencer(func(ctx context.Context) { _, _ = s.SequenceEvents(ctx) })
+	return s
 }
 
 // Machine returns the service's state machine.

@@ -50,8 +50,17 @@ func (db *DB) BulkInsert(ctx context.Context, b Bulk) error {
 		disputes = append(disputes, r)
 	}
 	records := make([]*auditRow, len(b.Records))
+	heads := map[string]*auditRow{}
 	for i, r := range b.Records {
 		records[i] = toAuditRow(r)
+		if h := heads[r.DisputeID]; h == nil || h.Seq < r.Seq {
+			heads[r.DisputeID] = records[i]
+		}
+	}
+	for _, d := range disputes {
+		if h := heads[d.ID]; h != nil {
+			d.AuditSeq, d.AuditHash = h.Seq, h.Hash
+		}
 	}
 	messages := make([]*messageRow, len(b.Messages))
 	for i, m := range b.Messages {
@@ -118,11 +127,11 @@ func (db *DB) copyInsert(ctx context.Context, orders []*orderRow, disputes []*di
 			{"disputes", []string{"id", "order_id", "buyer_id", "seller_id", "reason", "team", "description", "language", "item_count", "state", "version",
 				"assignee_id", "decided_by", "priority", "seller_answered", "seller_response_due_at", "buyer_response_due_at", "info_due_at", "appeal_due_at",
 				"queued_at", "deadline_at", "review_due_at", "info_request", "offer", "outcome", "appeal", "escalation", "withdrawal", "info_exchanges",
-				"created_at", "updated_at", "closed_at"}, rowsOf(disputes, func(r *disputeRow) []any {
+				"created_at", "updated_at", "closed_at", "audit_seq", "audit_hash"}, rowsOf(disputes, func(r *disputeRow) []any {
 				return []any{r.ID, r.OrderID, r.BuyerID, r.SellerID, r.Reason, r.Team, r.Description, r.Language, r.ItemCount, r.State, r.Version,
 					r.AssigneeID, r.DecidedBy, r.Priority, r.SellerAnswered, r.SellerResponseDueAt, r.BuyerResponseDueAt, r.InfoDueAt, r.AppealDueAt,
 					r.QueuedAt, r.DeadlineAt, r.ReviewDueAt, r.InfoRequest, r.Offer, r.Outcome, r.Appeal, r.Escalation, r.Withdrawal, r.InfoExchanges,
-					r.CreatedAt, r.UpdatedAt, r.ClosedAt}
+					r.CreatedAt, r.UpdatedAt, r.ClosedAt, r.AuditSeq, r.AuditHash}
 			})},
 			{"audit_records", []string{"dispute_id", "seq", "event", "from_state", "to_state", "actor_id", "actor_role", "payload", "payload_version", "occurred_at",
 				"request_id", "api_key_id", "client_request_id", "prev_hash", "hash", "encoding"}, rowsOf(records, func(r *auditRow) []any {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,14 +19,36 @@ var _ dispute.Store = (*DB)(nil)
 
 // Tx runs fn in one transaction.
 func (db *DB) Tx(ctx context.Context, fn func(dispute.Tx) error) error {
+	return db.tx(ctx, func(t *tx) error { return fn(t) })
+}
+
+// tx runs fn in one transaction: on PostgreSQL on a connection of its own
+// with its writes pipelined (pipeline.go), on SQLite through gorm.
+func (db *DB) tx(ctx context.Context, fn func(*tx) error) error {
+	if db.dialect == Postgres {
+		return db.pgTx(ctx, fn)
+	}
 	return wrap(db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		return fn(&tx{g: g, dialect: db.dialect})
+		t := &tx{dialect: db.dialect, heads: map[string]*head{}}
+		t.g = g.Set(txSetting, t).Session(&gorm.Session{})
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush(ctx, true)
 	}))
 }
 
 type tx struct {
 	g       *gorm.DB
 	dialect Dialect
+	// conn is the connection of a PostgreSQL transaction, begun says it
+	// was begun on the server, and kept, heads and flushing are the
+	// writes kept for later (pipeline.go).
+	conn     *sql.Conn
+	begun    bool
+	kept     []write
+	heads    map[string]*head
+	flushing bool
 }
 
 var _ dispute.Tx = (*tx)(nil)
@@ -72,7 +95,12 @@ func (t *tx) DisputesOfOrder(ctx context.Context, orderID string) ([]*dispute.Di
 }
 
 func (t *tx) LockDispute(ctx context.Context, id string) (*dispute.Dispute, error) {
-	return findDispute(t.forUpdate(t.g.WithContext(ctx), ""), id)
+	row, err := findDisputeRow(t.forUpdate(t.g.WithContext(ctx), ""), id)
+	if err != nil {
+		return nil, err
+	}
+	t.note(row)
+	return row.dispute()
 }
 
 // claimCandidates is how many cases at the head of the queues a claim looks
@@ -91,6 +119,7 @@ func (t *tx) LockNextQueued(ctx context.Context, f dispute.QueueFilter) (*disput
 		if len(rows) == 0 {
 			return nil, dispute.ErrQueueEmpty
 		}
+		t.note(&rows[0])
 		return rows[0].dispute()
 	}
 	if t.dialect == Postgres {
@@ -122,6 +151,7 @@ func (t *tx) LockNextDue(ctx context.Context, now time.Time) (*dispute.Dispute, 
 	if len(rows) == 0 {
 		return nil, dispute.ErrNothingDue
 	}
+	t.note(&rows[0])
 	return rows[0].dispute()
 }
 
@@ -130,22 +160,49 @@ func (t *tx) CreateDispute(ctx context.Context, d *dispute.Dispute) error {
 	if err != nil {
 		return err
 	}
-	err = t.g.WithContext(ctx).Create(row).Error
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return dispute.Errorf(dispute.ECONFLICT, dispute.CodeActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
-	}
-	return wrap(err)
+	t.heads[d.ID] = &head{version: d.Version, row: row}
+	t.later(write{
+		build: func(g *gorm.DB) *gorm.DB { return g.Create(row) },
+		fail: func(err error) error {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return dispute.Errorf(dispute.ECONFLICT, dispute.CodeActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
+			}
+			return nil
+		},
+	})
+	return nil
 }
 
+// UpdateDispute writes the dispute if it is still at fromVersion. A row this
+// transaction holds locked at that version cannot have changed: its write is
+// kept for later (with the audit chain's head). Any other is written now,
+// with the version checked.
 func (t *tx) UpdateDispute(ctx context.Context, d *dispute.Dispute, fromVersion int64) error {
 	row, err := toDisputeRow(d)
 	if err != nil {
 		return err
 	}
-	res := t.g.WithContext(ctx).Model(&disputeRow{}).Where("id = ? AND version = ?", d.ID, fromVersion).Select("*").Omit("id", "created_at").Updates(row)
-	if res.Error != nil {
-		if errors.Is(res.Error, gorm.ErrDuplicatedKey) {
+	activeExists := func(err error) error {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return dispute.Errorf(dispute.ECONFLICT, dispute.CodeActiveDisputeExists, "order %s already has an active dispute", d.OrderID)
+		}
+		return nil
+	}
+	if h := t.heads[d.ID]; h != nil && h.version == fromVersion {
+		h.version, h.row = d.Version, row
+		t.later(write{
+			build: func(g *gorm.DB) *gorm.DB {
+				return g.Model(&disputeRow{}).Where("id = ? AND version = ?", d.ID, fromVersion).Select("*").Omit("id", "created_at").Updates(row)
+			},
+			fail: activeExists,
+		})
+		return nil
+	}
+	res := t.g.WithContext(ctx).Model(&disputeRow{}).Where("id = ? AND version = ?", d.ID, fromVersion).Select("*").
+		Omit("id", "created_at", "audit_seq", "audit_hash").Updates(row)
+	if res.Error != nil {
+		if err := activeExists(res.Error); err != nil {
+			return err
 		}
 		return wrap(res.Error)
 	}
@@ -155,21 +212,33 @@ func (t *tx) UpdateDispute(ctx context.Context, d *dispute.Dispute, fromVersion 
 	return nil
 }
 
+// AppendAudit seals the entry after the head of the dispute's chain, which
+// the transaction has from the dispute's row, and keeps the record and the
+// new head for later.
 func (t *tx) AppendAudit(ctx context.Context, e audit.Entry) (audit.Record, error) {
-	var last []auditRow
-	err := t.g.WithContext(ctx).Where("dispute_id = ?", e.DisputeID).Order("seq DESC").Limit(1).Find(&last).Error
-	if err != nil {
-		return audit.Record{}, wrap(err)
+	h := t.heads[e.DisputeID]
+	if h == nil {
+		// A dispute whose row this transaction did not lock: lock it now
+		// for its head, so that chains grow one record at a time.
+		var row disputeRow
+		err := t.forUpdate(t.g.WithContext(ctx), "").Select("id, version, audit_seq, audit_hash").Where("id = ?", e.DisputeID).Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return audit.Record{}, dispute.NotFound("dispute")
+		}
+		if err != nil {
+			return audit.Record{}, wrap(err)
+		}
+		h = &head{seq: row.AuditSeq, hash: row.AuditHash, version: -1}
+		t.heads[e.DisputeID] = h
 	}
 	var prev *audit.Record
-	if len(last) == 1 {
-		r := last[0].record()
-		prev = &r
+	if h.seq > 0 {
+		prev = &audit.Record{Seq: h.seq, Hash: h.hash}
 	}
 	rec := audit.Next(prev, e)
-	if err := t.g.WithContext(ctx).Create(toAuditRow(rec)).Error; err != nil {
-		return audit.Record{}, wrap(err)
-	}
+	row := toAuditRow(rec)
+	t.later(write{build: func(g *gorm.DB) *gorm.DB { return g.Create(row) }})
+	h.seq, h.hash, h.dirty = rec.Seq, rec.Hash, true
 	return rec, nil
 }
 
@@ -178,7 +247,8 @@ func (t *tx) AddMessage(ctx context.Context, m *dispute.Message) error {
 		ID: m.ID, DisputeID: m.DisputeID, AuthorID: m.AuthorID, AuthorRole: string(m.AuthorRole),
 		Body: m.Body, Internal: m.Internal, CreatedAt: m.CreatedAt,
 	}
-	return wrap(t.g.WithContext(ctx).Create(row).Error)
+	t.later(write{build: func(g *gorm.DB) *gorm.DB { return g.Create(row) }})
+	return nil
 }
 
 func findOrder(g *gorm.DB, id string) (*dispute.Order, error) {
@@ -193,6 +263,14 @@ func findOrder(g *gorm.DB, id string) (*dispute.Order, error) {
 }
 
 func findDispute(g *gorm.DB, id string) (*dispute.Dispute, error) {
+	row, err := findDisputeRow(g, id)
+	if err != nil {
+		return nil, err
+	}
+	return row.dispute()
+}
+
+func findDisputeRow(g *gorm.DB, id string) (*disputeRow, error) {
 	var row disputeRow
 	if err := g.Where("id = ?", id).Take(&row).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -200,7 +278,7 @@ func findDispute(g *gorm.DB, id string) (*dispute.Dispute, error) {
 		}
 		return nil, wrap(err)
 	}
-	return row.dispute()
+	return &row, nil
 }
 
 func queueQuery(g *gorm.DB, f dispute.QueueFilter) *gorm.DB {

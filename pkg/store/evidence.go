@@ -62,7 +62,9 @@ func (t *tx) CountEvidence(ctx context.Context, disputeID string) (int, error) {
 }
 
 func (t *tx) AddEvidence(ctx context.Context, e *dispute.Evidence) error {
-	return wrap(t.g.WithContext(ctx).Create(toEvidenceRow(e)).Error)
+	row := toEvidenceRow(e)
+	t.later(write{build: func(g *gorm.DB) *gorm.DB { return g.Create(row) }})
+	return nil
 }
 
 // CountEvidence counts a dispute's files, internal ones included.

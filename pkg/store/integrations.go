@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -120,8 +122,10 @@ func (r *eventRow) event() *dispute.FeedEvent {
 }
 
 func (t *tx) AddEvent(ctx context.Context, e *dispute.FeedEvent) error {
-	return wrap(t.g.WithContext(ctx).Create(&eventRow{ID: e.ID, Type: e.Type, DisputeID: e.DisputeID, BuyerID: e.BuyerID,
-		SellerID: e.SellerID, State: string(e.State), Data: string(e.Data), OccurredAt: e.OccurredAt.UTC()}).Error)
+	row := &eventRow{ID: e.ID, Type: e.Type, DisputeID: e.DisputeID, BuyerID: e.BuyerID,
+		SellerID: e.SellerID, State: string(e.State), Data: string(e.Data), OccurredAt: e.OccurredAt.UTC()}
+	t.later(write{build: func(g *gorm.DB) *gorm.DB { return g.Create(row) }})
+	return nil
 }
 
 // sequenceLockID is the PostgreSQL advisory lock held while sequencing.
@@ -138,6 +142,22 @@ func (t *tx) SequenceNext(ctx context.Context, max int) ([]*dispute.FeedEvent, e
 		if err := g.Exec("SELECT pg_advisory_xact_lock(?)", sequenceLockID).Error; err != nil {
 			return nil, wrap(err)
 		}
+		// One statement numbers the batch after the highest number given.
+		var rows []eventRow
+		err := g.Raw(`UPDATE events SET seq = n.seq
+FROM (SELECT id, (SELECT COALESCE(MAX(seq), 0) FROM events) + row_number() OVER (ORDER BY id) AS seq
+      FROM events WHERE seq IS NULL ORDER BY id LIMIT ?) AS n
+WHERE events.id = n.id
+RETURNING events.*`, max).Scan(&rows).Error
+		if err != nil {
+			return nil, wrap(err)
+		}
+		slices.SortFunc(rows, func(a, b eventRow) int { return cmp.Compare(*a.Seq, *b.Seq) })
+		out := make([]*dispute.FeedEvent, len(rows))
+		for i := range rows {
+			out[i] = rows[i].event()
+		}
+		return out, nil
 	}
 	var rows []eventRow
 	if err := g.Where("seq IS NULL").Order("id").Limit(max).Find(&rows).Error; err != nil {

@@ -86,7 +86,11 @@ func (db *DB) migrations() ([]*Migration, error) {
 }
 
 // withMigrationLock runs fn on one connection holding the migration lock.
+// Afterwards the pool's idle connections are closed: their prepared
+// statements may describe tables as they were before (a SELECT * prepared
+// before a column was added fails on PostgreSQL once the table changed).
 func (db *DB) withMigrationLock(ctx context.Context, fn func(conn *gorm.DB) error) error {
+	defer db.closeIdle()
 	return db.gorm.WithContext(ctx).Connection(func(conn *gorm.DB) error {
 		if db.dialect == Postgres {
 			if err := conn.Exec("SELECT pg_advisory_lock(?)", migrateLockID).Error; err != nil {

@@ -31,6 +31,30 @@ func rollBackTo(t *testing.T, db *store.DB, v int) {
 	}
 }
 
+// bulkInsertBefore21 bulk-inserts into a database rolled back to before
+// migration 0021, which added the audit chain's head to the dispute rows
+// that BulkInsert writes: the columns are there for the insert only, and
+// migration 0021 then fills them from the records.
+func bulkInsertBefore21(t *testing.T, db *store.DB, b store.Bulk) {
+	t.Helper()
+	g := db.Gorm().WithContext(t.Context())
+	if err := g.Exec("ALTER TABLE disputes ADD COLUMN audit_seq BIGINT NOT NULL DEFAULT 0").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Exec("ALTER TABLE disputes ADD COLUMN audit_hash TEXT NOT NULL DEFAULT ''").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.BulkInsert(t.Context(), b); err != nil {
+		t.Fatalf("bulk insert: %v", err)
+	}
+	if err := g.Exec("ALTER TABLE disputes DROP COLUMN audit_hash").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Exec("ALTER TABLE disputes DROP COLUMN audit_seq").Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestMigration0009KeepsWhatCameBefore: audit records sealed before 0009
 // (encoding 1) still verify after it, and a chain continues from them with
 // records of encoding 2 naming the API key and the client's request id;

@@ -95,41 +95,48 @@ func (t *tally) add(ch dispute.PartyChange) {
 	t.removed = append(t.removed, ch.Removed...)
 }
 
-// write adds the tally to the counters and writes its strikes. Counters go
-// in key order, so that concurrent writers of overlapping counters (bulk
-// loads) lock them in the same order and never deadlock.
+// write adds the tally to the counters and writes its strikes.
 func (t *tally) write(g *gorm.DB, batch int, at time.Time) error {
+	for _, w := range t.writes(batch, at) {
+		if err := w.build(g).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writes are the statements that add the tally to the counters and write
+// its strikes, in batches of at most batch rows. Counters go in key order,
+// so that concurrent writers of overlapping counters (bulk loads) lock them
+// in the same order and never deadlock.
+func (t *tally) writes(batch int, at time.Time) []write {
+	var ws []write
 	rows := t.rows()
 	upsert := clause.OnConflict{
 		Columns:   []clause.Column{{Name: "user_id"}, {Name: "side"}, {Name: "metric"}, {Name: "day"}},
 		DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("party_counters.n + excluded.n")}),
 	}
-	if len(rows) > 0 {
-		if err := g.Clauses(upsert).CreateInBatches(rows, batch).Error; err != nil {
-			return err
-		}
+	for part := range slices.Chunk(rows, batch) {
+		ws = append(ws, write{build: func(g *gorm.DB) *gorm.DB { return g.Clauses(upsert).Create(part) }})
 	}
-	if len(t.given) > 0 {
-		strikes := make([]strikeRow, len(t.given))
-		for i, s := range t.given {
-			strikes[i] = strikeRow{DisputeID: s.DisputeID, Party: string(s.Party), UserID: s.UserID, GivenAt: s.GivenAt.UTC()}
-		}
-		again := clause.OnConflict{
-			Columns:   []clause.Column{{Name: "dispute_id"}, {Name: "party"}},
-			DoUpdates: clause.AssignmentColumns([]string{"user_id", "given_at", "removed_at"}),
-		}
-		if err := g.Clauses(again).CreateInBatches(strikes, batch).Error; err != nil {
-			return err
-		}
+	strikes := make([]strikeRow, len(t.given))
+	for i, s := range t.given {
+		strikes[i] = strikeRow{DisputeID: s.DisputeID, Party: string(s.Party), UserID: s.UserID, GivenAt: s.GivenAt.UTC()}
+	}
+	again := clause.OnConflict{
+		Columns:   []clause.Column{{Name: "dispute_id"}, {Name: "party"}},
+		DoUpdates: clause.AssignmentColumns([]string{"user_id", "given_at", "removed_at"}),
+	}
+	for part := range slices.Chunk(strikes, batch) {
+		ws = append(ws, write{build: func(g *gorm.DB) *gorm.DB { return g.Clauses(again).Create(part) }})
 	}
 	for _, s := range t.removed {
-		err := g.Model(&strikeRow{}).Where("dispute_id = ? AND party = ? AND removed_at IS NULL", s.DisputeID, string(s.Party)).
-			Update("removed_at", at.UTC()).Error
-		if err != nil {
-			return err
-		}
+		ws = append(ws, write{build: func(g *gorm.DB) *gorm.DB {
+			return g.Model(&strikeRow{}).Where("dispute_id = ? AND party = ? AND removed_at IS NULL", s.DisputeID, string(s.Party)).
+				Update("removed_at", at.UTC())
+		}})
 	}
-	return nil
+	return ws
 }
 
 // rows are the tally's counters that change, in key order.
@@ -161,7 +168,10 @@ func (t *tx) ApplyPartyChange(ctx context.Context, ch dispute.PartyChange, at ti
 	}
 	tl := newTally()
 	tl.add(ch)
-	return wrap(tl.write(t.g.WithContext(ctx), 500, at))
+	for _, w := range tl.writes(500, at) {
+		t.later(w)
+	}
+	return nil
 }
 
 func (t *tx) ActiveStrikes(ctx context.Context, userID string, since time.Time) (int, error) {

@@ -95,11 +95,9 @@ func TestPartyRecordsEqualARecount(t *testing.T) {
 
 		// Migration 20 fills the day counters of active strikes from the
 		// strikes themselves, for databases that had strikes before it.
-		if m, err := db.MigrateDown(t.Context()); err != nil || m == nil || m.Version != 20 {
-			t.Fatalf("roll back: %v, %v; want migration 20", m, err)
-		}
-		if n, err := db.Migrate(t.Context()); err != nil || n != 1 {
-			t.Fatalf("migrate: %d, %v; want 1", n, err)
+		rollBackTo(t, db, 20)
+		if n, err := db.Migrate(t.Context()); err != nil || n < 1 {
+			t.Fatalf("migrate: %d, %v; want at least 1", n, err)
 		}
 		checkRecords(t, "strikes per day filled", db, e.svc, e.clock.Now())
 

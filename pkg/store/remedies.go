@@ -83,7 +83,8 @@ func (t *tx) AddInstructions(ctx context.Context, ins []*dispute.Instruction) er
 		}
 		rows[i] = r
 	}
-	return wrap(t.g.WithContext(ctx).Create(rows).Error)
+	t.later(write{build: func(g *gorm.DB) *gorm.DB { return g.Create(rows) }})
+	return nil
 }
 
 func (t *tx) Instruction(ctx context.Context, id string) (*dispute.Instruction, error) {

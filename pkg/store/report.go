@@ -53,7 +53,9 @@ func toReportEventRow(e *dispute.ReportEvent) *reportEventRow {
 
 // AddReportEvent stores the report's record of an event.
 func (t *tx) AddReportEvent(ctx context.Context, e *dispute.ReportEvent) error {
-	return wrap(t.g.WithContext(ctx).Create(toReportEventRow(e)).Error)
+	row := toReportEventRow(e)
+	t.later(write{build: func(g *gorm.DB) *gorm.DB { return g.Create(row) }})
+	return nil
 }
 
 // TransparencyReport computes the figures of [from, to) for every team and

@@ -33,9 +33,12 @@ func seedReportCases(t *testing.T, db *store.DB, n int, now time.Time, withEvent
 	}
 	if withEvents {
 		b.ReportEvents = events
-	}
-	if err := db.BulkInsert(t.Context(), b); err != nil {
-		t.Fatalf("bulk insert: %v", err)
+		if err := db.BulkInsert(t.Context(), b); err != nil {
+			t.Fatalf("bulk insert: %v", err)
+		}
+	} else {
+		// The cases of a database from before migration 0017.
+		bulkInsertBefore21(t, db, b)
 	}
 	return events
 }

@@ -86,6 +86,11 @@ type disputeRow struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"` // the service's clock, not gorm's
 	ClosedAt      *time.Time
+	// AuditSeq and AuditHash are the head of the dispute's audit chain:
+	// the last record's sequence number and hash (0 and "" before the
+	// first). The store keeps them; the domain never sees them.
+	AuditSeq  int64
+	AuditHash string
 }
 
 func (disputeRow) TableName() string { return "disputes" }

@@ -19,16 +19,21 @@ import (
 // IndexText adds a text to the search index, or replaces the text of the same
 // source (a dispute's description or reason, a message).
 func (t *tx) IndexText(ctx context.Context, st dispute.SearchText) error {
-	g := t.g.WithContext(ctx)
 	if t.dialect == Postgres {
-		return wrap(g.Exec(`INSERT INTO search_texts (dispute_id, source, source_id, internal, lexemes)
+		t.later(write{build: func(g *gorm.DB) *gorm.DB {
+			return g.Exec(`INSERT INTO search_texts (dispute_id, source, source_id, internal, lexemes)
 VALUES (?, ?, ?, ?, to_tsvector(search_config(?), ?))
 ON CONFLICT (dispute_id, source, source_id) DO UPDATE SET internal = excluded.internal, lexemes = excluded.lexemes`,
-			st.DisputeID, string(st.Source), st.SourceID, st.Internal, st.Language, st.Body).Error)
+				st.DisputeID, string(st.Source), st.SourceID, st.Internal, st.Language, st.Body)
+		}})
+		return nil
 	}
-	return wrap(g.Exec(`INSERT INTO search_texts (dispute_id, source, source_id, internal, body) VALUES (?, ?, ?, ?, ?)
+	t.later(write{build: func(g *gorm.DB) *gorm.DB {
+		return g.Exec(`INSERT INTO search_texts (dispute_id, source, source_id, internal, body) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (dispute_id, source, source_id) DO UPDATE SET internal = excluded.internal, body = excluded.body`,
-		st.DisputeID, string(st.Source), st.SourceID, st.Internal, st.Body).Error)
+			st.DisputeID, string(st.Source), st.SourceID, st.Internal, st.Body)
+	}})
+	return nil
 }
 
 // matching returns the condition that keeps the disputes one of whose texts

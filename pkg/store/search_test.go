@@ -103,9 +103,7 @@ func TestMigration0016IndexesWhatCameBefore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		rollBackTo(t, db, 16)
 		b, cases := seededBulk(t, 40)
-		if err := db.BulkInsert(t.Context(), b); err != nil {
-			t.Fatal(err)
-		}
+		bulkInsertBefore21(t, db, b)
 		if _, err := db.Migrate(t.Context()); err != nil {
 			t.Fatal(err)
 		}

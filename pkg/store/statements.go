@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/opendispute/disputes/pkg/dispute"
 )
 
@@ -102,7 +104,8 @@ func (t *tx) AddStatements(ctx context.Context, sts []*dispute.StatementRecord) 
 		}
 		rows[i] = r
 	}
-	return wrap(t.g.WithContext(ctx).Create(rows).Error)
+	t.later(write{build: func(g *gorm.DB) *gorm.DB { return g.Create(rows) }})
+	return nil
 }
 
 // Statements returns the statements of reasons that match, by id.

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -38,6 +40,15 @@ type DB struct {
 	gorm    *gorm.DB
 	sql     *sql.DB
 	dialect Dialect
+	idle    int // the pool's idle connections at most
+}
+
+// closeIdle closes the pool's idle connections; new ones replace them.
+func (db *DB) closeIdle() {
+	if db.dialect == Postgres {
+		db.sql.SetMaxIdleConns(0)
+		db.sql.SetMaxIdleConns(db.idle)
+	}
 }
 
 // Options tune the connection pool.
@@ -47,6 +58,9 @@ type Options struct {
 	// MustExist refuses to create a SQLite database file (or its folder)
 	// that does not exist yet: Open fails with ErrNoDatabase instead.
 	MustExist bool
+	// Tracer, on PostgreSQL, hears of every statement and batch sent
+	// (pgx.QueryTracer, and pgx.BatchTracer if it is one).
+	Tracer pgx.QueryTracer
 }
 
 // ErrNoDatabase says a SQLite database file that had to exist does not.
@@ -69,7 +83,12 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	var g *gorm.DB
 	switch dialect {
 	case Postgres:
-		g, err = gorm.Open(postgres.New(postgres.Config{DSN: dsn}), cfg)
+		var pc *pgx.ConnConfig
+		if pc, err = pgx.ParseConfig(dsn); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		pc.Tracer = opts.Tracer
+		g, err = gorm.Open(postgres.New(postgres.Config{Conn: stdlib.OpenDB(*pc)}), cfg)
 	case SQLite:
 		mode := "rwc" // read, write and create
 		if opts.MustExist {
@@ -91,6 +110,10 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := registerFlush(g); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
 	switch dialect {
 	case SQLite:
 		// One connection serialises every transaction: SQLite allows one
@@ -105,7 +128,13 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		sqlDB.SetMaxIdleConns(n)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	db := &DB{gorm: g, sql: sqlDB, dialect: dialect}
+	db := &DB{gorm: g, sql: sqlDB, dialect: dialect, idle: 1}
+	if dialect == Postgres {
+		db.idle = opts.MaxOpenConns
+		if db.idle <= 0 {
+			db.idle = 32
+		}
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.Ping(pingCtx); err != nil {

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,12 +48,21 @@ func main() {
 	clients := flag.Int("c", 16, "concurrent clients")
 	dur := flag.Duration("d", 15*time.Second, "how long to run")
 	pool := flag.Int("pool", 4000, "how many disputes to draw targets from")
+	targetsFile := flag.String("targets", "", "transition and read: draw targets from this file (lines of id,buyer_id,seller_id,state), the set the database baseline uses, instead of listing them")
 	uploadBytes := flag.Int("upload-bytes", 2<<20, "upload: the size of each JPEG sent")
 	perDispute := flag.Int("upload-per-dispute", 15, "upload: files sent to one dispute at most (below the service's limit)")
 	flag.Parse()
 	l := &loader{base: *url, secret: []byte(*secret), tokens: map[string]string{},
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *clients * 2}}}
 	l.uploadBytes, l.perDispute = *uploadBytes, *perDispute
+	if *targetsFile != "" {
+		ts, err := readTargets(*targetsFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "loadgen:", err)
+			os.Exit(1)
+		}
+		l.fixed = ts
+	}
 	res, err := l.run(*op, *clients, *dur, *pool)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -69,6 +79,25 @@ type loader struct {
 	tokens map[string]string
 	// uploadBytes and perDispute shape the upload scenario.
 	uploadBytes, perDispute int
+	// fixed are the targets read from -targets, if given.
+	fixed []target
+}
+
+// readTargets reads lines of id,buyer_id,seller_id,state.
+func readTargets(path string) ([]target, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out []target
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Split(strings.TrimSpace(line), ",")
+		if len(f) != 4 {
+			return nil, fmt.Errorf("%s:%d: want id,buyer_id,seller_id,state", path, i+1)
+		}
+		out = append(out, target{f[0], f[1], f[2], f[3]})
+	}
+	return out, nil
 }
 
 func (l *loader) token(sub string, roles, teams []string) string {
@@ -118,8 +147,21 @@ func (l *loader) send(req *http.Request) (int, []byte, error) {
 	return res.StatusCode, b, err
 }
 
-// targets lists up to n disputes in a state, as the system role.
+// targets lists up to n disputes in a state, as the system role, or takes
+// them from the -targets file.
 func (l *loader) targets(state string, n int) ([]target, error) {
+	if l.fixed != nil {
+		var out []target
+		for _, t := range l.fixed {
+			if t.State == state {
+				out = append(out, t)
+			}
+		}
+		if len(out) == 0 {
+			return nil, fmt.Errorf("the targets file holds no dispute in state %s", state)
+		}
+		return out, nil
+	}
 	var out []target
 	cursor := ""
 	for len(out) < n {

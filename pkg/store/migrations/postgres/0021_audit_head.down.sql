@@ -1,0 +1,2 @@
+ALTER TABLE disputes DROP COLUMN audit_hash;
+ALTER TABLE disputes DROP COLUMN audit_seq;
