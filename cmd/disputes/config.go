@@ -21,6 +21,7 @@ import (
 	"github.com/opendispute/disputes/pkg/auth"
 	"github.com/opendispute/disputes/pkg/contact"
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/httpapi"
 	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/webhook"
 )
@@ -40,6 +41,9 @@ type config struct {
 	LogLevel     slog.Level
 	LogFormat    string
 	BodyLimit    int64
+	// FaultPoint, for the fault tests only, names a point of a keyed
+	// request (httpapi.CrashPoints) where the process kills itself.
+	FaultPoint   string
 	DBMaxConns   int
 	Deadlines    dispute.Deadlines
 	Contact      contact.Config
@@ -203,6 +207,12 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	cfg.Evidence = loadEvidenceSettings(getenv, cfg.DatabaseURL, add)
 	if !worker {
 		cfg.HTTP = loadHTTPSettings(getenv, add)
+	}
+	if p := getenv("DISPUTES_FAULT_POINT"); p != "" {
+		if !slices.Contains(httpapi.CrashPoints, p) {
+			add("DISPUTES_FAULT_POINT must be one of %s, not %q", strings.Join(httpapi.CrashPoints, ", "), p)
+		}
+		cfg.FaultPoint = p
 	}
 	cfg.WebhookGuard.AllowHTTP = boolSetting(getenv, "DISPUTES_WEBHOOK_ALLOW_HTTP", add)
 	cfg.WebhookGuard.AllowPrivate = boolSetting(getenv, "DISPUTES_WEBHOOK_ALLOW_PRIVATE", add)

@@ -57,6 +57,9 @@ func env(m map[string]string) func(string) string {
 var testBlobDir string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(crashChild) != "" {
+		crashChildMain()
+	}
 	dir, err := os.MkdirTemp("", "disputes-blobs-")
 	if err != nil {
 		panic(err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/opendispute/disputes/api"
@@ -237,7 +238,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Logger: log, BodyLimit: cfg.BodyLimit, Contact: cfg.Contact,
 		RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, TrustedProxies: cfg.HTTP.TrustedProxies,
 		AuthFailureLimit: cfg.HTTP.AuthFailureLimit, AuthFailureWindow: cfg.HTTP.AuthFailureWindow,
-		Metrics: m.Registry, Blobs: blobs, EvidenceMaxBytes: cfg.Evidence.MaxBytes,
+		Metrics: m.Registry, Blobs: blobs, EvidenceMaxBytes: cfg.Evidence.MaxBytes, Crash: crashAt(cfg.FaultPoint),
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -314,4 +315,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	return nil
+}
+
+// crashAt returns the hook that kills the process with SIGKILL, as a
+// crash would, when a keyed request passes the point: the fault tests' way to
+// stop the service exactly there. "" means no hook.
+func crashAt(point string) func(string) {
+	if point == "" {
+		return nil
+	}
+	return func(p string) {
+		if p == point {
+			if self, err := os.FindProcess(os.Getpid()); err == nil {
+				_ = self.Kill() // SIGKILL
+			}
+			select {} // the signal is on its way
+		}
+	}
 }

@@ -190,7 +190,7 @@ func (s *Service) tx(ctx context.Context, fn func(tx Tx) error) error {
 		return err
 	})
 	if err == nil && made {
-		s.sequence.after(ctx)
+		s.store.AfterCommit(ctx, func() { s.sequence.after(ctx) })
 	}
 	return err
 }

@@ -33,9 +33,11 @@ func (o observedStore) Tx(ctx context.Context, fn func(tx Tx) error) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range done {
-		o.observe(t)
-	}
+	o.Store.AfterCommit(ctx, func() {
+		for _, t := range done {
+			o.observe(t)
+		}
+	})
 	return nil
 }
 

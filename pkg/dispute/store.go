@@ -63,6 +63,11 @@ type Store interface {
 	// Tx runs fn in one database transaction: everything fn writes commits
 	// together or not at all.
 	Tx(ctx context.Context, fn func(tx Tx) error) error
+	// AfterCommit runs fn once what ctx's transactions wrote has committed:
+	// at once, unless ctx belongs to a larger unit of work of the store's
+	// (a request whose stored response commits with its change), whose
+	// commit it then waits for; never if that unit rolls back.
+	AfterCommit(ctx context.Context, fn func())
 
 	DisputeReader
 	QueueReader

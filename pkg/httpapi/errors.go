@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -181,13 +180,6 @@ func camelCase(code string) string {
 		}
 	}
 	return b.String()
-}
-
-// logErr is used where a failure cannot reach the client.
-func logErr(log *slog.Logger, msg string, err error) {
-	if err != nil {
-		log.Error(msg, "err", err)
-	}
 }
 
 // statusClientClosedRequest is the status logged for requests whose client

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,17 +23,16 @@ const (
 	// HeaderReplayed marks a response replayed from an earlier request.
 	HeaderReplayed = "Idempotent-Replayed"
 	maxKeyLen      = 255
-	// claimLease bounds how long an unfinished request blocks its key.
-	claimLease = time.Minute
-	// waitForFirst is how long a duplicate waits for the first request to
-	// finish before answering 409.
-	waitForFirst = 10 * time.Second
 )
 
 // idempotent makes POST requests with an Idempotency-Key safe to retry: the
-// first response is stored and replayed for the same key and body; the same
-// key with another body is 422; a duplicate arriving while the first is
-// still running waits for it.
+// request runs as one unit of work of the store that claims the key, acts
+// and stores the response, all committed together or not at all. The
+// response reaches the client only after the commit. A retry of a request
+// that committed gets the stored response again; one that did not commit
+// (a crash, a failure of the server) runs anew. The same key with another
+// body is 422; a duplicate arriving while the first is still running waits
+// for it (409 after a while).
 func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		key := c.Request().Header.Get(HeaderIdempotencyKey)
@@ -63,60 +61,108 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Request().Body = io.NopCloser(bytes.NewReader(body))
 			h.Write(body)
 		}
-		now := s.now().UTC()
 		rec := &idempotency.Record{
 			Principal: actorOf(c).Credential(), Key: key, Method: c.Request().Method, Path: c.Request().URL.Path,
-			RequestHash: hex.EncodeToString(h.Sum(nil)), CreatedAt: now, LockedUntil: now.Add(claimLease),
+			RequestHash: hex.EncodeToString(h.Sum(nil)), CreatedAt: s.now().UTC(),
 		}
-		ctx := c.Request().Context()
-		deadline := time.Now().Add(waitForFirst)
-		for {
+		req, res := c.Request(), c.Response()
+		held := &heldResponse{header: http.Header{}}
+		var stored *idempotency.Record
+		err := s.idem.Atomic(req.Context(), func(ctx context.Context) error {
 			existing, claimed, err := s.idem.Claim(ctx, rec)
 			if err != nil {
 				return err
 			}
-			if claimed {
-				break
+			if !claimed {
+				stored = existing
+				return errNotClaimed
 			}
-			if existing.RequestHash != rec.RequestHash {
+			s.crash(CrashPoints[0])
+			// The handler answers into held, with the unit's context.
+			c.SetRequest(req.WithContext(ctx))
+			c.SetResponse(echo.NewResponse(held, c.Echo()))
+			defer func() { c.SetRequest(req); c.SetResponse(res) }()
+			if err := next(c); err != nil {
+				c.Error(err) // the problem response, into held
+			}
+			s.crash(CrashPoints[1])
+			if held.status >= 500 || held.status == 0 {
+				// Server-side failures are not kept: the client may
+				// retry them, and nothing of the request stays.
+				return errNotKept
+			}
+			kept := map[string]string{}
+			for _, name := range replayedHeaders {
+				if v := held.header.Get(name); v != "" {
+					kept[name] = v
+				}
+			}
+			return s.idem.Complete(ctx, rec.Principal, key, held.status, kept, held.body.Bytes())
+		})
+		switch {
+		case errors.Is(err, errNotClaimed):
+			if stored.RequestHash != rec.RequestHash {
 				return &statusError{status: http.StatusUnprocessableEntity, code: dispute.CodeIdempotencyKeyReused,
 					detail: "this Idempotency-Key was used with another request; use a new key"}
 			}
-			if existing.Done() {
-				return replay(c, existing)
+			return replay(c, stored)
+		case err == nil, errors.Is(err, errNotKept):
+			if err == nil {
+				s.crash(CrashPoints[2])
 			}
-			if time.Now().After(deadline) {
-				return dispute.Errorf(dispute.ECONFLICT, dispute.CodeIdempotencyInProgress, "a request with this Idempotency-Key is still in progress; retry later")
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(25 * time.Millisecond):
-			}
-			rec.CreatedAt = s.now().UTC()
+			return held.sendTo(res)
+		default:
+			// Nothing of the request committed: its answer was not
+			// sent, and this error is.
+			return err
 		}
-
-		rw := &recorder{ResponseWriter: c.Response().Writer}
-		c.Response().Writer = rw
-		err := next(c)
-		if err != nil {
-			c.Error(err) // write the problem response now, so it is recorded
-		}
-		status := c.Response().Status
-		// Server-side failures are not kept: the client may retry them.
-		if status >= 500 || status == 0 {
-			logErr(s.log, "release idempotency key", s.idem.Release(context.WithoutCancel(c.Request().Context()), rec.Principal, key))
-			return nil
-		}
-		kept := map[string]string{}
-		for _, h := range replayedHeaders {
-			if v := c.Response().Header().Get(h); v != "" {
-				kept[h] = v
-			}
-		}
-		logErr(s.log, "store idempotent response", s.idem.Complete(context.WithoutCancel(c.Request().Context()), rec.Principal, key, status, kept, rw.buf.Bytes()))
-		return nil
 	}
+}
+
+// CrashPoints are the points of a keyed request that Config.Crash hears:
+// the key claimed, the handler done (its change and the response not yet
+// committed), the unit committed (the response not yet sent).
+var CrashPoints = []string{"idempotency.claimed", "idempotency.acted", "idempotency.committed"}
+
+// crash tells Config.Crash of a point passed.
+func (s *Server) crash(point string) {
+	if s.onCrashPoint != nil {
+		s.onCrashPoint(point)
+	}
+}
+
+var (
+	// errNotClaimed and errNotKept end a unit of work that must keep
+	// nothing: the key was stored already, or the request failed on the
+	// server's side.
+	errNotClaimed = errors.New("idempotency key stored already")
+	errNotKept    = errors.New("the response is not kept")
+)
+
+// heldResponse holds a response until the unit of work it answers has
+// committed.
+type heldResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header         { return h.header }
+func (h *heldResponse) Write(b []byte) (int, error) { return h.body.Write(b) }
+func (h *heldResponse) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+
+// sendTo writes the held response to the client.
+func (h *heldResponse) sendTo(res *echo.Response) error {
+	for name, vs := range h.header {
+		res.Header()[name] = vs
+	}
+	res.WriteHeader(h.status)
+	_, err := res.Write(h.body.Bytes())
+	return err
 }
 
 // spoolBody copies the request body through h into a temporary file, bounded
@@ -175,15 +221,4 @@ func replay(c echo.Context, r *idempotency.Record) error {
 		return c.NoContent(r.StatusCode)
 	}
 	return c.Blob(r.StatusCode, ct, r.Body)
-}
-
-// recorder keeps a copy of the response body.
-type recorder struct {
-	http.ResponseWriter
-	buf bytes.Buffer
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	r.buf.Write(b)
-	return r.ResponseWriter.Write(b)
 }

@@ -45,6 +45,9 @@ type Config struct {
 	Now func() time.Time
 	// Contact configures contact-option suggestions; zero means the defaults.
 	Contact contact.Config
+	// Crash, when set, hears each point a keyed request passes (see
+	// CrashPoints); the fault tests stop the process there.
+	Crash func(point string)
 	// RateLimit is how many requests a second each caller may make: the
 	// authenticated caller on /v1, the client address elsewhere; 0 turns
 	// the limit off.
@@ -98,6 +101,8 @@ type Server struct {
 	// blobs keeps the files of evidence; evidenceMaxBytes bounds one file.
 	blobs            *blob.Store
 	evidenceMaxBytes int64
+	// onCrashPoint is Config.Crash.
+	onCrashPoint func(point string)
 }
 
 // New returns a server with every route registered.
@@ -105,7 +110,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		echo: echo.New(), ports: portsOf(cfg.Service), auth: cfg.Auth, idem: cfg.Idempotency, db: cfg.DB,
 		openapi: cfg.OpenAPI, log: cfg.Logger, validator: newValidator(), bodyLimit: cfg.BodyLimit, now: cfg.Now,
-		blobs: cfg.Blobs, evidenceMaxBytes: cfg.EvidenceMaxBytes,
+		blobs: cfg.Blobs, evidenceMaxBytes: cfg.EvidenceMaxBytes, onCrashPoint: cfg.Crash,
 	}
 	if s.evidenceMaxBytes <= 0 {
 		s.evidenceMaxBytes = DefaultEvidenceMaxBytes

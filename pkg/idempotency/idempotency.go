@@ -17,30 +17,34 @@ type Record struct {
 	Method      string
 	Path        string
 	RequestHash string // SHA-256 over method, path and body
-	StatusCode  int    // 0 while the first request is still running
+	StatusCode  int    // 0 only in a claim that has not committed
 	Body        []byte
 	// Headers are the response headers a replay repeats (ETag, Location).
 	Headers   map[string]string
 	CreatedAt time.Time
-	// LockedUntil bounds how long an unfinished claim blocks retries, so a
-	// request lost to a crash does not block its key forever.
-	LockedUntil time.Time
 }
 
 // Done reports whether the first request finished and its response is kept.
 func (r *Record) Done() bool { return r.StatusCode != 0 }
 
-// Store keeps idempotency records.
+// Store keeps idempotency records. A keyed request runs as one unit of work
+// (Atomic) that claims the key, acts and stores the response: they commit
+// together or not at all, so a crash at any point leaves either nothing (a
+// retry runs the request once) or the action with its response (a retry
+// gets the response again).
 type Store interface {
-	// Claim inserts rec if its key is new, or takes over a key whose
-	// unfinished claim expired. Otherwise it returns the existing record and
-	// claimed false. Two concurrent claims of one key never both succeed.
+	// Atomic runs fn as one unit of work: everything the store does with
+	// the context fn is given, the service's transactions included,
+	// commits together when fn returns nil, and not at all otherwise.
+	Atomic(ctx context.Context, fn func(ctx context.Context) error) error
+	// Claim, in a unit of work, inserts rec if its key is new and returns
+	// claimed true. If the key is stored it returns the stored record and
+	// claimed false. A claim of a key that another unit holds waits for
+	// that unit to end, and fails with the domain's idempotency_in_progress
+	// conflict after a while.
 	Claim(ctx context.Context, rec *Record) (existing *Record, claimed bool, err error)
-	// Complete stores the response of a claimed key.
+	// Complete stores the response of the key claimed in the same unit.
 	Complete(ctx context.Context, principal, key string, status int, headers map[string]string, body []byte) error
-	// Release forgets a claimed key whose request failed on the server side,
-	// so that the client may retry it.
-	Release(ctx context.Context, principal, key string) error
 	// Purge deletes records created before the cutoff.
 	Purge(ctx context.Context, before time.Time) (int64, error)
 }

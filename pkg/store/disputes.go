@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -25,12 +26,17 @@ func (db *DB) Tx(ctx context.Context, fn func(dispute.Tx) error) error {
 // tx runs fn in one transaction: on PostgreSQL on a connection of its own
 // with its writes pipelined (pipeline.go), on SQLite through gorm.
 func (db *DB) tx(ctx context.Context, fn func(*tx) error) error {
+	if u := unitOf(ctx); u != nil {
+		return u.nested(ctx, fn)
+	}
 	if db.dialect == Postgres {
 		return db.pgTx(ctx, fn)
 	}
 	return wrap(db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
 		t := &tx{dialect: db.dialect, heads: map[string]*head{}}
-		t.g = g.Set(txSetting, t).Session(&gorm.Session{})
+		s := g.Session(&gorm.Session{Context: ctx})
+		s.Statement.ConnPool = txConn{ConnPool: g.Statement.ConnPool, t: t}
+		t.g = s.Session(&gorm.Session{})
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -49,6 +55,13 @@ type tx struct {
 	kept     []write
 	heads    map[string]*head
 	flushing bool
+	flushes  int // batches sent
+	// webhooks are the active webhooks SequenceNext read, if it did.
+	webhooks *[]webhookRow
+	// savepoints, after and closed serve a unit of work (unit.go).
+	savepoints int
+	after      []func()
+	closed     bool
 }
 
 var _ dispute.Tx = (*tx)(nil)
@@ -94,10 +107,26 @@ func (t *tx) DisputesOfOrder(ctx context.Context, orderID string) ([]*dispute.Di
 	return toDisputes(rows)
 }
 
+// LockDispute locks the dispute's row. On PostgreSQL the lock goes in one
+// batch with the transaction's BEGIN and the writes kept before it.
 func (t *tx) LockDispute(ctx context.Context, id string) (*dispute.Dispute, error) {
-	row, err := findDisputeRow(t.forUpdate(t.g.WithContext(ctx), ""), id)
-	if err != nil {
-		return nil, err
+	var row *disputeRow
+	if t.conn != nil {
+		var rows []disputeRow
+		err := t.send(ctx, false, query{sql: `SELECT * FROM disputes WHERE id = $1 FOR UPDATE`, args: []any{id},
+			scan: func(r pgx.Rows) (err error) { rows, err = scanRows[disputeRow](r); return err }})
+		if err != nil {
+			return nil, err
+		}
+		if len(rows) == 0 {
+			return nil, dispute.NotFound("dispute")
+		}
+		row = &rows[0]
+	} else {
+		var err error
+		if row, err = findDisputeRow(t.forUpdate(t.g.WithContext(ctx), ""), id); err != nil {
+			return nil, err
+		}
 	}
 	t.note(row)
 	return row.dispute()

@@ -1,28 +1,29 @@
 package store_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/idempotency"
 	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/store/storetest"
 )
-
-// lease is how long a claim blocks retries in these tests.
-const lease = 30 * time.Second
 
 // keyRecord is a claim of key by usr_buyer made at at.
 func keyRecord(key, hash string, at time.Time) *idempotency.Record {
 	at = at.UTC().Truncate(time.Microsecond)
 	return &idempotency.Record{
 		Principal: "usr_buyer", Key: key, Method: "POST", Path: "/v1/disputes",
-		RequestHash: hash, CreatedAt: at, LockedUntil: at.Add(lease),
+		RequestHash: hash, CreatedAt: at,
 	}
 }
 
-// claim claims rec and fails the test on a database error.
+// claim claims rec in a transaction of its own and fails the test on a
+// database error.
 func claim(t *testing.T, db *store.DB, rec *idempotency.Record) (*idempotency.Record, bool) {
 	t.Helper()
 	existing, claimed, err := db.Claim(t.Context(), rec)
@@ -35,187 +36,170 @@ func claim(t *testing.T, db *store.DB, rec *idempotency.Record) (*idempotency.Re
 	return existing, claimed
 }
 
-func TestIdempotencyClaimCompleteRelease(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		ctx := t.Context()
-		first := keyRecord("key_1", "hash_a", start)
-
-		if _, claimed := claim(t, db, first); !claimed {
-			t.Fatalf("first claim of a new key: not claimed")
+// keyed runs a keyed request as the API does: a unit of work that claims
+// the key, runs act and stores the response. It returns the stored record
+// the claim found, if any.
+func keyed(ctx context.Context, db *store.DB, rec *idempotency.Record, status int, body string, act func(ctx context.Context) error) (*idempotency.Record, error) {
+	var existing *idempotency.Record
+	err := db.Atomic(ctx, func(ctx context.Context) error {
+		var claimed bool
+		var err error
+		if existing, claimed, err = db.Claim(ctx, rec); err != nil || !claimed {
+			return err
 		}
-
-		t.Run("SecondClaimSeesTheFirst", func(t *testing.T) {
-			existing, claimed := claim(t, db, keyRecord("key_1", "hash_a", start.Add(time.Second)))
-			if claimed {
-				t.Fatalf("second claim while the first runs: claimed")
-			}
-			sameValue(t, "existing record", existing, first)
-			if existing.Done() {
-				t.Errorf("unfinished record reports done")
-			}
-		})
-
-		t.Run("OtherBodySeesTheFirstHash", func(t *testing.T) {
-			existing, claimed := claim(t, db, keyRecord("key_1", "hash_b", start.Add(time.Second)))
-			if claimed || existing.RequestHash != "hash_a" {
-				t.Fatalf("claim with another body: claimed %v, existing hash %q; want the first request's hash_a", claimed, existing.RequestHash)
-			}
-		})
-
-		t.Run("KeysAreScopedToThePrincipal", func(t *testing.T) {
-			other := keyRecord("key_1", "hash_a", start)
-			other.Principal = "usr_seller"
-			if _, claimed := claim(t, db, other); !claimed {
-				t.Fatalf("another principal's claim of the same key: not claimed")
-			}
-		})
-
-		t.Run("CompleteStoresTheResponse", func(t *testing.T) {
-			body := []byte(`{"id":"dsp_1","state":"awaiting_seller"}`)
-			if err := db.Complete(ctx, "usr_buyer", "key_1", 201, nil, body); err != nil {
-				t.Fatalf("complete: %v", err)
-			}
-			// Even long after the lease, a finished key replays its response.
-			existing, claimed := claim(t, db, keyRecord("key_1", "hash_a", start.Add(time.Hour)))
-			if claimed {
-				t.Fatalf("claim after complete: claimed")
-			}
-			if !existing.Done() || existing.StatusCode != 201 || string(existing.Body) != string(body) || existing.RequestHash != "hash_a" {
-				t.Errorf("replayed record = %d %q (hash %s), want 201 %q (hash_a)", existing.StatusCode, existing.Body, existing.RequestHash, body)
-			}
-			// Release does not forget a finished response.
-			if err := db.Release(ctx, "usr_buyer", "key_1"); err != nil {
-				t.Fatalf("release: %v", err)
-			}
-			if existing, claimed := claim(t, db, keyRecord("key_1", "hash_a", start.Add(time.Hour))); claimed || existing.StatusCode != 201 {
-				t.Errorf("after releasing a finished key: claimed %v, existing %+v; want the stored 201", claimed, existing)
-			}
-		})
-
-		t.Run("CompleteWithoutBody", func(t *testing.T) {
-			if _, claimed := claim(t, db, keyRecord("key_204", "hash_a", start)); !claimed {
-				t.Fatalf("not claimed")
-			}
-			if err := db.Complete(ctx, "usr_buyer", "key_204", 204, nil, nil); err != nil {
-				t.Fatalf("complete: %v", err)
-			}
-			existing, _ := claim(t, db, keyRecord("key_204", "hash_a", start))
-			if existing == nil || existing.StatusCode != 204 || len(existing.Body) != 0 {
-				t.Errorf("replayed record = %+v, want 204 with no body", existing)
-			}
-		})
-
-		t.Run("ReleaseLetsTheKeyBeClaimedAgain", func(t *testing.T) {
-			if _, claimed := claim(t, db, keyRecord("key_2", "hash_a", start)); !claimed {
-				t.Fatalf("not claimed")
-			}
-			if err := db.Release(ctx, "usr_buyer", "key_2"); err != nil {
-				t.Fatalf("release: %v", err)
-			}
-			retry := keyRecord("key_2", "hash_c", start.Add(time.Second))
-			if _, claimed := claim(t, db, retry); !claimed {
-				t.Fatalf("claim after release: not claimed")
-			}
-			existing, _ := claim(t, db, keyRecord("key_2", "hash_a", start.Add(2*time.Second)))
-			sameValue(t, "record after release and re-claim", existing, retry)
-		})
+		if err := act(ctx); err != nil {
+			return err
+		}
+		return db.Complete(ctx, rec.Principal, rec.Key, status, map[string]string{"Location": "/v1/disputes/dsp_1"}, []byte(body))
 	})
+	return existing, err
 }
 
-func TestIdempotencyTakeOver(t *testing.T) {
+// TestIdempotencyResponseCommitsWithTheAction: the claim, the action and the
+// stored response commit together; a unit that fails keeps none of them, so
+// its key is new again.
+func TestIdempotencyResponseCommitsWithTheAction(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		for i, tc := range []struct {
-			name     string
-			complete bool          // the first request finished
-			hash     string        // the retry's request hash
-			after    time.Duration // when the retry comes, after the first claim
-			takeOver bool
-		}{
-			{"LeaseExpired", false, "hash_a", lease + time.Second, true},
-			{"LeaseEndsNow", false, "hash_a", lease, true},
-			{"LeaseRunning", false, "hash_a", lease - time.Microsecond, false},
-			{"LeaseExpiredButFinished", true, "hash_a", lease + time.Hour, false},
-			{"LeaseExpiredOtherBody", false, "hash_b", lease + time.Second, false},
-		} {
-			t.Run(tc.name, func(t *testing.T) {
-				key := fmt.Sprintf("key_%d", i)
-				first := keyRecord(key, "hash_a", start)
-				claim(t, db, first)
-				if tc.complete {
-					if err := db.Complete(t.Context(), first.Principal, key, 200, nil, []byte("{}")); err != nil {
-						t.Fatalf("complete: %v", err)
-					}
-				}
-				retry := keyRecord(key, tc.hash, start.Add(tc.after))
-				existing, claimed := claim(t, db, retry)
-				if claimed != tc.takeOver {
-					t.Fatalf("retry %v after the first claim: claimed %v, want %v", tc.after, claimed, tc.takeOver)
-				}
-				if !tc.takeOver {
-					if existing.RequestHash != "hash_a" || existing.CreatedAt != first.CreatedAt {
-						t.Errorf("existing = %+v, want the first claim", existing)
-					}
-					return
-				}
-				// The retry now holds the key until its own lease ends: a
-				// third request before then finds it locked.
-				third, claimed := claim(t, db, keyRecord(key, "hash_a", retry.LockedUntil.Add(-time.Second)))
-				if claimed {
-					t.Fatalf("a third request during the retry's lease claimed the key")
-				}
-				if !third.LockedUntil.Equal(retry.LockedUntil) {
-					t.Errorf("locked until %v, want the retry's %v", third.LockedUntil, retry.LockedUntil)
-				}
-			})
+		e := newEnv(db)
+		d := e.orderAndOpen(t, "ord_1", dispute.ReasonItemDamaged)
+		reply := func(ctx context.Context) error {
+			_, err := e.svc.Act(ctx, seller, d.ID, dispute.Command{Event: dispute.EventSellerReply, Message: "Shipped."}, nil)
+			return err
+		}
+		crash := errors.New("the process died")
+
+		// A unit that fails after acting: nothing of it stays.
+		_, err := keyed(t.Context(), db, keyRecord("key_1", "hash_a", start), 200, "{}", func(ctx context.Context) error {
+			if err := reply(ctx); err != nil {
+				return err
+			}
+			return crash
+		})
+		if !errors.Is(err, crash) {
+			t.Fatalf("failed unit: %v", err)
+		}
+		if got := e.dispute(t, d.ID); got.State != dispute.StateAwaitingSeller || got.Version != d.Version {
+			t.Fatalf("after a failed unit the dispute is %s v%d, want it unchanged", got.State, got.Version)
+		}
+		if n := count(t, db, "idempotency_keys", "key = ?", "key_1"); n != 0 {
+			t.Fatalf("a failed unit kept its key (%d rows)", n)
+		}
+
+		// The retry runs once, and its response is stored with it.
+		if existing, err := keyed(t.Context(), db, keyRecord("key_1", "hash_a", start), 200, `{"v":2}`, reply); err != nil || existing != nil {
+			t.Fatalf("retry: %v, existing %+v", err, existing)
+		}
+		existing, claimed := claim(t, db, keyRecord("key_1", "hash_a", start.Add(time.Hour)))
+		if claimed || !existing.Done() || existing.StatusCode != 200 || string(existing.Body) != `{"v":2}` || existing.Headers["Location"] != "/v1/disputes/dsp_1" {
+			t.Fatalf("after the retry: claimed %v, record %+v; want the stored 200", claimed, existing)
+		}
+		if got := e.dispute(t, d.ID); got.Version != d.Version+1 {
+			t.Errorf("the dispute is at v%d, want one transition (v%d)", got.Version, d.Version+1)
+		}
+		checkHeads(t, db, d.ID)
+
+		// A refused action inside a unit leaves the unit usable: its
+		// writes are undone and the unit stores the refusal.
+		_, err = keyed(t.Context(), db, keyRecord("key_2", "hash_a", start), 409, `{"code":"invalid_state"}`, func(ctx context.Context) error {
+			if err := reply(ctx); dispute.ErrorReason(err) != dispute.CodeInvalidState {
+				return fmt.Errorf("second seller reply: %v, want invalid_state", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if existing, _ := claim(t, db, keyRecord("key_2", "hash_a", start)); existing == nil || existing.StatusCode != 409 {
+			t.Errorf("the refusal was not stored: %+v", existing)
 		}
 	})
 }
 
-func TestIdempotencyConcurrentClaims(t *testing.T) {
+// TestIdempotencyTakeOverOfAnUnfinishedClaim: a claim committed without a
+// response (left by an earlier version of the service) is taken over.
+func TestIdempotencyTakeOverOfAnUnfinishedClaim(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		for _, tc := range []struct {
-			name string
-			// setup runs before the race; the racers claim at claimAt.
-			setup   func(t *testing.T, key string)
-			claimAt time.Time
-		}{
-			{"NewKey", func(*testing.T, string) {}, start},
-			{"ExpiredKey", func(t *testing.T, key string) { claim(t, db, keyRecord(key, "hash_a", start)) }, start.Add(lease + time.Minute)},
-		} {
-			t.Run(tc.name, func(t *testing.T) {
-				key := "key_" + tc.name
-				tc.setup(t, key)
-				const n = 10
-				claimedBy := make([]bool, n)
-				existing := make([]*idempotency.Record, n)
-				errs := concurrently(n, func(i int) error {
-					var err error
-					existing[i], claimedBy[i], err = db.Claim(t.Context(), keyRecord(key, "hash_a", tc.claimAt))
-					return err
-				})
-				won := 0
-				for i := range n {
-					switch {
-					case errs[i] != nil:
-						t.Errorf("claim %d: %v", i, errs[i])
-					case claimedBy[i]:
-						won++
-					case existing[i] == nil || existing[i].RequestHash != "hash_a" || existing[i].Done():
-						t.Errorf("claim %d: existing %+v, want the winner's unfinished record", i, existing[i])
-					}
-				}
-				if won != 1 {
-					t.Errorf("%d of %d concurrent claims won, want exactly 1", won, n)
-				}
-				if c := count(t, db, "idempotency_keys", "key = ?", key); c != 1 {
-					t.Errorf("rows for the key = %d, want 1", c)
-				}
-			})
+		claim(t, db, keyRecord("key_1", "hash_a", start))
+		if _, claimed := claim(t, db, keyRecord("key_1", "hash_a", start.Add(time.Second))); !claimed {
+			t.Fatal("an unfinished claim was not taken over")
+		}
+		other := keyRecord("key_1", "hash_b", start)
+		other.Principal = "usr_seller"
+		if _, claimed := claim(t, db, other); !claimed {
+			t.Fatal("another principal's claim of the same key: not claimed")
 		}
 	})
+}
+
+// TestIdempotencyConcurrentUnits: of concurrent units with one key exactly
+// one acts; every other finds its stored response.
+func TestIdempotencyConcurrentUnits(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		const n = 8
+		var acted [n]bool
+		existing := make([]*idempotency.Record, n)
+		errs := concurrently(n, func(i int) error {
+			var err error
+			existing[i], err = keyed(t.Context(), db, keyRecord("key_race", "hash_a", start), 201, `{"id":"dsp_1"}`, func(context.Context) error {
+				acted[i] = true
+				time.Sleep(20 * time.Millisecond)
+				return nil
+			})
+			return err
+		})
+		won := 0
+		for i := range n {
+			switch {
+			case errs[i] != nil:
+				t.Errorf("unit %d: %v", i, errs[i])
+			case acted[i]:
+				won++
+			case existing[i] == nil || existing[i].StatusCode != 201 || string(existing[i].Body) != `{"id":"dsp_1"}`:
+				t.Errorf("unit %d: found %+v, want the winner's stored response", i, existing[i])
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d of %d concurrent units acted, want exactly 1", won, n)
+		}
+	})
+}
+
+// TestIdempotencyClaimWaitsThenConflicts: on PostgreSQL a claim of a key
+// another unit holds waits for it, and answers idempotency_in_progress if
+// it takes too long.
+func TestIdempotencyClaimWaitsThenConflicts(t *testing.T) {
+	defer store.SetClaimWait(300 * time.Millisecond)()
+	db := storetest.Open(t, store.Postgres)
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := keyed(t.Context(), db, keyRecord("key_slow", "hash_a", start), 201, "{}", func(context.Context) error {
+			close(holding)
+			<-release
+			return nil
+		})
+		done <- err
+	}()
+	<-holding
+	_, err := keyed(t.Context(), db, keyRecord("key_slow", "hash_a", start), 201, "{}", func(context.Context) error {
+		return errors.New("the second unit acted")
+	})
+	if dispute.ErrorReason(err) != dispute.CodeIdempotencyInProgress {
+		t.Errorf("a claim while another unit holds the key: %v, want %s", err, dispute.CodeIdempotencyInProgress)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("first unit: %v", err)
+	}
+	existing, err := keyed(t.Context(), db, keyRecord("key_slow", "hash_a", start), 201, "{}", func(context.Context) error {
+		return errors.New("a retry acted again")
+	})
+	if err != nil || existing == nil || existing.StatusCode != 201 {
+		t.Errorf("retry after the first committed: %v, %+v; want its stored response", err, existing)
+	}
 }
 
 func TestIdempotencyPurge(t *testing.T) {
@@ -276,15 +260,18 @@ func TestIdempotencyTimesAreInstants(t *testing.T) {
 		east := time.FixedZone("UTC+5", 5*3600)
 		rec := &idempotency.Record{
 			Principal: "usr_buyer", Key: "key_east", Method: "POST", Path: "/v1/disputes", RequestHash: "hash_a",
-			CreatedAt: base.In(east), LockedUntil: base.Add(lease).In(east),
+			CreatedAt: base.In(east),
 		}
 		claim(t, db, rec)
-		existing, claimed := claim(t, db, keyRecord("key_east", "hash_a", base.Add(lease-time.Second)))
-		if claimed {
-			t.Fatalf("a retry during the lease claimed the key")
+		if err := db.Complete(ctx, rec.Principal, rec.Key, 200, nil, []byte("{}")); err != nil {
+			t.Fatal(err)
 		}
-		if !existing.CreatedAt.Equal(base) || existing.CreatedAt.Location() != time.UTC || !existing.LockedUntil.Equal(base.Add(lease)) {
-			t.Errorf("record created %v locked until %v, want %v and %v in UTC", existing.CreatedAt, existing.LockedUntil, base, base.Add(lease))
+		existing, claimed := claim(t, db, keyRecord("key_east", "hash_a", base.Add(time.Minute)))
+		if claimed {
+			t.Fatalf("a retry of a finished key claimed it")
+		}
+		if !existing.CreatedAt.Equal(base) || existing.CreatedAt.Location() != time.UTC {
+			t.Errorf("record created %v, want %v in UTC", existing.CreatedAt, base)
 		}
 		for _, tc := range []struct {
 			name   string

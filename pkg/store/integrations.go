@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -138,20 +139,28 @@ const sequenceLockID = 72_616_002
 // numbers, so a reader paging by number misses nothing.
 func (t *tx) SequenceNext(ctx context.Context, max int) ([]*dispute.FeedEvent, error) {
 	g := t.g.WithContext(ctx)
-	if t.dialect == Postgres {
-		if err := g.Exec("SELECT pg_advisory_xact_lock(?)", sequenceLockID).Error; err != nil {
-			return nil, wrap(err)
-		}
-		// One statement numbers the batch after the highest number given.
+	if t.conn != nil {
+		// One batch: BEGIN, the lock, one statement that numbers the
+		// batch after the highest number given, and the active webhooks
+		// for the fan-out (ActiveWebhooks answers from them). Each
+		// statement runs after the one before it, the numbering only once
+		// the lock is held.
 		var rows []eventRow
-		err := g.Raw(`UPDATE events SET seq = n.seq
+		var hooks []webhookRow
+		err := t.send(ctx, false,
+			query{sql: `SELECT pg_advisory_xact_lock($1)`, args: []any{sequenceLockID}, scan: func(r pgx.Rows) error { return nil }},
+			query{sql: `UPDATE events SET seq = n.seq
 FROM (SELECT id, (SELECT COALESCE(MAX(seq), 0) FROM events) + row_number() OVER (ORDER BY id) AS seq
-      FROM events WHERE seq IS NULL ORDER BY id LIMIT ?) AS n
+      FROM events WHERE seq IS NULL ORDER BY id LIMIT $1) AS n
 WHERE events.id = n.id
-RETURNING events.*`, max).Scan(&rows).Error
+RETURNING events.*`, args: []any{max}, scan: func(r pgx.Rows) (err error) { rows, err = scanRows[eventRow](r); return err }},
+			query{sql: `SELECT * FROM webhooks WHERE deleted_at IS NULL AND disabled_at IS NULL ORDER BY id`,
+				scan: func(r pgx.Rows) (err error) { hooks, err = scanRows[webhookRow](r); return err }},
+		)
 		if err != nil {
-			return nil, wrap(err)
+			return nil, err
 		}
+		t.webhooks = &hooks
 		slices.SortFunc(rows, func(a, b eventRow) int { return cmp.Compare(*a.Seq, *b.Seq) })
 		out := make([]*dispute.FeedEvent, len(rows))
 		for i := range rows {
@@ -189,7 +198,10 @@ RETURNING events.*`, max).Scan(&rows).Error
 // ActiveWebhooks implements dispute.Tx.
 func (t *tx) ActiveWebhooks(ctx context.Context) ([]*dispute.Webhook, error) {
 	var rows []webhookRow
-	if err := t.g.WithContext(ctx).Where("deleted_at IS NULL AND disabled_at IS NULL").Order("id").Find(&rows).Error; err != nil {
+	if t.webhooks != nil {
+		// Read by SequenceNext in this transaction, under the lock.
+		rows = *t.webhooks
+	} else if err := t.g.WithContext(ctx).Where("deleted_at IS NULL AND disabled_at IS NULL").Order("id").Find(&rows).Error; err != nil {
 		return nil, wrap(err)
 	}
 	out := make([]*dispute.Webhook, len(rows))

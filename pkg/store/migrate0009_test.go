@@ -170,12 +170,12 @@ func TestMigration0009KeepsWhatCameBefore(t *testing.T) {
 
 		// The request kept before replays to the user's token.
 		existing, claimed, err := db.Claim(ctx, &idempotency.Record{Principal: buyer.Credential(), Key: "k-before", Method: "POST",
-			Path: "/v1/disputes", RequestHash: "hash-1", CreatedAt: e.clock.at(), LockedUntil: e.clock.at().Add(time.Minute)})
+			Path: "/v1/disputes", RequestHash: "hash-1", CreatedAt: e.clock.at()})
 		if err != nil || claimed || existing == nil || existing.StatusCode != 201 {
 			t.Fatalf("claim of a key kept before 0009: %+v claimed %v, %v", existing, claimed, err)
 		}
 		_, claimed, err = db.Claim(ctx, &idempotency.Record{Principal: key.Credential(), Key: "k-before", Method: "POST",
-			Path: "/v1/disputes", RequestHash: "hash-1", CreatedAt: e.clock.at(), LockedUntil: e.clock.at().Add(time.Minute)})
+			Path: "/v1/disputes", RequestHash: "hash-1", CreatedAt: e.clock.at()})
 		if err != nil || !claimed {
 			t.Fatalf("an API key found the token's kept request: claimed %v, %v", claimed, err)
 		}

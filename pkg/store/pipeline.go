@@ -5,11 +5,15 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
+	"reflect"
 	"slices"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 )
 
 // Writes behind: the writes of a transaction that nothing in it reads back
@@ -26,10 +30,6 @@ import (
 // Errors of kept writes surface where they are sent: at the next read or at
 // the commit, which then fails and rolls everything back.
 
-// txSetting names the gorm setting that leads a statement to its store
-// transaction.
-const txSetting = "disputes:tx"
-
 // write is a statement kept for later. build makes it on the session given
 // (a dry run on PostgreSQL, whose SQL goes into the batch); built late, it
 // sees what the transaction did after it was kept (the audit chain's head).
@@ -37,6 +37,10 @@ type write struct {
 	build func(g *gorm.DB) *gorm.DB
 	// fail turns the statement's error into the domain's, if it knows it.
 	fail func(error) error
+	// done, if set, hears how many rows the statement changed.
+	done func(rows int64)
+	// optional writes (savepoints) are sent only with others.
+	optional bool
 }
 
 // head is the head of a dispute's audit chain, as the transaction has it.
@@ -68,10 +72,19 @@ func registerFlush(g *gorm.DB) error {
 		if d.DryRun || d.Error != nil {
 			return
 		}
-		if v, ok := d.Get(txSetting); ok {
-			if err := v.(*tx).flush(d.Statement.Context, false); err != nil {
-				_ = d.AddError(err)
-			}
+		var t *tx
+		if c, ok := d.Statement.ConnPool.(txConn); ok {
+			t = c.t
+		} else if u := unitOf(d.Statement.Context); u != nil {
+			// A statement made with a unit of work's context reads
+			// and writes through the unit's transaction.
+			d.Statement.ConnPool = u.g.Statement.ConnPool
+			t = u
+		} else {
+			return
+		}
+		if err := t.flush(d.Statement.Context, false); err != nil {
+			_ = d.AddError(err)
 		}
 	}
 	cb := g.Callback()
@@ -114,24 +127,53 @@ func (t *tx) pending() []write {
 }
 
 // flush sends the kept writes, and the COMMIT after them if commit is set.
+// On PostgreSQL the transaction's BEGIN goes with its first batch.
 func (t *tx) flush(ctx context.Context, commit bool) error {
-	if t.flushing || (len(t.kept) == 0 && !commit && !t.anyDirty()) {
+	return t.send(ctx, commit)
+}
+
+// query is a statement sent in a batch whose rows are read: the reads that
+// open a transition (its lock, the feed's numbering) go in the batch of the
+// BEGIN and of the writes kept before them.
+type query struct {
+	sql  string
+	args []any
+	scan func(pgx.Rows) error
+}
+
+// send sends the kept writes, then the queries, then the COMMIT if commit
+// is set, in one batch on PostgreSQL. Queries are for PostgreSQL only.
+func (t *tx) send(ctx context.Context, commit bool, queries ...query) error {
+	idle := !commit && len(queries) == 0 && !t.anyDirty() && !slices.ContainsFunc(t.kept, func(w write) bool { return !w.optional })
+	if t.flushing || (idle && (t.begun || t.conn == nil)) {
 		return nil
 	}
 	t.flushing = true
 	defer func() { t.flushing = false }()
 	ws := t.pending()
+	t.flushes++
 	if t.conn == nil {
 		// SQLite: one statement after the other; gorm's transaction
 		// commits.
 		for _, w := range ws {
-			if err := w.build(t.g.WithContext(ctx)).Error; err != nil {
-				return w.failed(err)
+			res := w.build(t.g.WithContext(ctx))
+			if res.Error != nil {
+				return w.failed(res.Error)
+			}
+			if w.done != nil {
+				w.done(res.RowsAffected)
 			}
 		}
 		return nil
 	}
+	if commit && !t.begun && len(ws) == 0 {
+		return nil // nothing was sent: nothing to commit
+	}
 	b := &pgx.Batch{}
+	begin := !t.begun
+	if begin {
+		b.Queue("BEGIN")
+	}
 	dry := t.g.Session(&gorm.Session{DryRun: true, Context: ctx})
 	for _, w := range ws {
 		st := w.build(dry)
@@ -140,24 +182,49 @@ func (t *tx) flush(ctx context.Context, commit bool) error {
 		}
 		b.Queue(st.Statement.SQL.String(), st.Statement.Vars...)
 	}
+	for _, q := range queries {
+		b.Queue(q.sql, q.args...)
+	}
 	if commit {
 		b.Queue("COMMIT")
 	}
-	if b.Len() == 0 {
-		return nil
-	}
 	return t.conn.Raw(func(dc any) error {
 		res := dc.(*stdlib.Conn).Conn().SendBatch(ctx, b)
-		for _, w := range ws {
+		fail := func(err error) error {
+			_ = res.Close()
+			return err
+		}
+		if begin {
 			if _, err := res.Exec(); err != nil {
-				_ = res.Close()
-				return w.failed(t.translate(err))
+				return fail(wrap(err))
+			}
+			t.begun = true
+		}
+		for _, w := range ws {
+			tag, err := res.Exec()
+			if err != nil {
+				return fail(w.failed(t.translate(err)))
+			}
+			if w.done != nil {
+				w.done(tag.RowsAffected())
+			}
+		}
+		for _, q := range queries {
+			rows, err := res.Query()
+			if err == nil {
+				err = q.scan(rows)
+				rows.Close()
+				if err == nil {
+					err = rows.Err()
+				}
+			}
+			if err != nil {
+				return fail(wrap(t.translate(err)))
 			}
 		}
 		if commit {
 			if _, err := res.Exec(); err != nil {
-				_ = res.Close()
-				return wrap(t.translate(err))
+				return fail(wrap(t.translate(err)))
 			}
 			t.begun = false
 		}
@@ -193,18 +260,35 @@ func (t *tx) translate(err error) error {
 	return err
 }
 
-// txConn is a connection held for one transaction that the store begins and
-// ends itself. It tells gorm it is a transaction (a nested Transaction call
-// becomes a savepoint), but only the store commits it.
-type txConn struct{ *sql.Conn }
+// txConn is the connection of a store transaction, as every statement made
+// on it finds it: the flush callback knows the transaction from it, however
+// the statement's session was made. On PostgreSQL it wraps a connection the
+// store begins and ends itself (gorm sees a transaction, so a nested
+// Transaction call becomes a savepoint, but only the store commits it); on
+// SQLite gorm's own *sql.Tx, which commits as usual.
+type txConn struct {
+	gorm.ConnPool
+	t *tx
+}
 
 var errNotHere = errors.New("store: the transaction is committed by the store")
 
-func (txConn) Commit() error   { return errNotHere }
-func (txConn) Rollback() error { return errNotHere }
+func (c txConn) Commit() error {
+	if tc, ok := c.ConnPool.(gorm.TxCommitter); ok {
+		return tc.Commit()
+	}
+	return errNotHere
+}
+
+func (c txConn) Rollback() error {
+	if tc, ok := c.ConnPool.(gorm.TxCommitter); ok {
+		return tc.Rollback()
+	}
+	return errNotHere
+}
 
 // pgTx runs fn in a transaction on a connection of its own, whose writes go
-// in pipelined batches.
+// in pipelined batches. BEGIN goes with the first statement or batch.
 func (db *DB) pgTx(ctx context.Context, fn func(*tx) error) (err error) {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
@@ -213,26 +297,15 @@ func (db *DB) pgTx(ctx context.Context, fn func(*tx) error) (err error) {
 	defer conn.Close()
 	t := &tx{dialect: db.dialect, conn: conn, heads: map[string]*head{}}
 	g := db.gorm.Session(&gorm.Session{NewDB: true, Context: ctx})
-	g.Statement.ConnPool = txConn{conn}
-	t.g = g.Set(txSetting, t).Session(&gorm.Session{})
-	if err = t.begin(ctx); err == nil {
-		if err = fn(t); err == nil {
-			err = t.flush(ctx, true)
-		}
+	g.Statement.ConnPool = txConn{ConnPool: conn, t: t}
+	t.g = g.Session(&gorm.Session{})
+	if err = fn(t); err == nil {
+		err = t.flush(ctx, true)
 	}
 	if err != nil && t.begun {
 		t.rollback(conn)
 	}
 	return err
-}
-
-// begin starts the transaction on the server.
-func (t *tx) begin(ctx context.Context) error {
-	if _, err := t.conn.ExecContext(ctx, "BEGIN"); err != nil {
-		return wrap(err)
-	}
-	t.begun = true
-	return nil
 }
 
 // rollback ends a failed transaction. A connection that cannot roll back is
@@ -241,4 +314,47 @@ func (t *tx) rollback(conn *sql.Conn) {
 	if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
+}
+
+// rowFields maps the columns of a row type to its fields, as gorm names
+// them, for rows read by a batch.
+var rowFields sync.Map // reflect.Type → map[string][]int
+
+// scanRows reads every row into a new T, column by column.
+func scanRows[T any](rows pgx.Rows) ([]T, error) {
+	var zero T
+	typ := reflect.TypeOf(zero)
+	fields, ok := rowFields.Load(typ)
+	if !ok {
+		sch, err := schema.Parse(&zero, &sync.Map{}, schema.NamingStrategy{})
+		if err != nil {
+			return nil, err
+		}
+		m := map[string][]int{}
+		for _, f := range sch.Fields {
+			if f.DBName != "" {
+				m[f.DBName] = f.StructField.Index
+			}
+		}
+		fields, _ = rowFields.LoadOrStore(typ, m)
+	}
+	byName := fields.(map[string][]int)
+	var out []T
+	for rows.Next() {
+		var r T
+		v := reflect.ValueOf(&r).Elem()
+		targets := make([]any, len(rows.FieldDescriptions()))
+		for i, fd := range rows.FieldDescriptions() {
+			idx, ok := byName[fd.Name]
+			if !ok {
+				return nil, fmt.Errorf("store: no field for column %s of %s", fd.Name, typ)
+			}
+			targets[i] = v.FieldByIndex(idx).Addr().Interface()
+		}
+		if err := rows.Scan(targets...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
