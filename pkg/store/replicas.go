@@ -153,12 +153,12 @@ type replicaSet struct {
 
 // replica is one read replica.
 type replica struct {
-	name     string // the dbresolver name it is bound with, and the log name
+	name     string // in logs and metrics (ReplicaName)
+	resolver string // the dbresolver name reads are bound to it with
 	sql      *sql.DB
 	state    atomic.Pointer[replicaState]
 	usable   bool   // as last logged, by the checker alone
 	whyNot   string // as last logged, by the checker alone
-	resolver string
 }
 
 // replicaState is one check's result.
