@@ -45,6 +45,7 @@ type config struct {
 	// request (httpapi.CrashPoints) where the process kills itself.
 	FaultPoint   string
 	DBMaxConns   int
+	Replicas     replicaSettings
 	Deadlines    dispute.Deadlines
 	Contact      contact.Config
 	NoWorkers    bool
@@ -203,6 +204,7 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	}
 	cfg.BodyLimit = int64(intSetting(getenv, "DISPUTES_BODY_LIMIT", 1<<20, 1024, 64<<20, add))
 	cfg.DBMaxConns = intSetting(getenv, "DISPUTES_DB_MAX_CONNS", 32, 1, 1000, add)
+	cfg.Replicas = loadReplicas(getenv, cfg.DatabaseURL, add)
 	cfg.WorkerTick = durationSetting(getenv, "DISPUTES_WORKER_TICK", 5*time.Second, add)
 	cfg.Evidence = loadEvidenceSettings(getenv, cfg.DatabaseURL, add)
 	if !worker {

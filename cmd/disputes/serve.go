@@ -40,7 +40,9 @@ func newMetrics() *metrics.Metrics {
 // openService connects to the database, applies pending migrations and
 // returns the domain service over it.
 func openService(ctx context.Context, cfg config, log *slog.Logger, m *metrics.Metrics) (*store.DB, *dispute.Service, error) {
-	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{MaxOpenConns: cfg.DBMaxConns, Logger: log})
+	opts := store.Options{MaxOpenConns: cfg.DBMaxConns, Logger: log}
+	replicaOptions(cfg.Replicas, m, &opts)
+	db, err := store.Open(ctx, cfg.DatabaseURL, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -52,6 +54,7 @@ func openService(ctx context.Context, cfg config, log *slog.Logger, m *metrics.M
 	log.Info("database ready", "dialect", db.Dialect(), "migrations_applied", n)
 	log.Info("routing", "table", cfg.Routing.String())
 	m.WatchDatabase(db.Stats)
+	watchReplicas(db, m, log)
 	return db, dispute.NewService(db, dispute.Options{
 		Deadlines: cfg.Deadlines, Routing: cfg.Routing, CheckWebhookURL: cfg.WebhookGuard.CheckURL, OnFired: m.Fired,
 		EvidenceMaxFiles: cfg.Evidence.MaxFiles,

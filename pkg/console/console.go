@@ -240,7 +240,7 @@ func (c *Console) staff(h staffHandler) http.HandlerFunc {
 			c.problem(w, r, http.StatusUnauthorized, "SessionEnded")
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, s))
+		r = r.WithContext(dispute.WithPrincipal(context.WithValue(r.Context(), sessionKey{}, s), s.UserID))
 		if rec, ok := w.(*statusRecorder); ok {
 			rec.request = r
 		}

@@ -114,7 +114,7 @@ func TestFaults(t *testing.T) {
 // runScenario seeds a fresh database, runs the load, injects the fault,
 // and checks what the service stored against what the client was told.
 func runScenario(t *testing.T, pg *cluster, bin string, sc scenario, dur time.Duration, seed uint64) result {
-	dbURL := pg.createDatabase(t, "faults_"+sc.tag)
+	dbURL := pg.CreateDatabase(t, "faults_"+sc.tag)
 	svc := newService(t, bin, dbURL)
 	if err := svc.start(); err != nil {
 		t.Fatalf("start the service: %v", err)
@@ -295,7 +295,7 @@ func killService(t *testing.T, e *scenarioEnv) window {
 // recovery) mid-load; the service keeps running and must recover alone.
 func restartPostgres(t *testing.T, e *scenarioEnv) window {
 	win := window{Begin: time.Now()}
-	if err := e.pg.restartImmediate(); err != nil {
+	if err := e.pg.RestartImmediate(); err != nil {
 		t.Fatalf("restart PostgreSQL: %v", err)
 	}
 	// Requests sent meanwhile met a server going down, recovering or up
@@ -314,7 +314,7 @@ func restartPostgres(t *testing.T, e *scenarioEnv) window {
 // recover alone.
 func postgresAway(t *testing.T, e *scenarioEnv) window {
 	win := window{Begin: time.Now()}
-	if err := e.pg.stop(); err != nil {
+	if err := e.pg.Stop(); err != nil {
 		t.Fatalf("stop PostgreSQL: %v", err)
 	}
 	win.AwayFrom, win.Refusing = time.Now(), true
@@ -329,7 +329,7 @@ func postgresAway(t *testing.T, e *scenarioEnv) window {
 		time.Sleep(time.Duration(200+rng.IntN(100)) * time.Millisecond)
 	}
 	win.AwayUntil = time.Now()
-	if err := e.pg.start(); err != nil {
+	if err := e.pg.Start(); err != nil {
 		t.Fatalf("start PostgreSQL again: %v", err)
 	}
 	t.Logf("PostgreSQL started again after %s away", time.Since(win.AwayFrom).Round(time.Millisecond))

@@ -251,16 +251,24 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			if err != nil {
 				return err
 			}
-			c.Set(actorKey, a)
+			setActor(c, a)
 			return next(c)
 		}
 		a, err := s.auth.Verify(token)
 		if err != nil {
 			return &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: dispute.CodeInvalidToken, Message: "the bearer token is malformed, expired or not signed by this service"}
 		}
-		c.Set(actorKey, a)
+		setActor(c, a)
 		return next(c)
 	}
+}
+
+// setActor records who the request acts for: for the handlers, and in the
+// request's context as its principal, so that with read replicas the
+// caller's reads follow its own writes.
+func setActor(c echo.Context, a dispute.Actor) {
+	c.Set(actorKey, a)
+	c.SetRequest(c.Request().WithContext(dispute.WithPrincipal(c.Request().Context(), a.ID)))
 }
 
 // validParams answers 404 for a path parameter that cannot be an id, before

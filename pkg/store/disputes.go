@@ -357,9 +357,20 @@ func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) 
 	return findDispute(db.gorm.WithContext(ctx), id)
 }
 
-// Disputes lists disputes, newest first.
+// Disputes lists disputes, newest first. It is a heavy read: it may be
+// answered by a read replica.
 func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Dispute, error) {
-	prefetched, err := db.prefetchMatches(ctx, f)
+	var out []*dispute.Dispute
+	err := db.read(ctx, func(g *gorm.DB) error {
+		var err error
+		out, err = db.disputes(g, f)
+		return err
+	})
+	return out, err
+}
+
+func (db *DB) disputes(g *gorm.DB, f dispute.Filter) ([]*dispute.Dispute, error) {
+	prefetched, err := db.prefetchMatches(g, f)
 	if err != nil {
 		return nil, err
 	}
@@ -393,7 +404,6 @@ func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Disput
 		}
 		return q.Order("id DESC").Limit(limit(f.Limit))
 	}
-	g := db.gorm.WithContext(ctx)
 	var rows []disputeRow
 	if f.PartyID == "" {
 		if err := filtered(g).Find(&rows).Error; err != nil {
@@ -479,9 +489,19 @@ func (db *DB) ExplainQueue(ctx context.Context, f dispute.QueueFilter) (string, 
 }
 
 // QueueCounts counts waiting cases per team and state. It reads only the
-// queue index.
+// queue index, and may be answered by a read replica.
 func (db *DB) QueueCounts(ctx context.Context, teams []dispute.Team, states []dispute.State) ([]dispute.QueueCount, error) {
-	q := db.gorm.WithContext(ctx).Model(&disputeRow{}).
+	var out []dispute.QueueCount
+	err := db.read(ctx, func(g *gorm.DB) error {
+		var err error
+		out, err = queueCounts(g, teams, states)
+		return err
+	})
+	return out, err
+}
+
+func queueCounts(g *gorm.DB, teams []dispute.Team, states []dispute.State) ([]dispute.QueueCount, error) {
+	q := g.Model(&disputeRow{}).
 		Select("team, state, COUNT(*), MIN(queued_at)").
 		Where("state IN ?", states)
 	if len(teams) > 0 {

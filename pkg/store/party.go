@@ -194,15 +194,26 @@ func (t *tx) LiftRestriction(ctx context.Context, instructionID string, at time.
 
 // PartyCounters reads the users' all-time counters (since zero) or sums
 // their day counters from since on: one index range per user and metric.
+// It may be answered by a read replica.
 func (db *DB) PartyCounters(ctx context.Context, userIDs []string, since time.Time, metrics []dispute.Metric) ([]dispute.Counter, error) {
 	if len(userIDs) == 0 {
 		return nil, nil
 	}
+	var out []dispute.Counter
+	err := db.read(ctx, func(g *gorm.DB) error {
+		var err error
+		out, err = partyCounters(g, userIDs, since, metrics)
+		return err
+	})
+	return out, err
+}
+
+func partyCounters(g *gorm.DB, userIDs []string, since time.Time, metrics []dispute.Metric) ([]dispute.Counter, error) {
 	var rows []struct {
 		UserID, Side, Metric string
 		N                    int64
 	}
-	q := db.gorm.WithContext(ctx).Model(&counterRow{}).Select("user_id, side, metric, SUM(n) AS n").Where("user_id IN ?", userIDs)
+	q := g.Model(&counterRow{}).Select("user_id, side, metric, SUM(n) AS n").Where("user_id IN ?", userIDs)
 	if since.IsZero() {
 		q = q.Where("day = ?", allTime)
 	} else {
@@ -222,10 +233,15 @@ func (db *DB) PartyCounters(ctx context.Context, userIDs []string, since time.Ti
 }
 
 // StrikeCounts counts the users' strikes: the active ones, their oldest,
-// and all of them.
+// and all of them. It may be answered by a read replica.
 func (db *DB) StrikeCounts(ctx context.Context, userIDs []string, activeSince time.Time) ([]dispute.StrikeCount, error) {
-	out, err := strikeCounts(db.gorm.WithContext(ctx), userIDs, activeSince, true)
-	return out, wrap(err)
+	var out []dispute.StrikeCount
+	err := db.read(ctx, func(g *gorm.DB) error {
+		var err error
+		out, err = strikeCounts(g, userIDs, activeSince, true)
+		return wrap(err)
+	})
+	return out, err
 }
 
 // strikeCounts counts active strikes without reading them one by one: the
@@ -362,11 +378,15 @@ func strikeCounts(g *gorm.DB, userIDs []string, activeSince time.Time, oldest bo
 	return out, nil
 }
 
-// ActiveRestrictions reads the user's account measures in force.
+// ActiveRestrictions reads the user's account measures in force. It may
+// be answered by a read replica.
 func (db *DB) ActiveRestrictions(ctx context.Context, userID string, now time.Time) ([]dispute.Restriction, error) {
 	var rows []restrictionRow
-	err := db.gorm.WithContext(ctx).Where("user_id = ? AND lifted_at IS NULL AND (until IS NULL OR until > ?)", userID, now.UTC()).
-		Order("instruction_id").Find(&rows).Error
+	err := db.read(ctx, func(g *gorm.DB) error {
+		rows = nil
+		return g.Where("user_id = ? AND lifted_at IS NULL AND (until IS NULL OR until > ?)", userID, now.UTC()).
+			Order("instruction_id").Find(&rows).Error
+	})
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -300,7 +300,12 @@ func (db *DB) pgTx(ctx context.Context, fn func(*tx) error) (err error) {
 	g.Statement.ConnPool = txConn{ConnPool: conn, t: t}
 	t.g = g.Session(&gorm.Session{})
 	if err = fn(t); err == nil {
-		err = t.flush(ctx, true)
+		wrote := len(t.kept) > 0 || t.flushes > 0
+		if err = t.flush(ctx, true); err == nil && wrote && db.replicas != nil {
+			// Read-your-writes: the caller's reads wait for replicas
+			// to replay this commit.
+			db.replicas.committed(ctx)
+		}
 	}
 	if err != nil && t.begun {
 		t.rollback(conn)

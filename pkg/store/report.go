@@ -61,9 +61,19 @@ func (t *tx) AddReportEvent(ctx context.Context, e *dispute.ReportEvent) error {
 // TransparencyReport computes the figures of [from, to) for every team and
 // for all of them, in three queries run side by side on connections of
 // their own: the disputes received, every count of the events in one pass,
-// and the hours to decision and to appeal decision.
+// and the hours to decision and to appeal decision. It may be answered by
+// a read replica, all three queries by the same one.
 func (db *DB) TransparencyReport(ctx context.Context, from, to time.Time) (*dispute.TransparencyReport, error) {
-	from, to = from.UTC(), to.UTC()
+	var out *dispute.TransparencyReport
+	err := db.read(ctx, func(g *gorm.DB) error {
+		var err error
+		out, err = db.transparencyReport(g, from.UTC(), to.UTC())
+		return err
+	})
+	return out, err
+}
+
+func (db *DB) transparencyReport(on *gorm.DB, from, to time.Time) (*dispute.TransparencyReport, error) {
 	var received []struct {
 		Team   string
 		Reason string
@@ -80,10 +90,10 @@ func (db *DB) TransparencyReport(ctx context.Context, from, to time.Time) (*disp
 		Count       int64
 	}
 	var hours map[hoursKey]dispute.ReportHours
-	g, gctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(on.Statement.Context)
 	g.Go(func() error {
 		// The disputes opened in the period.
-		return wrap(db.gorm.WithContext(gctx).Raw(`SELECT team, reason, COUNT(*) AS count FROM disputes
+		return wrap(on.WithContext(gctx).Raw(`SELECT team, reason, COUNT(*) AS count FROM disputes
 			WHERE created_at >= ? AND created_at < ? GROUP BY team, reason`, from, to).Scan(&received).Error)
 	})
 	g.Go(func() error {
@@ -91,13 +101,13 @@ func (db *DB) TransparencyReport(ctx context.Context, from, to time.Time) (*disp
 		// (teams times the combinations of remedy types, grounds and
 		// categories that occur), and each is added to the figures it
 		// belongs to below.
-		return wrap(db.gorm.WithContext(gctx).Raw(`SELECT team, event, remedy_types, ground, category, automated, verdict, COUNT(*) AS count
+		return wrap(on.WithContext(gctx).Raw(`SELECT team, event, remedy_types, ground, category, automated, verdict, COUNT(*) AS count
 			FROM report_events WHERE occurred_at >= ? AND occurred_at < ?
 			GROUP BY team, event, remedy_types, ground, category, automated, verdict`, from, to).Scan(&events).Error)
 	})
 	g.Go(func() error {
 		var err error
-		hours, err = db.reportHours(gctx, from, to)
+		hours, err = db.reportHours(on.WithContext(gctx), from, to)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -240,8 +250,7 @@ type hoursKey struct{ event, team string }
 // SQLite numbers the durations in order with window functions and returns
 // only the (at most four) rows each group's percentiles lie between, which
 // are interpolated here as percentile_cont does.
-func (db *DB) reportHours(ctx context.Context, from, to time.Time) (map[hoursKey]dispute.ReportHours, error) {
-	g := db.gorm.WithContext(ctx)
+func (db *DB) reportHours(g *gorm.DB, from, to time.Time) (map[hoursKey]dispute.ReportHours, error) {
 	out := map[hoursKey]dispute.ReportHours{}
 	const durations = `SELECT event, team, hours FROM report_events
 		WHERE event IN ('decide', 'decide_appeal') AND occurred_at >= ? AND occurred_at < ? AND hours IS NOT NULL`

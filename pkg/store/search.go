@@ -83,13 +83,13 @@ const prefetchLimit = 2000
 // When more texts match, the words are common, that walk soon finds a page,
 // and nil is returned so that the list uses the plain condition. A party's
 // search needs no read-ahead: their few disputes are each tested.
-func (db *DB) prefetchMatches(ctx context.Context, f dispute.Filter) ([]string, error) {
+func (db *DB) prefetchMatches(g *gorm.DB, f dispute.Filter) ([]string, error) {
 	if db.dialect != Postgres || len(f.Words) == 0 || f.PartyID != "" {
 		return nil, nil
 	}
 	query, args := db.matchingTexts(f.Words, f.SearchInternal)
 	var texts []string
-	err := db.gorm.WithContext(ctx).Raw(query+" LIMIT ?", append(args, prefetchLimit+1)...).Scan(&texts).Error
+	err := g.Raw(query+" LIMIT ?", append(args, prefetchLimit+1)...).Scan(&texts).Error
 	if err != nil {
 		return nil, wrap(err)
 	}

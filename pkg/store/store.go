@@ -37,10 +37,11 @@ const DefaultSQLitePath = "data/disputes.db"
 
 // DB is the store. It is safe for concurrent use.
 type DB struct {
-	gorm    *gorm.DB
-	sql     *sql.DB
-	dialect Dialect
-	idle    int // the pool's idle connections at most
+	gorm     *gorm.DB
+	sql      *sql.DB
+	dialect  Dialect
+	idle     int         // the pool's idle connections at most
+	replicas *replicaSet // nil without read replicas
 }
 
 // closeIdle closes the pool's idle connections; new ones replace them.
@@ -61,7 +62,24 @@ type Options struct {
 	// Tracer, on PostgreSQL, hears of every statement and batch sent
 	// (pgx.QueryTracer, and pgx.BatchTracer if it is one).
 	Tracer pgx.QueryTracer
+	// Replicas are postgres:// URLs of streaming replicas of a PostgreSQL
+	// primary; the heavy reads go to them (see replicas.go). Each gets a
+	// pool of MaxOpenConns.
+	Replicas []string
+	// ReplicaMaxLag is how far behind the primary a replica may be and
+	// still be read from; 0 means DefaultReplicaMaxLag.
+	ReplicaMaxLag time.Duration
+	// ReplicaCheckInterval is how often the replicas' replay positions are
+	// read; 0 means every 250 milliseconds.
+	ReplicaCheckInterval time.Duration
+	// OnRead, when set, is told where each heavy read went (for metrics);
+	// it is called only on a store with replicas.
+	OnRead func(ReadRoute)
 }
+
+// ErrReplicasNeedPostgres says read replicas were given for a SQLite
+// database.
+var ErrReplicasNeedPostgres = errors.New("read replicas need a PostgreSQL primary; SQLite has none")
 
 // ErrNoDatabase says a SQLite database file that had to exist does not.
 var ErrNoDatabase = errors.New("the SQLite database does not exist")
@@ -73,6 +91,9 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	dialect, dsn, err := parseURL(url)
 	if err != nil {
 		return nil, err
+	}
+	if len(opts.Replicas) > 0 && dialect != Postgres {
+		return nil, fmt.Errorf("store: %w", ErrReplicasNeedPostgres)
 	}
 	cfg := &gorm.Config{
 		TranslateError:         true,
@@ -141,6 +162,21 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dialect, err)
 	}
+	if len(opts.Replicas) > 0 {
+		log := opts.Logger
+		if log == nil {
+			log = slog.New(slog.DiscardHandler)
+		}
+		// The primary's pool notes each commit, for read-your-writes.
+		pool := &notingPool{DB: sqlDB}
+		g.ConnPool, g.Statement.ConnPool = pool, pool
+		db.replicas, err = openReplicas(ctx, g, sqlDB, opts.Replicas, opts, log.With("component", "store"))
+		if err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
+		pool.committed = db.replicas.committed
+	}
 	return db, nil
 }
 
@@ -173,5 +209,10 @@ func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
 // for metrics.
 func (db *DB) Stats() sql.DBStats { return db.sql.Stats() }
 
-// Close closes the pool.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close stops the replicas' checks and closes the pools.
+func (db *DB) Close() error {
+	if db.replicas != nil {
+		db.replicas.close()
+	}
+	return db.sql.Close()
+}
