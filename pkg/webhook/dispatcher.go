@@ -43,7 +43,8 @@ type Config struct {
 	Workers, PerEndpoint int
 	// Timeout bounds one attempt (default 10 s); Lease is how long a claimed
 	// delivery is withheld from other dispatchers (default 1 min, longer
-	// than Timeout).
+	// than Timeout). An attempt starts only while at least Timeout of its
+	// lease is left, so two dispatchers never send one delivery at once.
 	Timeout, Lease time.Duration
 	// RetryFor is how long a delivery is retried (default 72 h).
 	RetryFor time.Duration
@@ -173,6 +174,17 @@ func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
 		} else if !d.take(j.Delivery.WebhookID) {
 			// This endpoint has enough in flight; try again shortly.
 			if err := d.cfg.Store.DeferDelivery(ctx, j.Delivery.ID, j.Delivery.Attempts, d.cfg.Now().Add(d.cfg.Tick)); err != nil {
+				return started, err
+			}
+			continue
+		}
+		if !d.cfg.Now().Add(d.cfg.Timeout).Before(j.Delivery.NextAttemptAt) {
+			// The claim took so long (a slow database, or the wait for an
+			// endpoint's slot) that the attempt could outlast the lease,
+			// after which another dispatcher may send the delivery too.
+			// It goes back, due now, for a claim with a fresh lease.
+			d.give(j.Delivery.WebhookID)
+			if err := d.cfg.Store.DeferDelivery(ctx, j.Delivery.ID, j.Delivery.Attempts, d.cfg.Now()); err != nil {
 				return started, err
 			}
 			continue
