@@ -30,6 +30,9 @@ type hookLog struct {
 	Refused []string
 }
 
+// receiverWork is how long the receiver takes to handle a delivery.
+const receiverWork = 20 * time.Millisecond
+
 // hookReceiver is the webhook endpoint of every seller of a scenario, at
 // /hooks/<seller id>, an httptest server of the test: it verifies each
 // delivery with its owner's secret and records it.
@@ -79,7 +82,10 @@ func (h *hookReceiver) serve(w http.ResponseWriter, r *http.Request) {
 		h.log.Overlaps = append(h.log.Overlaps, dlv)
 	}
 	h.mu.Unlock()
-	time.Sleep(2 * time.Millisecond) // a receiver's work, during which a second sender would overlap
+	// A receiver's work: deliveries stay on the wire long enough for the
+	// killed instance to leave some unrecorded, and for a second sender of
+	// one delivery to overlap the first.
+	time.Sleep(receiverWork)
 	h.mu.Lock()
 	if h.log.Got[owner] == nil {
 		h.log.Got[owner] = map[string]int{}

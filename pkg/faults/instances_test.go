@@ -3,6 +3,7 @@ package faults
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -139,8 +140,9 @@ func runInstances(t *testing.T, pg *cluster, bin string, dur time.Duration, seed
 	res.hooks = &hooks
 	t.Logf("the killed instance was ready again %s after the kill; %d deadlines fired by the instances' workers",
 		killed.Recovered.Sub(killed.Begin).Round(10*time.Millisecond), res.rep.Fired)
-	t.Logf("webhooks: %d events in the feeds of %d sellers, %d delivered, %d missing, %d delivered more than once (%d extra deliveries)",
-		hooks.Events, len(w.sellers()), hooks.Delivered, hooks.Missing, duplicatedEvents(recv.snapshot()), hooks.Duplicates)
+	log := recv.snapshot()
+	t.Logf("webhooks: %d events in the feeds of %d sellers, %d delivered, %d missing, %d delivered more than once (%d extra deliveries), %d deliveries received again in a later attempt",
+		hooks.Events, len(w.sellers()), hooks.Delivered, hooks.Missing, duplicatedEvents(log), hooks.Duplicates, retriedDeliveries(log))
 	return res
 }
 
@@ -175,6 +177,19 @@ func duplicatedEvents(log hookLog) int {
 		}
 	}
 	return n
+}
+
+// retriedDeliveries counts the deliveries received in an attempt after the
+// first: their earlier attempt failed, or was not recorded before its
+// sender died, and its lease ran out.
+func retriedDeliveries(log hookLog) int {
+	retried := map[string]bool{}
+	for a := range log.Attempts {
+		if dlv, n, ok := strings.Cut(a, "#"); ok && n != "1" {
+			retried[dlv] = true
+		}
+	}
+	return len(retried)
 }
 
 // assertHooks fails the scenario on an event of a seller's feed that never
