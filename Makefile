@@ -25,7 +25,7 @@ test:
 	./scripts/with-postgres.sh go test $(RACE) -count=1 -timeout 20m ./...
 	./scripts/test-web.sh
 
-## test-faults: kill the service, crash and stop PostgreSQL under load; nothing acknowledged may be lost (FAULTS_DURATION per scenario, default 45s)
+## test-faults: kill the service, crash and stop PostgreSQL under load, also with three instances and webhooks; nothing acknowledged may be lost, every event must reach its webhook (FAULTS_DURATION per scenario, default 45s)
 test-faults:
 	./scripts/test-faults.sh $(FAULTS_DURATION)
 

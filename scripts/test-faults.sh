@@ -4,8 +4,15 @@
 # PostgreSQL, and stop PostgreSQL for a few seconds, then check that every
 # acknowledged action is in the audit log exactly once, that nothing is
 # half-applied, that every audit chain verifies, and that the service
-# answered 503 while the database was away and recovered by itself. A table
-# of actions sent, acknowledged, found and lost ends the output.
+# answered 503 while the database was away and recovered by itself. A
+# fourth scenario runs three instances of `disputes serve` on one database,
+# each with its workers, the load spread over them and a webhook for every
+# seller: one instance is killed and restarted, then PostgreSQL restarts, and
+# besides the checks above every event of each seller's feed must reach its
+# webhook (at least once; repeats are counted). A table of actions sent,
+# acknowledged, found and lost, deadlines fired, and webhook events, deliveries
+# and repeats ends the output. With 20s per scenario the run takes about two
+# and a half minutes, up to four when deliveries wait for their leases.
 #
 #   scripts/test-faults.sh          # 45s of load per scenario
 #   scripts/test-faults.sh 20s      # a shorter run (CI)

@@ -37,42 +37,53 @@ func submitBackoff(attempts int) time.Duration {
 }
 
 // SubmitStatements submits up to max statements of reasons that are due,
-// each exactly once however many instances run: the statements are locked
-// (FOR UPDATE SKIP LOCKED on PostgreSQL) for the whole attempt and its
-// result is written before the lock is released. A statement the database
-// accepted becomes submitted with its identifier; one it refused, or that
-// failed submitMaxAttempts times, failed; any other failure is retried
-// after a backoff with jitter. It returns how many statements were tried.
+// each exactly once however many instances run: each statement is locked
+// (FOR UPDATE SKIP LOCKED on PostgreSQL) for its attempt, in a transaction
+// of its own that writes the result before it releases the lock, so other
+// submitters skip it meanwhile and a submitter that dies mid-attempt only
+// releases it. One statement per transaction keeps each accepted
+// statement's result once it is written: a cancelled run, or a database
+// that goes away, puts back only the statement being tried. A statement the
+// database accepted becomes submitted with its identifier; one it refused,
+// or that failed submitMaxAttempts times, failed; any other failure is
+// retried after a backoff with jitter. It returns how many statements were
+// tried.
 func (s *Service) SubmitStatements(ctx context.Context, sub StatementSubmitter, max int) (int, error) {
 	tried := 0
-	err := s.store.Tx(ctx, func(tx Tx) error {
-		now := s.clock()
-		sts, err := tx.LockDueStatements(ctx, now, max)
-		if err != nil {
-			return err
-		}
-		tried = len(sts)
-		for _, st := range sts {
-			id, permanent, err := sub.Submit(ctx, st.TDB)
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			st.Attempts++
-			st.UpdatedAt = s.clock()
-			switch {
-			case err == nil:
-				st.Status, st.TDBID, st.Error = StatementSubmitted, id, ""
-			case permanent || st.Attempts >= submitMaxAttempts:
-				st.Status, st.Error = StatementFailed, truncateRunes(err.Error(), maxSubmitError)
-			default:
-				st.Error = truncateRunes(err.Error(), maxSubmitError)
-				st.NextAttemptAt = st.UpdatedAt.Add(submitBackoff(st.Attempts))
-			}
-			if err := tx.UpdateStatementSubmission(ctx, st); err != nil {
+	for tried < max {
+		found := false
+		err := s.store.Tx(ctx, func(tx Tx) error {
+			sts, err := tx.LockDueStatements(ctx, s.clock(), 1)
+			if err != nil || len(sts) == 0 {
 				return err
 			}
+			found = true
+			return s.submitStatement(ctx, tx, sub, sts[0])
+		})
+		if err != nil || !found {
+			return tried, err
 		}
-		return nil
-	})
-	return tried, err
+		tried++
+	}
+	return tried, nil
+}
+
+// submitStatement makes one attempt at a locked statement and records it.
+func (s *Service) submitStatement(ctx context.Context, tx Tx, sub StatementSubmitter, st *StatementRecord) error {
+	id, permanent, err := sub.Submit(ctx, st.TDB)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	st.Attempts++
+	st.UpdatedAt = s.clock()
+	switch {
+	case err == nil:
+		st.Status, st.TDBID, st.Error = StatementSubmitted, id, ""
+	case permanent || st.Attempts >= submitMaxAttempts:
+		st.Status, st.Error = StatementFailed, truncateRunes(err.Error(), maxSubmitError)
+	default:
+		st.Error = truncateRunes(err.Error(), maxSubmitError)
+		st.NextAttemptAt = st.UpdatedAt.Add(submitBackoff(st.Attempts))
+	}
+	return tx.UpdateStatementSubmission(ctx, st)
 }

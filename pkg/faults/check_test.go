@@ -127,6 +127,7 @@ type report struct {
 	HalfApplied  int // disputes whose state, version, audit, messages or remedies disagree
 	Illegal      int // disputes whose audit chain breaks the lifecycle (history.Check)
 	EmptyClaims  int // queue claims answered 204
+	Fired        int // events of passed deadlines, fired by the deadline workers
 	Refused      int // actions whose last answer was 4xx
 	Unanswered   int // actions whose every attempt failed (5xx or no answer)
 	// AppliedUnanswered counts unanswered actions that were nevertheless
@@ -148,15 +149,30 @@ var nonTransitions = []string{"remedy_executed", "remedy_failed"}
 // one with them).
 var messageEvents = []string{"seller_reply", "buyer_reply", "provide_info", "request_info"}
 
-// check compares what the client was told with what the service stored.
-func check(actions []*action, disputes []disputeSnap) report {
+// deadlineEvents are the events the deadline worker fires, as the system
+// and without a request of the test's.
+var deadlineEvents = []dispute.Event{dispute.EventAutoEscalate, dispute.EventLapse, dispute.EventInfoTimeout, dispute.EventClose}
+
+// firedByWorker reports whether a record is a passed deadline's event, fired
+// by a deadline worker rather than by a request.
+func firedByWorker(r audit.Record) bool {
+	return r.ActorRole == string(dispute.RoleSystem) && r.ClientRequestID == "" && slices.Contains(deadlineEvents, dispute.Event(r.Event))
+}
+
+// check compares what the client was told with what the service stored,
+// which ran with the deadlines dl.
+func check(actions []*action, disputes []disputeSnap, dl dispute.Deadlines) report {
 	var rep report
 	// Records are matched to the requests by the X-Request-Id the client
 	// sent, which the audit keeps as client_request_id (its request_id is
-	// the server's own).
+	// the server's own). Deadlines the workers fired answer no request.
 	byRequest := map[string][]audit.Record{}
 	for _, d := range disputes {
 		for _, r := range d.Records {
+			if firedByWorker(r) {
+				rep.Fired++
+				continue
+			}
 			byRequest[r.ClientRequestID] = append(byRequest[r.ClientRequestID], r)
 		}
 	}
@@ -240,8 +256,7 @@ func check(actions []*action, disputes []disputeSnap) report {
 				rep.problem("dispute %s: %s", d.ID, p)
 			}
 		}
-		// The service runs with the default deadlines.
-		if vs := history.Check(d.Records, dispute.DefaultDeadlines); len(vs) > 0 {
+		if vs := history.Check(d.Records, dl); len(vs) > 0 {
 			rep.Illegal++
 			for _, v := range vs {
 				rep.problem("illegal history: %s", v)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opendispute/disputes/pkg/audit"
+	"github.com/opendispute/disputes/pkg/dispute"
 )
 
 // These tests run without FAULTS=1: they show that the checks behind the
@@ -123,11 +124,35 @@ func TestCheckNoticesDamage(t *testing.T) {
 			if after != nil {
 				after(&d)
 			}
-			r := check(actions, []disputeSnap{d})
+			r := check(actions, []disputeSnap{d}, dispute.DefaultDeadlines)
 			if !c.want(r) {
 				t.Fatalf("want %s, got %+v", c.detail, r)
 			}
 		})
+	}
+}
+
+// TestCheckCountsDeadlinesFiredByWorkers: a passed deadline's event, fired
+// by a worker as the system without a request of the test's, is counted and
+// checked against the deadlines the service ran with, not reported as a
+// stray record; fired early, or twice, it is an illegal history.
+func TestCheckCountsDeadlinesFiredByWorkers(t *testing.T) {
+	lapse := chainEntry{"lapse", "awaiting_buyer", "closed", "system", "system", "", `{}`}
+	short := dispute.Deadlines{BuyerResponse: 30 * time.Second}
+	entries, actions := fixture()
+	r := check(actions, []disputeSnap{snap(append(entries, lapse))}, short)
+	if r.Fired != 1 || r.Found != 4 || len(r.Problems) != 0 {
+		t.Fatalf("a lapse after the buyer's deadline: want it counted and no problem, got %+v", r)
+	}
+	entries, actions = fixture()
+	if r := check(actions, []disputeSnap{snap(append(entries, lapse))}, dispute.DefaultDeadlines); r.Illegal != 1 {
+		t.Fatalf("a lapse a minute after the reply, with 72 hours to answer: want an illegal history, got %+v", r)
+	}
+	entries, actions = fixture()
+	twice := lapse
+	twice.from = "closed"
+	if r := check(actions, []disputeSnap{snap(append(entries, lapse, twice))}, short); r.Illegal != 1 {
+		t.Fatalf("a deadline fired twice: want an illegal history, got %+v", r)
 	}
 }
 
@@ -156,5 +181,48 @@ func TestOutageIssues(t *testing.T) {
 	win.Probes = win.Probes[:1]
 	if got := outageIssues(nil, win); len(got) != 1 {
 		t.Errorf("without a 503 action probe: want one issue, got %v", got)
+	}
+}
+
+// TestCheckHooksNoticesDamage: the webhook checks pass every event of each
+// owner's feed delivered (more than once is allowed, and counted), and
+// notice an event never delivered, one delivered to an owner whose feed does
+// not have it, an attempt sent twice, a delivery on the wire twice at once
+// and a refused request.
+func TestCheckHooksNoticesDamage(t *testing.T) {
+	feeds := map[string][]string{"seller-1": {"evt_1", "evt_2"}, "seller-2": {"evt_3"}}
+	intact := func() hookLog {
+		return hookLog{
+			Got:      map[string]map[string]int{"seller-1": {"evt_1": 1, "evt_2": 2}, "seller-2": {"evt_3": 1}},
+			Attempts: map[string]int{"dlv_1#1": 1, "dlv_2#1": 1, "dlv_2#2": 1, "dlv_3#1": 1},
+		}
+	}
+	if r := checkHooks(feeds, intact()); r.Events != 3 || r.Delivered != 3 || r.Duplicates != 1 || r.Missing != 0 || len(r.Problems) != 0 {
+		t.Fatalf("intact: %+v", r)
+	}
+	for name, c := range map[string]struct {
+		damage func(l *hookLog)
+		want   func(r hookReport) bool
+	}{
+		"NeverDelivered": {func(l *hookLog) { delete(l.Got["seller-2"], "evt_3") },
+			func(r hookReport) bool { return r.Missing == 1 && r.Delivered == 2 }},
+		"WrongOwner": {func(l *hookLog) { l.Got["seller-2"]["evt_1"] = 1 },
+			func(r hookReport) bool { return r.Missing == 0 && strings.Contains(r.Problems[0], "not in its feed") }},
+		"UnknownOwner": {func(l *hookLog) { l.Got["seller-9"] = map[string]int{"evt_1": 1} },
+			func(r hookReport) bool { return strings.Contains(r.Problems[0], "has no feed") }},
+		"AttemptSentTwice": {func(l *hookLog) { l.Attempts["dlv_3#1"] = 2 },
+			func(r hookReport) bool { return strings.Contains(r.Problems[0], "sent 2 times") }},
+		"OnTheWireTwice": {func(l *hookLog) { l.Overlaps = []string{"dlv_1"} },
+			func(r hookReport) bool { return strings.Contains(r.Problems[0], "twice at once") }},
+		"Refused": {func(l *hookLog) { l.Refused = []string{"bad signature"} },
+			func(r hookReport) bool { return strings.Contains(r.Problems[0], "refused") }},
+	} {
+		t.Run(name, func(t *testing.T) {
+			l := intact()
+			c.damage(&l)
+			if r := checkHooks(feeds, l); len(r.Problems) != 1 || !c.want(r) {
+				t.Fatalf("got %+v", r)
+			}
+		})
 	}
 }

@@ -5,6 +5,16 @@
 // audit chain verifies, and that the service answered 503 while the database
 // was away and recovered by itself.
 //
+// The scenario three-instances runs three `disputes serve` on one database,
+// each with its workers, the load spread over them round-robin, a webhook of
+// every event for each seller (an HTTP receiver in the test) and deadlines of
+// seconds, so that the instances' deadline workers fire some. One instance is
+// killed with SIGKILL and started again, then PostgreSQL restarts. Besides
+// the checks above, every event of each seller's feed (GET /v1/events) must
+// reach the seller's webhook within a bounded wait after the load stops, no
+// delivery attempt may be sent twice, and no delivery be on the wire twice at
+// once; deliveries repeated after a fault are allowed and counted.
+//
 // The tests run only with FAULTS=1 (make test-faults, scripts/test-faults.sh)
 // because they start a throwaway PostgreSQL cluster of their own with the
 // machine's initdb and pg_ctl, build the disputes binary and run for a while.

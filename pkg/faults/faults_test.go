@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opendispute/disputes/pkg/dispute"
 )
 
 const (
@@ -72,6 +74,7 @@ type result struct {
 	recovery     time.Duration
 	ackedAfter   int // actions acknowledged after recovery
 	outageIssues []string
+	hooks        *hookReport // the webhook checks, in the scenarios with webhooks
 }
 
 // TestFaults runs every fault scenario under load on a PostgreSQL cluster of
@@ -108,6 +111,15 @@ func TestFaults(t *testing.T) {
 			assertResult(t, res)
 		})
 	}
+	t.Run("three-instances", func(t *testing.T) {
+		res := runInstances(t, pg, bin, dur, seed)
+		results = append(results, res)
+		assertResult(t, res)
+		assertHooks(t, *res.hooks)
+		if res.rep.Fired == 0 {
+			t.Error("no deadline fired: the instances' deadline workers did not run")
+		}
+	})
 	fmt.Print(formatSummary(results))
 }
 
@@ -146,7 +158,13 @@ func runScenario(t *testing.T, pg *cluster, bin string, sc scenario, dur time.Du
 	if err != nil {
 		t.Fatalf("read the stored disputes: %v", err)
 	}
-	res := result{scenario: sc.name, rep: check(actions, snap), recovery: win.Recovered.Sub(win.Begin)}
+	return evaluate(t, sc.name, c, actions, check(actions, snap, dispute.DefaultDeadlines), win)
+}
+
+// evaluate completes a scenario's result from what the checks found and
+// the client's requests around the fault's window, and logs it.
+func evaluate(t *testing.T, name string, c *client, actions []*action, rep report, win window) result {
+	res := result{scenario: name, rep: rep, recovery: win.Recovered.Sub(win.Begin)}
 	for _, r := range c.requests() {
 		switch {
 		case r.Status == http.StatusServiceUnavailable && !r.Start.Before(win.Begin) && !r.Start.After(win.Recovered):
@@ -175,11 +193,10 @@ func runScenario(t *testing.T, pg *cluster, bin string, sc scenario, dur time.Du
 			}
 		}
 	}
-	rep := res.rep
 	t.Logf("%s: %d actions in %d requests: %d acknowledged (%d found, %d lost), %d refused (4xx), %d empty claims, "+
 		"%d unanswered (of which %d applied completely), %d duplicated, %d disputes half-applied, %d with an illegal history; "+
 		"%d answers 503 during the fault, %d other 5xx, %d requests without an answer; ready again %s after the fault began",
-		sc.name, rep.Sent, rep.Attempts, rep.Acknowledged, rep.Found, rep.Lost, rep.Refused, rep.EmptyClaims,
+		name, rep.Sent, rep.Attempts, rep.Acknowledged, rep.Found, rep.Lost, rep.Refused, rep.EmptyClaims,
 		rep.Unanswered, rep.AppliedUnanswered, rep.Duplicated, rep.HalfApplied, rep.Illegal,
 		res.outage503, res.other5xx, res.noAnswer, res.recovery.Round(10*time.Millisecond))
 	return res
@@ -413,15 +430,19 @@ func logUnanswered(t *testing.T, actions []*action) {
 	}
 }
 
-// formatSummary renders the results as a table.
+// formatSummary renders the results as a table: what the client sent
+// against what the service kept, the deadlines the workers fired and, for
+// the scenarios with webhooks, the events of the owners' feeds, those
+// delivered and the extra deliveries.
 func formatSummary(results []result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-17s %6s %9s %6s %5s %11s %13s %8s %14s %10s %10s %9s\n",
-		"scenario", "sent", "acknowl.", "found", "lost", "duplicated", "half-applied", "illegal", "503 in outage", "other 5xx", "no answer", "recovery")
+	fmt.Fprintf(&b, "\n%-17s %6s %9s %6s %5s %11s %13s %8s %14s %10s %10s %9s %6s %8s %10s %6s\n",
+		"scenario", "sent", "acknowl.", "found", "lost", "duplicated", "half-applied", "illegal", "503 in outage", "other 5xx", "no answer", "recovery",
+		"fired", "events", "delivered", "dupl.")
 	for _, r := range results {
-		fmt.Fprintf(&b, "%-17s %6d %9d %6d %5d %11d %13d %8d %14d %10d %10d %9s\n",
+		fmt.Fprintf(&b, "%-17s %6d %9d %6d %5d %11d %13d %8d %14d %10d %10d %9s %6d%s\n",
 			r.scenario, r.rep.Sent, r.rep.Acknowledged, r.rep.Found, r.rep.Lost, r.rep.Duplicated, r.rep.HalfApplied,
-			r.rep.Illegal, r.outage503, r.other5xx, r.noAnswer, r.recovery.Round(10*time.Millisecond))
+			r.rep.Illegal, r.outage503, r.other5xx, r.noAnswer, r.recovery.Round(10*time.Millisecond), r.rep.Fired, hookColumns(r.hooks))
 	}
 	return b.String()
 }

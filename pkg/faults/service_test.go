@@ -38,6 +38,8 @@ type service struct {
 	addr    string
 	dbURL   string
 	logPath string
+	// env is added to the service's environment.
+	env []string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -81,6 +83,7 @@ func (s *service) start() error {
 		// these tests are about faults, not abuse.
 		"DISPUTES_RATE_LIMIT=0",
 	}
+	cmd.Env = append(cmd.Env, s.env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = childAttr()
 	if err := cmd.Start(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -353,8 +354,35 @@ func (db *DB) Order(ctx context.Context, id string) (*dispute.Order, error) {
 }
 
 // Dispute returns a dispute.
+//
+// On PostgreSQL, outside a unit of work, the row is read with pgx directly:
+// the most frequent read of the API skips gorm's statement building.
 func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) {
-	return findDispute(db.gorm.WithContext(ctx), id)
+	if db.dialect != Postgres || unitOf(ctx) != nil {
+		return findDispute(db.gorm.WithContext(ctx), id)
+	}
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer conn.Close()
+	var rows []disputeRow
+	err = conn.Raw(func(dc any) error {
+		r, err := dc.(*stdlib.Conn).Conn().Query(ctx, `SELECT * FROM disputes WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		rows, err = scanRows[disputeRow](r)
+		return err
+	})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if len(rows) == 0 {
+		return nil, dispute.NotFound("dispute")
+	}
+	return rows[0].dispute()
 }
 
 // Disputes lists disputes, newest first. It is a heavy read: it may be

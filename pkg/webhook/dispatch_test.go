@@ -568,3 +568,40 @@ func TestRevokedKeyStopsDeliveries(t *testing.T) {
 		}
 	})
 }
+
+// TestBacklogDrainsBetweenTicks: a running dispatcher whose claims come
+// back full claims again as soon as an attempt ends, not only on its next
+// tick, so a backlog many times its slots drains at the endpoints' pace.
+func TestBacklogDrainsBetweenTicks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		rc := newReceiver(t, f.clock)
+		f.subscribe(seller, rc, "*")
+		const disputes = 12
+		for range disputes {
+			f.open("s1")
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			// One claim of 3 at the start, and the next tick an hour away.
+			f.dispatcher(webhook.Config{Tick: time.Hour, Workers: 3, PerEndpoint: 3}).Run(ctx)
+			close(done)
+		}()
+		defer func() { cancel(); <-done }()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			ev, _ := rc.count()
+			if ev == disputes {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d events delivered without a tick", ev, disputes)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if ev, dl := rc.count(); ev != disputes || dl != disputes {
+			t.Fatalf("%d events in %d deliveries, want each once", ev, dl)
+		}
+	})
+}

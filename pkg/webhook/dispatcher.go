@@ -43,7 +43,8 @@ type Config struct {
 	Workers, PerEndpoint int
 	// Timeout bounds one attempt (default 10 s); Lease is how long a claimed
 	// delivery is withheld from other dispatchers (default 1 min, longer
-	// than Timeout).
+	// than Timeout). An attempt starts only while at least Timeout of its
+	// lease is left, so two dispatchers never send one delivery at once.
 	Timeout, Lease time.Duration
 	// RetryFor is how long a delivery is retried (default 72 h).
 	RetryFor time.Duration
@@ -83,6 +84,8 @@ type Dispatcher struct {
 	freed    *sync.Cond // signalled when an endpoint's slot frees up
 	inFlight map[string]int
 	wg       sync.WaitGroup
+	// finished hears of attempts that ended, to claim again at once.
+	finished chan struct{}
 }
 
 // New returns a dispatcher.
@@ -126,46 +129,78 @@ func New(cfg Config) *Dispatcher {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	d := &Dispatcher{cfg: cfg, client: client, sem: make(chan struct{}, cfg.Workers), inFlight: map[string]int{}}
+	d := &Dispatcher{cfg: cfg, client: client, sem: make(chan struct{}, cfg.Workers), inFlight: map[string]int{}, finished: make(chan struct{}, 1)}
 	d.freed = sync.NewCond(&d.mu)
 	return d
 }
 
-// Run dispatches until ctx ends, then waits for attempts in flight.
+// Run dispatches until ctx ends, then waits for attempts in flight. It
+// claims on every tick and, while claims come back full (more may be due),
+// again as soon as an attempt finishes, so a backlog drains at the pace of
+// the endpoints rather than one claim per tick. Events are sequenced on the
+// ticks.
 func (d *Dispatcher) Run(ctx context.Context) {
 	t := time.NewTicker(d.cfg.Tick)
 	defer t.Stop()
+	tick := true
 	for {
-		if _, err := d.dispatch(ctx, false); err != nil && ctx.Err() == nil {
+		r, err := d.dispatch(ctx, false, tick)
+		if err != nil && ctx.Err() == nil {
 			d.cfg.Logger.Warn("webhook dispatch failed; retrying", "err", err)
+		}
+		var finished <-chan struct{} // nil: wait for the tick
+		if err == nil && r.more {
+			finished = d.finished
 		}
 		select {
 		case <-ctx.Done():
 			d.wg.Wait()
 			return
 		case <-t.C:
+			tick = true
+		case <-finished:
+			tick = false
 		}
 	}
 }
 
 // RunOnce sequences new events (with a Sequencer), sends every delivery that is due and waits
 // for the attempts to finish. It returns how many attempts it made.
-func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) { return d.dispatch(ctx, true) }
+func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
+	r, err := d.dispatch(ctx, true, true)
+	return r.started, err
+}
 
-func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
-	if d.cfg.Sequencer != nil {
+// round is what one dispatch did.
+type round struct {
+	started int
+	// more says that more deliveries may be due now: every slot was busy,
+	// or the claim came back full with most of it started (not held back
+	// by endpoints that had enough in flight).
+	more bool
+}
+
+func (d *Dispatcher) dispatch(ctx context.Context, wait, sequence bool) (round, error) {
+	if sequence && d.cfg.Sequencer != nil {
 		if _, err := d.cfg.Sequencer.SequenceEvents(ctx); err != nil {
-			return 0, err
+			return round{}, err
 		}
 	}
 	free := cap(d.sem) - len(d.sem)
 	if free == 0 {
-		return 0, nil
+		return round{more: true}, nil
 	}
 	jobs, err := d.cfg.Store.ClaimDeliveries(ctx, d.cfg.Now(), free, d.cfg.Lease)
 	if err != nil {
-		return 0, err
+		return round{}, err
 	}
+	r, err := d.start(ctx, jobs, wait)
+	r.more = len(jobs) == free && 2*r.started > len(jobs)
+	return r, err
+}
+
+// start starts an attempt of each claimed delivery, or gives it back.
+func (d *Dispatcher) start(ctx context.Context, jobs []*dispute.DeliveryJob, wait bool) (round, error) {
 	started := 0
 	for _, j := range jobs {
 		if wait {
@@ -173,7 +208,18 @@ func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
 		} else if !d.take(j.Delivery.WebhookID) {
 			// This endpoint has enough in flight; try again shortly.
 			if err := d.cfg.Store.DeferDelivery(ctx, j.Delivery.ID, j.Delivery.Attempts, d.cfg.Now().Add(d.cfg.Tick)); err != nil {
-				return started, err
+				return round{started: started}, err
+			}
+			continue
+		}
+		if !d.cfg.Now().Add(d.cfg.Timeout).Before(j.Delivery.NextAttemptAt) {
+			// The claim took so long (a slow database, or the wait for an
+			// endpoint's slot) that the attempt could outlast the lease,
+			// after which another dispatcher may send the delivery too.
+			// It goes back, due now, for a claim with a fresh lease.
+			d.give(j.Delivery.WebhookID)
+			if err := d.cfg.Store.DeferDelivery(ctx, j.Delivery.ID, j.Delivery.Attempts, d.cfg.Now()); err != nil {
+				return round{started: started}, err
 			}
 			continue
 		}
@@ -181,14 +227,22 @@ func (d *Dispatcher) dispatch(ctx context.Context, wait bool) (int, error) {
 		d.sem <- struct{}{}
 		d.wg.Add(1)
 		go func() {
-			defer func() { <-d.sem; d.give(j.Delivery.WebhookID); d.wg.Done() }()
+			defer func() {
+				<-d.sem
+				d.give(j.Delivery.WebhookID)
+				select {
+				case d.finished <- struct{}{}:
+				default: // a wake-up is already pending
+				}
+				d.wg.Done()
+			}()
 			d.attempt(context.WithoutCancel(ctx), j)
 		}()
 	}
 	if wait {
 		d.wg.Wait()
 	}
-	return started, nil
+	return round{started: started}, nil
 }
 
 func (d *Dispatcher) take(webhookID string) bool {

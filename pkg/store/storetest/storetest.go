@@ -98,3 +98,45 @@ func URL(tb testing.TB, dialect store.Dialect) string {
 	pu.Path = "/" + name
 	return pu.String()
 }
+
+// EachInstances runs fn as a parallel subtest per dialect with n stores on
+// one fresh database, as n instances of the service would have. On
+// PostgreSQL each store is a connection pool of its own, as in a process of
+// its own; SQLite serves one process only, so there the n stores are one.
+func EachInstances(t *testing.T, n int, fn func(t *testing.T, dbs []*store.DB)) {
+	t.Helper()
+	for _, d := range Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			fn(t, Instances(t, d, n))
+		})
+	}
+}
+
+// Instances returns n stores on one new migrated database (see
+// EachInstances), closed when the test ends.
+func Instances(tb testing.TB, dialect store.Dialect, n int) []*store.DB {
+	tb.Helper()
+	if dialect == store.SQLite {
+		db := Open(tb, dialect)
+		dbs := make([]*store.DB, n)
+		for i := range dbs {
+			dbs[i] = db
+		}
+		return dbs
+	}
+	u := URL(tb, dialect)
+	dbs := make([]*store.DB, n)
+	for i := range dbs {
+		db, err := store.Open(context.Background(), u, store.Options{MaxOpenConns: 4})
+		if err != nil {
+			tb.Fatalf("open %s: %v", dialect, err)
+		}
+		tb.Cleanup(func() { _ = db.Close() })
+		dbs[i] = db
+	}
+	if _, err := dbs[0].Migrate(context.Background()); err != nil {
+		tb.Fatalf("migrate %s: %v", dialect, err)
+	}
+	return dbs
+}
