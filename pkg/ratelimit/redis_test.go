@@ -110,16 +110,16 @@ func TestFailuresAreCountedInAWindow(t *testing.T) {
 // Timeout, never a wait.
 func TestUnavailableRedisFailsFast(t *testing.T) {
 	t.Parallel()
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed.Close()
 	silent, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never answers
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer silent.Close()
+	closed, err := net.Listen("tcp", "127.0.0.1:0") // after silent: another port
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
 	for name, addr := range map[string]string{"closed port": closed.Addr().String(), "silent server": silent.Addr().String()} {
 		t.Run(name, func(t *testing.T) {
 			r := ratelimittest.OpenAt(t, "redis://"+addr+"/0", "disputes:")
