@@ -21,6 +21,7 @@ import (
 	"github.com/opendispute/disputes/pkg/auth"
 	"github.com/opendispute/disputes/pkg/contact"
 	"github.com/opendispute/disputes/pkg/dispute"
+	"github.com/opendispute/disputes/pkg/ratelimit"
 	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/webhook"
 )
@@ -339,6 +340,11 @@ type httpSettings struct {
 	AuthFailureLimit  int // failed authentications per client address and window; 0: off
 	AuthFailureWindow time.Duration
 	TrustedProxies    []*net.IPNet
+	// RedisURL is the Redis server where every instance counts the two
+	// limits above; empty: each process counts alone. RedisPrefix starts
+	// its keys, so several deployments can share one server.
+	RedisURL    string
+	RedisPrefix string
 }
 
 func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) httpSettings {
@@ -352,6 +358,13 @@ func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) http
 		RateBurst:         intSetting(getenv, "DISPUTES_RATE_BURST", 100, 1, 1_000_000, add),
 		AuthFailureLimit:  intSetting(getenv, "DISPUTES_AUTH_FAILURE_LIMIT", 20, 0, 1_000_000, add),
 		AuthFailureWindow: durationSetting(getenv, "DISPUTES_AUTH_FAILURE_WINDOW", time.Minute, add),
+		RedisURL:          getenv("DISPUTES_REDIS_URL"),
+		RedisPrefix:       envOr(getenv, "DISPUTES_REDIS_PREFIX", "disputes:"),
+	}
+	if h.RedisURL != "" {
+		if _, err := ratelimit.ParseURL(h.RedisURL); err != nil {
+			add("DISPUTES_REDIS_URL %v", err)
+		}
 	}
 	if h.ReadHeaderTimeout > h.ReadTimeout {
 		add("DISPUTES_READ_HEADER_TIMEOUT (%s) must not be longer than DISPUTES_READ_TIMEOUT (%s), which includes the headers", h.ReadHeaderTimeout, h.ReadTimeout)
