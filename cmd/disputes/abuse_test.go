@@ -307,7 +307,9 @@ func TestServeSharesLimitsThroughRedis(t *testing.T) {
 	u := ratelimittest.URL(t)
 	vars := map[string]string{
 		"DISPUTES_REDIS_URL": u, "DISPUTES_REDIS_PREFIX": ratelimittest.Prefix(t, u),
-		"DISPUTES_RATE_LIMIT": "0.01", "DISPUTES_RATE_BURST": "2",
+		// Long enough that a busy machine never falls back by mistake.
+		"DISPUTES_REDIS_TIMEOUT": ratelimittest.Timeout.String(),
+		"DISPUTES_RATE_LIMIT":    "0.01", "DISPUTES_RATE_BURST": "2",
 		"DISPUTES_AUTH_FAILURE_LIMIT": "3", "DISPUTES_AUTH_FAILURE_WINDOW": "10m",
 	}
 	one, two := serveWith(t, vars), serveWith(t, vars)
@@ -364,7 +366,7 @@ func TestHTTPSettings(t *testing.T) {
 			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 			IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
 			RateLimit: 50, RateBurst: 100, AuthFailureLimit: 20, AuthFailureWindow: time.Minute,
-			RedisPrefix: "disputes:",
+			RedisPrefix: "disputes:", RedisTimeout: 100 * time.Millisecond,
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("defaults\n got %+v\nwant %+v", got, want)
@@ -377,6 +379,7 @@ func TestHTTPSettings(t *testing.T) {
 			"DISPUTES_RATE_LIMIT": "0", "DISPUTES_RATE_BURST": "7", "DISPUTES_AUTH_FAILURE_LIMIT": "0",
 			"DISPUTES_AUTH_FAILURE_WINDOW": "5m", "DISPUTES_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1,2001:db8::1",
 			"DISPUTES_REDIS_URL": "redis://:pw@redis.internal:6380/2", "DISPUTES_REDIS_PREFIX": "disputes-eu:",
+			"DISPUTES_REDIS_TIMEOUT": "250ms",
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -390,7 +393,7 @@ func TestHTTPSettings(t *testing.T) {
 			ReadHeaderTimeout: 2 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 45 * time.Second,
 			IdleTimeout: 10 * time.Second, ShutdownTimeout: time.Minute,
 			RateLimit: 0, RateBurst: 7, AuthFailureLimit: 0, AuthFailureWindow: 5 * time.Minute,
-			RedisURL: "redis://:pw@redis.internal:6380/2", RedisPrefix: "disputes-eu:",
+			RedisURL: "redis://:pw@redis.internal:6380/2", RedisPrefix: "disputes-eu:", RedisTimeout: 250 * time.Millisecond,
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("settings\n got %+v\nwant %+v", got, want)
@@ -419,6 +422,7 @@ func TestHTTPSettings(t *testing.T) {
 		"redis http URL":          {"DISPUTES_REDIS_URL", "http://127.0.0.1:6379"},
 		"redis bad database":      {"DISPUTES_REDIS_URL", "redis://:s3cret@127.0.0.1:6379/zero"},
 		"redis unknown option":    {"DISPUTES_REDIS_URL", "redis://:s3cret@127.0.0.1:6379/0?timeout=fast"},
+		"zero redis timeout":      {"DISPUTES_REDIS_TIMEOUT", "0s"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := load(t, map[string]string{c.key: c.value})

@@ -342,9 +342,11 @@ type httpSettings struct {
 	TrustedProxies    []*net.IPNet
 	// RedisURL is the Redis server where every instance counts the two
 	// limits above; empty: each process counts alone. RedisPrefix starts
-	// its keys, so several deployments can share one server.
-	RedisURL    string
-	RedisPrefix string
+	// its keys, so several deployments can share one server; RedisTimeout
+	// bounds each call, after which the process counts alone.
+	RedisURL     string
+	RedisPrefix  string
+	RedisTimeout time.Duration
 }
 
 func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) httpSettings {
@@ -360,6 +362,7 @@ func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) http
 		AuthFailureWindow: durationSetting(getenv, "DISPUTES_AUTH_FAILURE_WINDOW", time.Minute, add),
 		RedisURL:          getenv("DISPUTES_REDIS_URL"),
 		RedisPrefix:       envOr(getenv, "DISPUTES_REDIS_PREFIX", "disputes:"),
+		RedisTimeout:      durationSetting(getenv, "DISPUTES_REDIS_TIMEOUT", ratelimit.DefaultTimeout, add),
 	}
 	if h.RedisURL != "" {
 		if _, err := ratelimit.ParseURL(h.RedisURL); err != nil {

@@ -235,13 +235,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	var shared httpapi.SharedLimits
 	if cfg.HTTP.RedisURL != "" {
-		r, err := ratelimit.Open(cfg.HTTP.RedisURL, cfg.HTTP.RedisPrefix)
+		r, err := ratelimit.Open(cfg.HTTP.RedisURL, cfg.HTTP.RedisPrefix, cfg.HTTP.RedisTimeout)
 		if err != nil {
 			return fmt.Errorf("DISPUTES_REDIS_URL %w", err)
 		}
 		defer r.Close()
 		shared = r
-		log.Info("abuse limits shared with the other instances through Redis", "redis", r.Addr(), "prefix", cfg.HTTP.RedisPrefix)
+		log.Info("abuse limits shared with the other instances through Redis", "redis", r.Addr(), "prefix", cfg.HTTP.RedisPrefix,
+			"timeout", cfg.HTTP.RedisTimeout)
 	}
 	srv := httpapi.New(httpapi.Config{
 		Service: svc, Auth: verifier, Idempotency: db, DB: db, OpenAPI: api.OpenAPI,

@@ -12,8 +12,9 @@ import (
 )
 
 // metrics are the server's Prometheus metrics: its traffic, the requests
-// its limiters refuse and whether the limits are shared. Transitions, the workers, the database and
-// the build are counted elsewhere (pkg/metrics) in the same registry.
+// its limiters refuse and whether the limits are shared. Transitions, the
+// workers, the database and the build are counted elsewhere (pkg/metrics)
+// in the same registry.
 type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec

@@ -20,9 +20,9 @@ import (
 // burst) and a count of failed authentications per client address. With
 // Config.SharedLimits both are counted there, across instances
 // (sharedlimits.go); without it, or while it does not answer, each process
-// counts alone. The process's own run on the server's clock, so tests move
-// time instead of sleeping, and keep their state in memory, bounded: idle
-// entries are dropped and the number of entries is capped.
+// counts alone with the limiters below. These run on the server's clock, so
+// tests move time instead of sleeping, and keep their state in memory,
+// bounded: idle entries are dropped and the number of entries is capped.
 
 const (
 	// defaultAuthFailureWindow is the window of AuthFailureLimit when

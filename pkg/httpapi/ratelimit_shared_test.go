@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/opendispute/disputes/pkg/httpapi"
+	"github.com/opendispute/disputes/pkg/ratelimit"
 	"github.com/opendispute/disputes/pkg/ratelimit/ratelimittest"
 )
 
@@ -101,7 +102,12 @@ func TestSharedLimitsUnavailable(t *testing.T) {
 			t.Parallel()
 			logs := &syncBuffer{}
 			_, loopback, _ := net.ParseCIDR("127.0.0.1/32")
-			store := &countedLimits{SharedLimits: ratelimittest.OpenAt(t, "redis://"+addr+"/0", "disputes:")}
+			r, err := ratelimit.Open("redis://"+addr+"/0", "disputes:", 0) // 100 ms a call
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close() })
+			store := &countedLimits{SharedLimits: r}
 			e := newLimitedEnv(t, httpapi.Config{
 				RateLimit: 1, RateBurst: 2, AuthFailureLimit: 2, TrustedProxies: []*net.IPNet{loopback},
 				SharedLimits: store,

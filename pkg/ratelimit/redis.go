@@ -3,7 +3,7 @@
 // per caller (github.com/go-redis/redis_rate) and a count of failed
 // authentications per client address. pkg/httpapi uses it through its
 // SharedLimits interface and counts in its own process whenever Redis does
-// not answer within Timeout.
+// not answer in time (DefaultTimeout unless set otherwise).
 //
 // Keys, with the deployment's prefix (such as "disputes:"):
 //
@@ -27,9 +27,10 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
-// Timeout bounds every call to Redis, connecting included: a limit that
-// cannot be checked in that time is checked in the process instead.
-const Timeout = 100 * time.Millisecond
+// DefaultTimeout bounds every call to Redis, connecting included, unless
+// Open is given another: a limit that cannot be checked in that time is
+// checked in the process instead.
+const DefaultTimeout = 100 * time.Millisecond
 
 // maxEmission caps the time between two requests of an allowance, so that
 // a rate below one request a day does not overflow a duration (the
@@ -56,19 +57,24 @@ type Redis struct {
 	client  *redis.Client
 	limiter *redis_rate.Limiter
 	prefix  string
+	timeout time.Duration
 }
 
 // Open returns the limits kept at the Redis server of rawURL (see
-// ParseURL) under keys that start with prefix. It does not connect: the
-// first call does, and a server that is down is only a failed call.
-func Open(rawURL, prefix string) (*Redis, error) {
+// ParseURL) under keys that start with prefix, each call bounded by
+// timeout (0: DefaultTimeout). It does not connect: the first call does,
+// and a server that is down is only a failed call.
+func Open(rawURL, prefix string, timeout time.Duration) (*Redis, error) {
 	opts, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
 	// Short timeouts and no retries: a slow answer is no answer, and the
 	// caller decides in its own process instead.
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = Timeout, Timeout, Timeout, Timeout
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
 	opts.ContextTimeoutEnabled = true
 	opts.MaxRetries, opts.DialerRetries = -1, 1
 	opts.DisableIdentity = true
@@ -78,7 +84,7 @@ func Open(rawURL, prefix string) (*Redis, error) {
 	// unavailable, and once that they are back.
 	redis.SetLogger(&logging.VoidLogger{})
 	c := redis.NewClient(opts)
-	return &Redis{client: c, limiter: redis_rate.NewLimiter(c), prefix: prefix}, nil
+	return &Redis{client: c, limiter: redis_rate.NewLimiter(c), prefix: prefix, timeout: timeout}, nil
 }
 
 // Close closes the connections to Redis.
@@ -91,7 +97,7 @@ func (r *Redis) Addr() string { return r.client.Options().Addr }
 // holding at most burst, on Redis's clock. It reports the requests left
 // and, when there was none, how long until there is one.
 func (r *Redis) Take(ctx context.Context, key string, perSecond float64, burst int) (bool, time.Duration, float64, error) {
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	emission := maxEmission
 	if s := 1 / perSecond; s < maxEmission.Seconds() {
@@ -113,7 +119,7 @@ func (r *Redis) Take(ctx context.Context, key string, perSecond float64, burst i
 // Failures reports key's failed authentications in its current window and
 // how long that window still runs (0 when none does).
 func (r *Redis) Failures(ctx context.Context, key string) (int, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	k := r.prefix + "auth_failures:" + key
 	var n *redis.StringCmd
@@ -139,7 +145,7 @@ func (r *Redis) Failures(ctx context.Context, key string) (int, time.Duration, e
 // at key's first failure; Fail reports the failures in it, this one
 // included, and how long it still runs.
 func (r *Redis) Fail(ctx context.Context, key string, window time.Duration) (int, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	k := r.prefix + "auth_failures:" + key
 	var n *redis.IntCmd

@@ -107,7 +107,7 @@ func TestFailuresAreCountedInAWindow(t *testing.T) {
 }
 
 // A server that is not there, or does not answer, is an error within about
-// Timeout, never a wait.
+// the timeout, never a wait.
 func TestUnavailableRedisFailsFast(t *testing.T) {
 	t.Parallel()
 	silent, err := net.Listen("tcp", "127.0.0.1:0") // accepts, never answers
@@ -122,7 +122,11 @@ func TestUnavailableRedisFailsFast(t *testing.T) {
 	closed.Close()
 	for name, addr := range map[string]string{"closed port": closed.Addr().String(), "silent server": silent.Addr().String()} {
 		t.Run(name, func(t *testing.T) {
-			r := ratelimittest.OpenAt(t, "redis://"+addr+"/0", "disputes:")
+			r, err := ratelimit.Open("redis://"+addr+"/0", "disputes:", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
 			for _, call := range []func() error{
 				func() error { _, _, _, err := r.Take(ctx, "sub:usr_1", 1, 1); return err },
 				func() error { _, _, err := r.Failures(ctx, "203.0.113.7"); return err },
@@ -130,8 +134,8 @@ func TestUnavailableRedisFailsFast(t *testing.T) {
 			} {
 				start := time.Now()
 				err := call()
-				if took := time.Since(start); err == nil || took > 5*ratelimit.Timeout {
-					t.Errorf("error %v after %s; want an error within about %s", err, took, ratelimit.Timeout)
+				if took := time.Since(start); err == nil || took > 5*ratelimit.DefaultTimeout {
+					t.Errorf("error %v after %s; want an error within about %s", err, took, ratelimit.DefaultTimeout)
 				}
 			}
 		})
