@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/opendispute/disputes/pkg/auth"
+	"github.com/opendispute/disputes/pkg/ratelimit/ratelimittest"
 )
 
 // server is one `disputes serve` run by a test.
@@ -298,6 +300,42 @@ func TestServeLimitsFailedAuthentication(t *testing.T) {
 	checkLimited(t, s.do(t, http.MethodGet, "/v1/disputes", valid, ""), 590, 600)
 }
 
+// Two instances with one Redis: a caller's allowance and an address's
+// failed authentications are counted once for both.
+func TestServeSharesLimitsThroughRedis(t *testing.T) {
+	t.Parallel()
+	u := ratelimittest.URL(t)
+	vars := map[string]string{
+		"DISPUTES_REDIS_URL": u, "DISPUTES_REDIS_PREFIX": ratelimittest.Prefix(t, u),
+		// Long enough that a busy machine never falls back by mistake.
+		"DISPUTES_REDIS_TIMEOUT": ratelimittest.Timeout.String(),
+		"DISPUTES_RATE_LIMIT":    "0.01", "DISPUTES_RATE_BURST": "2",
+		"DISPUTES_AUTH_FAILURE_LIMIT": "3", "DISPUTES_AUTH_FAILURE_WINDOW": "10m",
+	}
+	one, two := serveWith(t, vars), serveWith(t, vars)
+	if !strings.Contains(one.stderr.String(), "abuse limits shared with the other instances through Redis") {
+		t.Errorf("serve does not say the limits are shared:\n%s", one.stderr.String())
+	}
+	buyer := "Bearer " + token(t, "usr_buyer")
+	for i, s := range []*server{one, two} {
+		if a := s.do(t, http.MethodGet, "/v1/disputes", buyer, ""); a.status != http.StatusOK {
+			t.Fatalf("request %d: %d %v", i+1, a.status, a.body)
+		}
+	}
+	checkLimited(t, one.do(t, http.MethodGet, "/v1/disputes", buyer, ""), 90, 100)
+	checkLimited(t, two.do(t, http.MethodGet, "/v1/disputes", buyer, ""), 90, 100)
+
+	for i, bad := range []string{"Bearer guess1", "Bearer guess2", ""} {
+		if a := []*server{one, two, one}[i].do(t, http.MethodGet, "/v1/disputes", bad, ""); a.status != http.StatusUnauthorized {
+			t.Fatalf("bad credentials %q: %d", bad, a.status)
+		}
+	}
+	// The address is refused on both, for the rest of the ten minutes.
+	seller := "Bearer " + token(t, "usr_seller")
+	checkLimited(t, two.do(t, http.MethodGet, "/v1/disputes", seller, ""), 590, 600)
+	checkLimited(t, one.do(t, http.MethodGet, "/v1/disputes", seller, ""), 590, 600)
+}
+
 // checkLimited requires a 429 rate_limited problem whose Retry-After is
 // within [lo, hi] seconds.
 func checkLimited(t *testing.T, a answer, lo, hi int) {
@@ -328,6 +366,7 @@ func TestHTTPSettings(t *testing.T) {
 			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 			IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
 			RateLimit: 50, RateBurst: 100, AuthFailureLimit: 20, AuthFailureWindow: time.Minute,
+			RedisPrefix: "disputes:", RedisTimeout: 100 * time.Millisecond,
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("defaults\n got %+v\nwant %+v", got, want)
@@ -339,6 +378,8 @@ func TestHTTPSettings(t *testing.T) {
 			"DISPUTES_IDLE_TIMEOUT": "10s", "DISPUTES_SHUTDOWN_TIMEOUT": "1m",
 			"DISPUTES_RATE_LIMIT": "0", "DISPUTES_RATE_BURST": "7", "DISPUTES_AUTH_FAILURE_LIMIT": "0",
 			"DISPUTES_AUTH_FAILURE_WINDOW": "5m", "DISPUTES_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1,2001:db8::1",
+			"DISPUTES_REDIS_URL": "redis://:pw@redis.internal:6380/2", "DISPUTES_REDIS_PREFIX": "disputes-eu:",
+			"DISPUTES_REDIS_TIMEOUT": "250ms",
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -352,6 +393,7 @@ func TestHTTPSettings(t *testing.T) {
 			ReadHeaderTimeout: 2 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 45 * time.Second,
 			IdleTimeout: 10 * time.Second, ShutdownTimeout: time.Minute,
 			RateLimit: 0, RateBurst: 7, AuthFailureLimit: 0, AuthFailureWindow: 5 * time.Minute,
+			RedisURL: "redis://:pw@redis.internal:6380/2", RedisPrefix: "disputes-eu:", RedisTimeout: 250 * time.Millisecond,
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("settings\n got %+v\nwant %+v", got, want)
@@ -375,12 +417,21 @@ func TestHTTPSettings(t *testing.T) {
 		"bad shutdown timeout":    {"DISPUTES_SHUTDOWN_TIMEOUT", "never"},
 		"proxy name":              {"DISPUTES_TRUSTED_PROXIES", "proxy.internal"},
 		"proxy bad network":       {"DISPUTES_TRUSTED_PROXIES", "10.0.0.0/33"},
+		"redis without scheme":    {"DISPUTES_REDIS_URL", "127.0.0.1:6379"},
+		"redis host alone":        {"DISPUTES_REDIS_URL", "redis.internal"},
+		"redis http URL":          {"DISPUTES_REDIS_URL", "http://127.0.0.1:6379"},
+		"redis bad database":      {"DISPUTES_REDIS_URL", "redis://:s3cret@127.0.0.1:6379/zero"},
+		"redis unknown option":    {"DISPUTES_REDIS_URL", "redis://:s3cret@127.0.0.1:6379/0?timeout=fast"},
+		"zero redis timeout":      {"DISPUTES_REDIS_TIMEOUT", "0s"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := load(t, map[string]string{c.key: c.value})
 			var u usageError
 			if !errors.As(err, &u) || !strings.Contains(err.Error(), c.key) {
 				t.Errorf("%s=%q: got %v, want a usage error naming %s", c.key, c.value, err, c.key)
+			}
+			if strings.Contains(fmt.Sprint(err), "s3cret") {
+				t.Errorf("%s=%q: the error shows the password: %v", c.key, c.value, err)
 			}
 		})
 	}

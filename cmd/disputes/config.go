@@ -22,6 +22,7 @@ import (
 	"github.com/opendispute/disputes/pkg/contact"
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi"
+	"github.com/opendispute/disputes/pkg/ratelimit"
 	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/webhook"
 )
@@ -351,6 +352,13 @@ type httpSettings struct {
 	AuthFailureLimit  int // failed authentications per client address and window; 0: off
 	AuthFailureWindow time.Duration
 	TrustedProxies    []*net.IPNet
+	// RedisURL is the Redis server where every instance counts the two
+	// limits above; empty: each process counts alone. RedisPrefix starts
+	// its keys, so several deployments can share one server; RedisTimeout
+	// bounds each call, after which the process counts alone.
+	RedisURL     string
+	RedisPrefix  string
+	RedisTimeout time.Duration
 }
 
 func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) httpSettings {
@@ -364,6 +372,14 @@ func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) http
 		RateBurst:         intSetting(getenv, "DISPUTES_RATE_BURST", 100, 1, 1_000_000, add),
 		AuthFailureLimit:  intSetting(getenv, "DISPUTES_AUTH_FAILURE_LIMIT", 20, 0, 1_000_000, add),
 		AuthFailureWindow: durationSetting(getenv, "DISPUTES_AUTH_FAILURE_WINDOW", time.Minute, add),
+		RedisURL:          getenv("DISPUTES_REDIS_URL"),
+		RedisPrefix:       envOr(getenv, "DISPUTES_REDIS_PREFIX", "disputes:"),
+		RedisTimeout:      durationSetting(getenv, "DISPUTES_REDIS_TIMEOUT", ratelimit.DefaultTimeout, add),
+	}
+	if h.RedisURL != "" {
+		if _, err := ratelimit.ParseURL(h.RedisURL); err != nil {
+			add("DISPUTES_REDIS_URL %v", err)
+		}
 	}
 	if h.ReadHeaderTimeout > h.ReadTimeout {
 		add("DISPUTES_READ_HEADER_TIMEOUT (%s) must not be longer than DISPUTES_READ_TIMEOUT (%s), which includes the headers", h.ReadHeaderTimeout, h.ReadTimeout)

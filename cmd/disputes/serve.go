@@ -18,6 +18,7 @@ import (
 	"github.com/opendispute/disputes/pkg/dispute"
 	"github.com/opendispute/disputes/pkg/httpapi"
 	"github.com/opendispute/disputes/pkg/metrics"
+	"github.com/opendispute/disputes/pkg/ratelimit"
 	"github.com/opendispute/disputes/pkg/store"
 	"github.com/opendispute/disputes/pkg/tdb"
 	"github.com/opendispute/disputes/pkg/webhook"
@@ -236,11 +237,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	var shared httpapi.SharedLimits
+	if cfg.HTTP.RedisURL != "" {
+		r, err := ratelimit.Open(cfg.HTTP.RedisURL, cfg.HTTP.RedisPrefix, cfg.HTTP.RedisTimeout)
+		if err != nil {
+			return fmt.Errorf("DISPUTES_REDIS_URL %w", err)
+		}
+		defer r.Close()
+		shared = r
+		log.Info("abuse limits shared with the other instances through Redis", "redis", r.Addr(), "prefix", cfg.HTTP.RedisPrefix,
+			"timeout", cfg.HTTP.RedisTimeout)
+	}
 	srv := httpapi.New(httpapi.Config{
 		Service: svc, Auth: verifier, Idempotency: db, DB: db, OpenAPI: api.OpenAPI,
 		Logger: log, BodyLimit: cfg.BodyLimit, Contact: cfg.Contact,
 		RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, TrustedProxies: cfg.HTTP.TrustedProxies,
-		AuthFailureLimit: cfg.HTTP.AuthFailureLimit, AuthFailureWindow: cfg.HTTP.AuthFailureWindow,
+		AuthFailureLimit: cfg.HTTP.AuthFailureLimit, AuthFailureWindow: cfg.HTTP.AuthFailureWindow, SharedLimits: shared,
 		Metrics: m.Registry, Blobs: blobs, EvidenceMaxBytes: cfg.Evidence.MaxBytes, Crash: crashAt(cfg.FaultPoint),
 	})
 

@@ -11,14 +11,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the server's Prometheus metrics: its traffic and the
-// requests its limiters refuse. Transitions, the workers, the database and
-// the build are counted elsewhere (pkg/metrics) in the same registry.
+// metrics are the server's Prometheus metrics: its traffic, the requests
+// its limiters refuse and whether the limits are shared. Transitions, the
+// workers, the database and the build are counted elsewhere (pkg/metrics)
+// in the same registry.
 type metrics struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	refused  *prometheus.CounterVec
+	// shared is 1 while the limits are counted in the shared store;
+	// fallbacks counts the times it stopped answering.
+	shared    prometheus.Gauge
+	fallbacks prometheus.Counter
 }
 
 // The limits whose refusals disputes_http_rate_limited_total counts.
@@ -43,6 +48,12 @@ func newMetrics(registry *prometheus.Registry) *metrics {
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "disputes_http_rate_limited_total", Help: "Requests refused with 429 by limit: requests (a caller's rate) or auth_failures (an address's failed authentications).",
 		}, []string{"limit"}),
+		shared: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "disputes_ratelimit_shared", Help: "1 while the abuse limits are counted across instances in Redis (DISPUTES_REDIS_URL); 0 while this process counts alone: no Redis set, or Redis not answering.",
+		}),
+		fallbacks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "disputes_ratelimit_fallbacks_total", Help: "Times Redis stopped answering and this process fell back to counting the abuse limits alone.",
+		}),
 	}
 	if m.registry == nil {
 		m.registry = prometheus.NewRegistry()
@@ -51,7 +62,7 @@ func newMetrics(registry *prometheus.Registry) *metrics {
 	for _, l := range []string{limitRequests, limitAuthFailures} {
 		m.refused.WithLabelValues(l)
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.refused)
+	m.registry.MustRegister(m.requests, m.duration, m.refused, m.shared, m.fallbacks)
 	return m
 }
 

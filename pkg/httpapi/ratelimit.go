@@ -17,10 +17,12 @@ import (
 )
 
 // Abuse controls: a token bucket per caller (requests per second with a
-// burst) and a count of failed authentications per client address. Both run
-// on the server's clock, so tests move time instead of sleeping, and both
-// keep their state in memory, bounded: idle entries are dropped and the
-// number of entries is capped.
+// burst) and a count of failed authentications per client address. With
+// Config.SharedLimits both are counted there, across instances
+// (sharedlimits.go); without it, or while it does not answer, each process
+// counts alone with the limiters below. These run on the server's clock, so
+// tests move time instead of sleeping, and keep their state in memory,
+// bounded: idle entries are dropped and the number of entries is capped.
 
 const (
 	// defaultAuthFailureWindow is the window of AuthFailureLimit when
@@ -60,7 +62,7 @@ func (s *Server) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if a, ok := c.Get(actorKey).(dispute.Actor); ok && a.ID != "" {
 			key = "sub:" + a.ID
 		}
-		ok, wait, left := s.requests.allow(key, s.now())
+		ok, wait, left := s.take(c.Request().Context(), key)
 		s.requests.describe(c.Response().Header(), left)
 		if !ok {
 			s.metrics.refused.WithLabelValues(limitRequests).Inc()
@@ -94,14 +96,14 @@ func (s *Server) limitAuthFailures(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 	return func(c echo.Context) error {
 		key := clientKey(c.RealIP())
-		if wait, blocked := s.authFailures.blocked(key, s.now()); blocked {
+		if wait, blocked := s.authBlocked(c.Request().Context(), key); blocked {
 			s.metrics.refused.WithLabelValues(limitAuthFailures).Inc()
 			return tooManyRequests(c, wait, "too many failed authentications from this address; retry after the number of seconds in Retry-After")
 		}
 		err := next(c)
 		var de *dispute.Error
 		if errors.As(err, &de) && de.Code == dispute.EUNAUTHORIZED {
-			if until, reached := s.authFailures.fail(key, s.now()); reached {
+			if until, reached := s.authFailed(c.Request().Context(), key); reached {
 				s.log.Warn("too many failed authentications: refusing the client address", "client", key,
 					"until", until.UTC().Format(time.RFC3339), "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 			}

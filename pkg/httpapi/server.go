@@ -64,6 +64,11 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names the
 	// client address; none means the connection's peer is the client.
 	TrustedProxies []*net.IPNet
+	// SharedLimits counts RateLimit and AuthFailureLimit across every
+	// instance of the service (pkg/ratelimit: in Redis); nil means each
+	// process counts alone. While it does not answer, the server counts in
+	// its own process.
+	SharedLimits SharedLimits
 	// LimiterEntries caps the callers and addresses each limiter tracks at
 	// once; 0 means 100000.
 	LimiterEntries int
@@ -95,8 +100,11 @@ type Server struct {
 	now       func() time.Time
 	contact   contact.Config
 	// requests and authFailures are the abuse limiters; nil when off.
+	// shared counts them across instances; nil when each process counts
+	// alone.
 	requests     *buckets
 	authFailures *failures
+	shared       *shared
 	metrics      *metrics
 	// blobs keeps the files of evidence; evidenceMaxBytes bounds one file.
 	blobs            *blob.Store
@@ -145,6 +153,10 @@ func New(cfg Config) *Server {
 		s.authFailures = newFailures(cfg.AuthFailureLimit, cfg.AuthFailureWindow, cfg.LimiterEntries)
 	}
 	s.metrics = newMetrics(cfg.Metrics)
+	if cfg.SharedLimits != nil && (s.requests != nil || s.authFailures != nil) {
+		s.shared = &shared{store: cfg.SharedLimits, log: s.log, metrics: s.metrics, now: s.now}
+		s.metrics.shared.Set(1)
+	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
