@@ -310,6 +310,11 @@ func validateOpen(in OpenInput, order *Order) error {
 func (m *Machine) Allowed(ctx context.Context, d *Dispute, actor Actor, now time.Time) []Event {
 	var out []Event
 	for _, e := range UserEvents {
+		// An event that does not fire from the state is refused whoever
+		// asks (see fire): it is left out before a step is made for it.
+		if !firesFrom[transitionKey{string(e), d.State}] {
+			continue
+		}
 		s := &step{d: clone(d), actor: actor, cmd: Command{Event: e}, now: now.UTC(), dry: true}
 		if m.fire(ctx, s, string(e)) == nil {
 			out = append(out, e)
