@@ -285,7 +285,9 @@ func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Disput
 	}
 	g := db.gorm.WithContext(ctx)
 	fresh := func() *gorm.DB { return g.Session(&gorm.Session{NewDB: true}) }
-	var rows []disputeRow
+	// Room for a page from the start: gorm appends row by row, and a
+	// growing slice of rows would copy them again and again.
+	rows := make([]disputeRow, 0, min(limit(f.Limit), 256))
 	if readAhead {
 		if err := db.searchPage(g, fresh, conditions, f).Scan(&rows).Error; err != nil {
 			return nil, wrap(err)
