@@ -254,7 +254,7 @@ func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) 
 // Disputes lists disputes, newest first.
 func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Dispute, error) {
 	// readAhead: a search over every dispute on PostgreSQL (see
-	// searchPage); the words are then not a condition of filtered.
+	// searchPage); the words are then not one of the conditions.
 	readAhead := db.dialect == Postgres && len(f.Words) > 0 && f.PartyID == ""
 	conditions := func(q *gorm.DB) *gorm.DB {
 		q = q.Model(&disputeRow{})
