@@ -309,8 +309,19 @@ func validateOpen(in OpenInput, order *Order) error {
 // actor is, the state, and the deadlines, not on any payload.
 func (m *Machine) Allowed(ctx context.Context, d *Dispute, actor Actor, now time.Time) []Event {
 	var out []Event
+	// A dry step runs no transition and no effect, and the checks only
+	// read the dispute: one step, on one copy, serves every event.
+	var s *step
 	for _, e := range UserEvents {
-		s := &step{d: clone(d), actor: actor, cmd: Command{Event: e}, now: now.UTC(), dry: true}
+		// An event that does not fire from the state is refused whoever
+		// asks (see fire): it is left out before it is judged.
+		if !firesFrom[transitionKey{string(e), d.State}] {
+			continue
+		}
+		if s == nil {
+			s = &step{d: clone(d), actor: actor, now: now.UTC(), dry: true}
+		}
+		s.cmd, s.role = Command{Event: e}, ""
 		if m.fire(ctx, s, string(e)) == nil {
 			out = append(out, e)
 		}

@@ -478,6 +478,12 @@ type PartyReader interface {
 	// ActiveRestrictions returns the account measures executed against
 	// the user, not reverted, and not ended at now.
 	ActiveRestrictions(ctx context.Context, userID string, now time.Time) ([]Restriction, error)
+	// PartyContextCounts returns, in one read whatever the number of users
+	// and the length of their histories, what the staff's view of a page
+	// of disputes shows of its parties: the users' all-time counters of
+	// the metrics given, and by user their active strikes (given at or
+	// after activeSince and not removed; users without any left out).
+	PartyContextCounts(ctx context.Context, userIDs []string, metrics []Metric, activeSince time.Time) ([]Counter, map[string]int, error)
 }
 
 // PartyTx keeps the parties' records in a transition's transaction.
@@ -563,10 +569,10 @@ func (pc PartyContexts) Of(d *Dispute) (buyer, seller PartyContext) {
 }
 
 // PartyContexts returns the records of the buyers and sellers of disputes
-// for the staff's view of them, in a fixed number of reads whatever the
-// number of disputes: opened and decided against count the disputes on the
-// party's side in this dispute (as buyer for its buyer, as seller for its
-// seller); strikes are the user's. Callers who are not staff get nil: the
+// for the staff's view of them, in one read whatever the number of
+// disputes and the length of the parties' histories: opened and decided
+// against count the disputes on the party's side in this dispute (as buyer
+// for its buyer, as seller for its seller); strikes are the user's. Callers who are not staff get nil: the
 // parties never see each other's records.
 func (s *Service) PartyContexts(ctx context.Context, actor Actor, ds []*Dispute) (PartyContexts, error) {
 	if !actor.Staff() || len(ds) == 0 {
@@ -574,26 +580,20 @@ func (s *Service) PartyContexts(ctx context.Context, actor Actor, ds []*Dispute)
 	}
 	var ids []string
 	keys := map[PartyKey]bool{}
+	seen := map[string]bool{}
 	for _, d := range ds {
 		keys[PartyKey{d.BuyerID, PartyBuyer}] = true
 		keys[PartyKey{d.SellerID, PartySeller}] = true
 		for _, id := range []string{d.BuyerID, d.SellerID} {
-			if !slices.Contains(ids, id) {
+			if !seen[id] {
+				seen[id] = true
 				ids = append(ids, id)
 			}
 		}
 	}
-	counters, err := s.store.PartyCounters(ctx, ids, time.Time{}, []Metric{MetricOpened, MetricDecidedAgainst})
+	counters, active, err := s.store.PartyContextCounts(ctx, ids, []Metric{MetricOpened, MetricDecidedAgainst}, s.strikes.ActiveSince(s.clock()))
 	if err != nil {
 		return nil, err
-	}
-	strikes, err := s.store.StrikeCounts(ctx, ids, s.strikes.ActiveSince(s.clock()))
-	if err != nil {
-		return nil, err
-	}
-	active := map[string]int{}
-	for _, sc := range strikes {
-		active[sc.UserID] = sc.Active
 	}
 	out := make(PartyContexts, len(keys))
 	for k := range keys {

@@ -21,6 +21,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -42,6 +43,10 @@ var messageFiles embed.FS
 type Catalog struct {
 	bundle     *i18n.Bundle
 	localizers map[string]*i18n.Localizer
+	// plain holds the messages rendered without arguments, by language
+	// and id: the same text every time, rendered once (a staff page of
+	// disputes asks for a few of them per dispute).
+	plain sync.Map
 }
 
 // catalog is the embedded catalog, parsed once: the files are part of the
@@ -89,12 +94,23 @@ func Text(lang, id string, args Args) string { return catalog.Text(lang, id, arg
 func (c *Catalog) Text(lang, id string, args Args) string {
 	l, ok := c.localizers[lang]
 	if !ok {
-		l = c.localizers[Default]
+		lang, l = Default, c.localizers[Default]
 	}
-	var data any
-	if args != nil {
-		data = map[string]any(args)
+	if args == nil {
+		key := plainKey{lang, id}
+		if s, ok := c.plain.Load(key); ok {
+			return s.(string)
+		}
+		s := c.localize(l, id, nil)
+		c.plain.Store(key, s)
+		return s
 	}
+	return c.localize(l, id, map[string]any(args))
+}
+
+type plainKey struct{ lang, id string }
+
+func (c *Catalog) localize(l *i18n.Localizer, id string, data any) string {
 	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil {
 		return id

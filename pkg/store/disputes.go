@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -398,11 +399,10 @@ func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Disput
 }
 
 func (db *DB) disputes(g *gorm.DB, f dispute.Filter) ([]*dispute.Dispute, error) {
-	prefetched, err := db.prefetchMatches(g, f)
-	if err != nil {
-		return nil, err
-	}
-	filtered := func(q *gorm.DB) *gorm.DB {
+	// readAhead: a search over every dispute on PostgreSQL (see
+	// searchPage); the words are then not one of the conditions.
+	readAhead := db.dialect == Postgres && len(f.Words) > 0 && f.PartyID == ""
+	conditions := func(q *gorm.DB) *gorm.DB {
 		q = q.Model(&disputeRow{})
 		q = anyOf(q, "state", f.States)
 		q = anyOf(q, "team", f.Teams)
@@ -420,19 +420,26 @@ func (db *DB) disputes(g *gorm.DB, f dispute.Filter) ([]*dispute.Dispute, error)
 		if !f.CreatedBefore.IsZero() {
 			q = q.Where("created_at < ?", f.CreatedBefore.UTC())
 		}
-		switch {
-		case prefetched != nil:
-			q = q.Where("id IN ?", prefetched)
-		case len(f.Words) > 0:
+		if len(f.Words) > 0 && !readAhead {
 			cond, args := db.matching(f.Words, f.SearchInternal)
 			q = q.Where(cond, args...)
 		}
 		if f.After != "" {
 			q = q.Where("id < ?", f.After)
 		}
-		return q.Order("id DESC").Limit(limit(f.Limit))
+		return q
 	}
-	var rows []disputeRow
+	fresh := func() *gorm.DB { return g.Session(&gorm.Session{NewDB: true}) }
+	// Room for a page from the start: gorm appends row by row, and a
+	// growing slice of rows would copy them again and again.
+	rows := make([]disputeRow, 0, min(limit(f.Limit), 256))
+	if readAhead {
+		if err := db.searchPage(g, fresh, conditions, f).Scan(&rows).Error; err != nil {
+			return nil, wrap(err)
+		}
+		return toDisputes(rows)
+	}
+	filtered := func(q *gorm.DB) *gorm.DB { return conditions(q).Order("id DESC").Limit(limit(f.Limit)) }
 	if f.PartyID == "" {
 		if err := filtered(g).Find(&rows).Error; err != nil {
 			return nil, wrap(err)
@@ -443,7 +450,6 @@ func (db *DB) disputes(g *gorm.DB, f dispute.Filter) ([]*dispute.Dispute, error)
 	// ((buyer_id, id) and (seller_id, id)), each read for one page at most
 	// and merged: "buyer_id = ? OR seller_id = ?" with ORDER BY id would
 	// walk the whole primary key for a user with few disputes.
-	fresh := func() *gorm.DB { return g.Session(&gorm.Session{NewDB: true}) }
 	asBuyer := filtered(fresh()).Where("buyer_id = ?", f.PartyID)
 	asSeller := filtered(fresh()).Where("seller_id = ? AND buyer_id <> ?", f.PartyID, f.PartyID)
 	if f.SellerOnly {
@@ -452,12 +458,43 @@ func (db *DB) disputes(g *gorm.DB, f dispute.Filter) ([]*dispute.Dispute, error)
 		}
 		return toDisputes(rows)
 	}
-	err = g.Raw("SELECT * FROM (SELECT * FROM (?) AS b UNION ALL SELECT * FROM (?) AS s) AS page ORDER BY id DESC LIMIT ?",
+	err := g.Raw("SELECT * FROM (SELECT * FROM (?) AS b UNION ALL SELECT * FROM (?) AS s) AS page ORDER BY id DESC LIMIT ?",
 		asBuyer, asSeller, limit(f.Limit)).Scan(&rows).Error
 	if err != nil {
 		return nil, wrap(err)
 	}
 	return toDisputes(rows)
+}
+
+// readAheadLimit is how many matching texts a search over every dispute
+// reads ahead (see searchPage).
+const readAheadLimit = 2000
+
+// searchPage is the one statement of a page of a search over every dispute
+// on PostgreSQL. It reads ahead, through the GIN index, up to
+// readAheadLimit+1 texts that hold the words. When they are that few, the
+// page is read from the primary key by their disputes' ids, newest first,
+// stopping at the page's end. Without this PostgreSQL, which cannot
+// estimate well how rare the words of an ORed text query are, walks the
+// disputes newest first and tests each against the matches, which for a
+// rare word means most of the table. When more texts match, the words are
+// common and that walk soon finds a page: the statement's other branch,
+// which runs instead. Each branch is guarded by the count of the texts read
+// ahead, so only one of them reads anything. A party's search needs no
+// read-ahead: their few disputes are each tested.
+func (db *DB) searchPage(g *gorm.DB, fresh func() *gorm.DB, conditions func(*gorm.DB) *gorm.DB, f dispute.Filter) *gorm.DB {
+	texts, args := db.matchingTexts(f.Words, f.SearchInternal)
+	cond, condArgs := db.matching(f.Words, f.SearchInternal)
+	// The limits are written out, not bound: with parameters that change
+	// the plan (gorm binds a query's LIMIT), PostgreSQL would plan the
+	// statement anew on every execution instead of keeping one plan.
+	few := "(SELECT count(*) FROM matched) <= " + strconv.Itoa(readAheadLimit)
+	rare := conditions(fresh()).Where(few + " AND id = ANY(ARRAY(SELECT dispute_id FROM matched))").Order("id DESC")
+	common := conditions(fresh()).Where("NOT "+few).Where(cond, condArgs...).Order("id DESC")
+	page := " LIMIT " + strconv.Itoa(limit(f.Limit))
+	args = append(args, rare, common)
+	return g.Raw("WITH matched AS MATERIALIZED ("+texts+" LIMIT "+strconv.Itoa(readAheadLimit+1)+
+		") SELECT * FROM (((?)"+page+") UNION ALL ((?)"+page+")) AS page ORDER BY id DESC"+page, args...)
 }
 
 // anyOf keeps the rows whose column holds any of the values; no values keep

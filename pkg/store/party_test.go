@@ -26,6 +26,30 @@ func checkRecords(t *testing.T, what string, db *store.DB, svc *dispute.Service,
 		got.RestrictionsActive = nil
 		sameValue(t, fmt.Sprintf("%s: record of %s", what, id), got, w)
 	}
+	// The party context of every dispute, read in one batch for all of
+	// them, agrees with the same recount.
+	ids, err := db.AllDisputeIDs(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := make([]*dispute.Dispute, len(ids))
+	for i, id := range ids {
+		if ds[i], err = db.Dispute(t.Context(), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pc, err := svc.PartyContexts(t.Context(), staff, ds)
+	if err != nil {
+		t.Fatalf("%s: party contexts: %v", what, err)
+	}
+	of := func(h *dispute.UserHistory, r dispute.PartyRecord) dispute.PartyContext {
+		return dispute.PartyContext{Opened: r.Opened, DecidedAgainst: r.DecidedAgainst, ActiveStrikes: h.Strikes.Active, RepeatOffender: h.RepeatOffender}
+	}
+	for _, d := range ds {
+		buyer, seller := pc.Of(d)
+		sameValue(t, fmt.Sprintf("%s: party context of %s's buyer", what, d.ID), buyer, of(want[d.BuyerID], want[d.BuyerID].AllTime.AsBuyer))
+		sameValue(t, fmt.Sprintf("%s: party context of %s's seller", what, d.ID), seller, of(want[d.SellerID], want[d.SellerID].AllTime.AsSeller))
+	}
 }
 
 // The counters kept in each transition's transaction equal a recount over
@@ -100,6 +124,19 @@ func TestPartyRecordsEqualARecount(t *testing.T) {
 			t.Fatalf("migrate: %d, %v; want at least 1", n, err)
 		}
 		checkRecords(t, "strikes per day filled", db, e.svc, e.clock.Now())
+
+		// A minute before the last strike expires, the strike TTL starts
+		// on the day it was given: that day's strikes are counted from the
+		// strikes themselves, not from the day counters.
+		var given time.Time
+		if err := db.Gorm().Raw("SELECT given_at FROM strikes WHERE removed_at IS NULL ORDER BY given_at DESC LIMIT 1").Row().Scan(&given); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(given.Add(dispute.DefaultStrikeTTL - time.Minute).Sub(e.clock.Now()))
+		checkRecords(t, "on the last strike's last day", db, e.svc, e.clock.Now())
+		if h, err := e.svc.UserHistory(t.Context(), staff, seller.ID); err != nil || h.Strikes.Active == 0 {
+			t.Fatalf("the seller's strikes on the last strike's last day: %+v, %v; want one active", h, err)
+		}
 
 		// The strikes expire (two of them: the modified verdict's and
 		// none of the overturned decision's), the totals stay.

@@ -43,7 +43,10 @@ ON CONFLICT (dispute_id, source, source_id) DO UPDATE SET internal = excluded.in
 // a text indexed in English matches the English stems of the words, one in
 // Spanish the Spanish stems, and so on; each configuration drops its own
 // stop words (fulltext.Parse has already dropped those of every language,
-// so no query is empty). On SQLite the words are quoted FTS5 strings,
+// so no query is empty). Most configurations stem a word alike, so the
+// queries are ORed once each: "quokka" is 'quokka' | 'quokk', not eight
+// terms, which the GIN index and the check of every match would each look
+// up. On SQLite the words are quoted FTS5 strings,
 // stemmed by the porter tokenizer. Either way the words are bound values
 // made of letters and digits only, never query syntax.
 func (db *DB) matching(words []string, internal bool) (string, []any) {
@@ -58,56 +61,23 @@ func (db *DB) matchingTexts(words []string, internal bool) (string, []any) {
 		text := strings.Join(words, " ")
 		configs := fulltext.Configs()
 		queries := make([]string, len(configs))
-		args := make([]any, 0, len(configs)+1)
+		args := make([]any, 0, len(configs))
 		for i, c := range configs {
 			queries[i] = fmt.Sprintf("plainto_tsquery('%s'::regconfig, ?)", c)
 			args = append(args, text)
 		}
-		args = append(args, internal)
-		return "SELECT dispute_id FROM search_texts WHERE lexemes @@ (" + strings.Join(queries, " || ") + ") AND (NOT internal OR ?)", args
+		query := "(SELECT string_agg(DISTINCT '(' || q::text || ')', ' | ')::tsquery FROM unnest(ARRAY[" +
+			strings.Join(queries, ", ") + "]) AS q WHERE numnode(q) > 0)"
+		// Whether notes count is written out, not bound: the words are
+		// then the statement's only parameters, whose values do not change
+		// its plan, and PostgreSQL keeps one plan for it.
+		if !internal {
+			query += " AND NOT internal"
+		}
+		return "SELECT dispute_id FROM search_texts WHERE lexemes @@ " + query, args
 	}
 	return `SELECT t.dispute_id FROM search_index JOIN search_texts t ON t.id = search_index.rowid
 WHERE search_index MATCH ? AND (NOT t.internal OR ?)`, []any{fulltext.FTS5Query(words), internal}
-}
-
-// prefetchLimit is how many matching texts a search reads ahead (see
-// prefetchMatches).
-const prefetchLimit = 2000
-
-// prefetchMatches reads ahead the disputes a search over every dispute (no
-// party) matches, when they are few: up to prefetchLimit matching texts,
-// read through the GIN index. The list is then read by primary key, newest
-// first. Without this PostgreSQL, which cannot estimate well how rare the
-// words of an ORed text query are, walks the disputes newest first and tests
-// each against the matches, which for a rare word means most of the table.
-// When more texts match, the words are common, that walk soon finds a page,
-// and nil is returned so that the list uses the plain condition. A party's
-// search needs no read-ahead: their few disputes are each tested.
-func (db *DB) prefetchMatches(g *gorm.DB, f dispute.Filter) ([]string, error) {
-	if db.dialect != Postgres || len(f.Words) == 0 || f.PartyID != "" {
-		return nil, nil
-	}
-	query, args := db.matchingTexts(f.Words, f.SearchInternal)
-	var texts []string
-	err := g.Raw(query+" LIMIT ?", append(args, prefetchLimit+1)...).Scan(&texts).Error
-	if err != nil {
-		return nil, wrap(err)
-	}
-	if len(texts) > prefetchLimit {
-		return nil, nil
-	}
-	ids := make([]string, 0, len(texts))
-	seen := make(map[string]bool, len(texts))
-	for _, id := range texts {
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		ids = append(ids, "") // no dispute has the empty id: an empty list
-	}
-	return ids, nil
 }
 
 // FillSearchIndex indexes every text that the search index lacks: the texts

@@ -1,0 +1,2 @@
+DROP INDEX party_counters_strikes_given;
+DROP INDEX party_counters_all_time;

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/opendispute/disputes/pkg/dispute"
+)
+
+// PartyContextCounts reads what a staff page shows of its parties in one
+// statement of three parts, each a range per user of an index that holds
+// the values it needs (index-only scans on PostgreSQL, migration 0022): the
+// all-time counters of the metrics (party_counters_all_time), the strikes
+// given on the days after activeSince's (party_counters_strikes_given, at
+// most the strike TTL's days), and those given on activeSince's day at or
+// after it (strikes_active). What it reads does not grow with the users'
+// disputes or strikes. It counts active strikes as strikeCounts does.
+func (db *DB) PartyContextCounts(ctx context.Context, userIDs []string, metrics []dispute.Metric, activeSince time.Time) ([]dispute.Counter, map[string]int, error) {
+	if len(userIDs) == 0 {
+		return nil, nil, nil
+	}
+	query, args := db.partyContextQuery(userIDs, metrics, activeSince)
+	rows, err := db.gorm.WithContext(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return nil, nil, wrap(err)
+	}
+	defer rows.Close()
+	var counters []dispute.Counter
+	active := map[string]int{}
+	for rows.Next() {
+		var user, side, metric string
+		var n int64
+		if err := rows.Scan(&user, &side, &metric, &n); err != nil {
+			return nil, nil, wrap(err)
+		}
+		switch metric {
+		case metricStrikesGiven:
+			if n > 0 { // as strikeCounts: the later days count only when they add up to strikes
+				active[user] += int(n)
+			}
+		case "strikes_first_day":
+			active[user] += int(n)
+		default:
+			counters = append(counters, dispute.Counter{UserID: user, Side: dispute.Party(side), Metric: dispute.Metric(metric), N: int(n)})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, wrap(err)
+	}
+	for user, n := range active {
+		if n <= 0 {
+			delete(active, user)
+		}
+	}
+	return counters, active, nil
+}
+
+// partyContextQuery is the statement of PartyContextCounts.
+func (db *DB) partyContextQuery(userIDs []string, metrics []dispute.Metric, activeSince time.Time) (string, []any) {
+	since := activeSince.UTC()
+	first := dayNumber(since)
+	next := time.Unix(int64(first+1)*86400, 0).UTC()
+	users, ids := db.oneOf("user_id", userIDs)
+	names := make([]string, len(metrics))
+	for i, m := range metrics {
+		names[i] = string(m)
+	}
+	kinds, kindArgs := db.oneOf("metric", names)
+	// The literals of day 0 and of the metric strikes_given let
+	// PostgreSQL use the partial indexes in the plan it keeps for the
+	// prepared statement, which does not know the parameters' values.
+	query := `SELECT user_id, side, metric, n FROM party_counters WHERE ` + users + ` AND day = 0 AND ` + kinds + `
+UNION ALL
+SELECT user_id, '', 'strikes_given', SUM(n) FROM party_counters WHERE ` + users + ` AND metric = 'strikes_given' AND day > ? GROUP BY user_id
+UNION ALL
+SELECT user_id, '', 'strikes_first_day', COUNT(*) FROM strikes WHERE ` + users + ` AND removed_at IS NULL AND given_at >= ? AND given_at < ? GROUP BY user_id`
+	return query, []any{ids, kindArgs, ids, first, ids, since, next}
+}
+
+// ExplainPartyContext returns PostgreSQL's plan, as run, of the statement
+// of PartyContextCounts, planned as PostgreSQL plans it once for every
+// execution of the prepared statement (a generic plan): the evidence that
+// each of its parts is a range of an index.
+func (db *DB) ExplainPartyContext(ctx context.Context, userIDs []string, metrics []dispute.Metric, activeSince time.Time) (string, error) {
+	if db.dialect != Postgres {
+		return "", errors.New("store: EXPLAIN of the party context is for PostgreSQL")
+	}
+	query, args := db.partyContextQuery(userIDs, metrics, activeSince)
+	params := make([]string, len(args))
+	for i := range args {
+		params[i] = "$" + strconv.Itoa(i+1)
+		query = strings.Replace(query, "?", params[i], 1)
+	}
+	var lines []string
+	err := db.gorm.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		for _, s := range []string{"SET LOCAL plan_cache_mode = force_generic_plan", "PREPARE party_context AS " + query} {
+			if err := g.Exec(s).Error; err != nil {
+				return err
+			}
+		}
+		defer g.Exec("DEALLOCATE party_context")
+		// EXECUTE takes no bound parameters: the values are written out.
+		values := make([]string, len(args))
+		for i, a := range args {
+			switch v := a.(type) {
+			case *[]string:
+				quoted := make([]string, len(*v))
+				for j, s := range *v {
+					quoted[j] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+				}
+				values[i] = "'{" + strings.ReplaceAll(strings.Join(quoted, ","), "'", "''") + "}'"
+			case int:
+				values[i] = strconv.Itoa(v)
+			case time.Time:
+				values[i] = "'" + v.Format(time.RFC3339Nano) + "'"
+			default:
+				return fmt.Errorf("store: cannot write %T in EXPLAIN", a)
+			}
+		}
+		return g.Raw("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE party_context(" + strings.Join(values, ", ") + ")").Scan(&lines).Error
+	})
+	if err != nil {
+		return "", wrap(err)
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// oneOf is the condition that column holds one of values, with its one
+// argument. On PostgreSQL the values are a single text[] parameter, so the
+// statement's text, and the plan PostgreSQL keeps for it, is the same
+// however many values there are; on SQLite they are a list of parameters.
+func (db *DB) oneOf(column string, values []string) (string, any) {
+	if db.dialect == Postgres {
+		// gorm spreads a slice into a list of parameters, but passes a
+		// pointer on as it is; pgx encodes the slice it points to as an
+		// array.
+		return column + " = ANY(?::text[])", &values
+	}
+	return column + " IN ?", values
+}
