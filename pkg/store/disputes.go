@@ -225,6 +225,10 @@ func (t *tx) UpdateDispute(ctx context.Context, d *dispute.Dispute, fromVersion 
 			build: func(g *gorm.DB) *gorm.DB {
 				return g.Model(&disputeRow{}).Where("id = ? AND version = ?", d.ID, fromVersion).Select("*").Omit("id", "created_at").Updates(row)
 			},
+			pg: func() (string, []any) {
+				rs := statementsOf[disputeRow]()
+				return rs.update, append(values(row, rs.set), d.ID, fromVersion)
+			},
 			fail: activeExists,
 		})
 		return nil
@@ -267,8 +271,7 @@ func (t *tx) AppendAudit(ctx context.Context, e audit.Entry) (audit.Record, erro
 		prev = &audit.Record{Seq: h.seq, Hash: h.hash}
 	}
 	rec := audit.Next(prev, e)
-	row := toAuditRow(rec)
-	t.later(write{build: func(g *gorm.DB) *gorm.DB { return g.Create(row) }})
+	t.later(insertWrite(toAuditRow(rec)))
 	h.seq, h.hash, h.dirty = rec.Seq, rec.Hash, true
 	return rec, nil
 }
@@ -278,7 +281,7 @@ func (t *tx) AddMessage(ctx context.Context, m *dispute.Message) error {
 		ID: m.ID, DisputeID: m.DisputeID, AuthorID: m.AuthorID, AuthorRole: string(m.AuthorRole),
 		Body: m.Body, Internal: m.Internal, CreatedAt: m.CreatedAt,
 	}
-	t.later(write{build: func(g *gorm.DB) *gorm.DB { return g.Create(row) }})
+	t.later(insertWrite(row))
 	return nil
 }
 

@@ -125,7 +125,7 @@ func (r *eventRow) event() *dispute.FeedEvent {
 func (t *tx) AddEvent(ctx context.Context, e *dispute.FeedEvent) error {
 	row := &eventRow{ID: e.ID, Type: e.Type, DisputeID: e.DisputeID, BuyerID: e.BuyerID,
 		SellerID: e.SellerID, State: string(e.State), Data: string(e.Data), OccurredAt: e.OccurredAt.UTC()}
-	t.later(write{build: func(g *gorm.DB) *gorm.DB { return g.Create(row) }})
+	t.later(insertWrite(row))
 	return nil
 }
 

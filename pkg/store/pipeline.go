@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -41,6 +43,9 @@ type write struct {
 	done func(rows int64)
 	// optional writes (savepoints) are sent only with others.
 	optional bool
+	// pg, if set, makes the statement for PostgreSQL without gorm (the
+	// hot writes); built late, like build.
+	pg func() (string, []any)
 }
 
 // head is the head of a dispute's audit chain, as the transaction has it.
@@ -176,6 +181,11 @@ func (t *tx) send(ctx context.Context, commit bool, queries ...query) error {
 	}
 	dry := t.g.Session(&gorm.Session{DryRun: true, Context: ctx})
 	for _, w := range ws {
+		if w.pg != nil {
+			sql, args := w.pg()
+			b.Queue(sql, args...)
+			continue
+		}
 		st := w.build(dry)
 		if st.Error != nil {
 			return st.Error
@@ -362,4 +372,79 @@ func scanRows[T any](rows pgx.Rows) ([]T, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// rowStatements are the INSERT of a row type, and for disputes the UPDATE
+// of a transition, as PostgreSQL statements made once from gorm's schema:
+// the hot writes skip gorm's statement building (a dry run per write).
+type rowStatements struct {
+	insert string
+	update string  // every column but the key and created_at, WHERE id AND version; disputes only
+	fields [][]int // the columns' fields, in the INSERT's order
+	set    [][]int // the UPDATE's fields, then id and version
+}
+
+var rowStatementCache sync.Map // reflect.Type → *rowStatements
+
+// statementsOf returns the statements of a row type.
+func statementsOf[T any]() *rowStatements {
+	var zero T
+	typ := reflect.TypeOf(zero)
+	if rs, ok := rowStatementCache.Load(typ); ok {
+		return rs.(*rowStatements)
+	}
+	sch, err := schema.Parse(&zero, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		panic("store: " + err.Error()) // row types are the store's own: a bug
+	}
+	rs := &rowStatements{}
+	var cols, marks, sets []string
+	var id, version []int
+	for _, f := range sch.Fields {
+		if f.DBName == "" {
+			continue
+		}
+		cols = append(cols, `"`+f.DBName+`"`)
+		rs.fields = append(rs.fields, f.StructField.Index)
+		marks = append(marks, "$"+strconv.Itoa(len(cols)))
+		switch f.DBName {
+		case "id":
+			id = f.StructField.Index
+		case "version":
+			version = f.StructField.Index
+		}
+		if f.DBName != "id" && f.DBName != "created_at" {
+			rs.set = append(rs.set, f.StructField.Index)
+			sets = append(sets, `"`+f.DBName+`"=$`+strconv.Itoa(len(rs.set)))
+		}
+	}
+	rs.insert = `INSERT INTO "` + sch.Table + `" (` + strings.Join(cols, ",") + `) VALUES (` + strings.Join(marks, ",") + `)`
+	if id != nil && version != nil {
+		rs.update = `UPDATE "` + sch.Table + `" SET ` + strings.Join(sets, ",") +
+			` WHERE id = $` + strconv.Itoa(len(rs.set)+1) + ` AND version = $` + strconv.Itoa(len(rs.set)+2)
+	}
+	actual, _ := rowStatementCache.LoadOrStore(typ, rs)
+	return actual.(*rowStatements)
+}
+
+// values are a row's values for fields.
+func values(row any, fields [][]int) []any {
+	v := reflect.ValueOf(row).Elem()
+	out := make([]any, len(fields))
+	for i, idx := range fields {
+		out[i] = v.FieldByIndex(idx).Interface()
+	}
+	return out
+}
+
+// insertWrite is the kept INSERT of row: gorm's on SQLite, the cached
+// statement on PostgreSQL.
+func insertWrite[T any](row *T) write {
+	return write{
+		build: func(g *gorm.DB) *gorm.DB { return g.Create(row) },
+		pg: func() (string, []any) {
+			rs := statementsOf[T]()
+			return rs.insert, values(row, rs.fields)
+		},
+	}
 }
