@@ -22,10 +22,11 @@ import (
 // at once (the dispute's new row, its audit record, feed event, message,
 // search text, counters, instructions, statements) are kept in the
 // transaction until it next reads or commits. On PostgreSQL they then go to
-// the server in one pipelined batch, with the COMMIT at its end: a
-// transition costs three round trips (BEGIN, the lock, the writes and
-// COMMIT) however many rows it writes. On SQLite they run one after the
-// other at the same points, so both databases run the same code.
+// the server in one pipelined batch, with the COMMIT at its end, and the
+// transaction's BEGIN goes with its first statement: a transition costs two
+// round trips (BEGIN with the lock; the writes with the COMMIT) however
+// many rows it writes. On SQLite they run one after the other at the same
+// points, so both databases run the same code.
 //
 // A read in the transaction first sends the writes kept so far (a gorm
 // callback sees to it), so the transaction always reads its own writes.
