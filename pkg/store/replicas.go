@@ -409,7 +409,8 @@ func (rs *replicaSet) closePools() {
 // primary. Without replicas fn simply runs on the primary.
 func (db *DB) read(ctx context.Context, fn func(g *gorm.DB) error) error {
 	rs := db.replicas
-	if rs == nil {
+	if rs == nil || unitOf(ctx) != nil {
+		// In a unit of work, reads go through its transaction.
 		return fn(db.gorm.WithContext(ctx))
 	}
 	r, reason := rs.pick(dispute.Principal(ctx), time.Now())

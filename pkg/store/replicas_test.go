@@ -177,6 +177,24 @@ func TestReadReplicas(t *testing.T) {
 	if len(got) != 0 {
 		t.Fatalf("the seller's list from the paused replica: %v, want none", got)
 	}
+	// In a unit of work (a keyed request) the seller's reads go through
+	// the unit's transaction, which sees its own reply.
+	err = db.Atomic(asSeller, func(ctx context.Context) error {
+		if _, err := e.svc.Act(ctx, seller, d.ID, dispute.Command{Event: dispute.EventSellerReply, Message: "Shipped."}, nil); err != nil {
+			return err
+		}
+		ds, err := e.svc.List(ctx, seller, dispute.Filter{Page: dispute.Page{Limit: 10}})
+		if err != nil {
+			return err
+		}
+		if len(ds) != 1 || ds[0].ID != d.ID || ds[0].State != dispute.StateAwaitingBuyer {
+			t.Errorf("the seller's list inside its unit of work: %v, want its dispute awaiting the buyer", ds)
+		}
+		return errors.New("roll back")
+	})
+	if err == nil || err.Error() != "roll back" {
+		t.Fatalf("unit of work: %v", err)
+	}
 	// So does a member of staff reading the buyer's record.
 	var h *dispute.UserHistory
 	allTo(t, "the buyer's record during the pause", rec.routed(t, func() error {
