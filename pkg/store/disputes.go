@@ -42,7 +42,7 @@ func (db *DB) tx(ctx context.Context, fn func(*tx) error) error {
 		if err := fn(t); err != nil {
 			return err
 		}
-		return t.flush(ctx, true)
+		return t.send(ctx, true)
 	}))
 }
 
@@ -57,7 +57,8 @@ type tx struct {
 	kept     []write
 	heads    map[string]*head
 	flushing bool
-	flushes  int // batches sent
+	flushes  int  // batches sent
+	wrote    bool // writes were sent
 	// webhooks are the active webhooks SequenceNext read, if it did.
 	webhooks *[]webhookRow
 	// savepoints, after and closed serve a unit of work (unit.go).

@@ -69,7 +69,7 @@ func (db *DB) Claim(ctx context.Context, rec *idempotency.Record) (*idempotency.
 		if t.dialect == Postgres {
 			t.later(write{build: func(g *gorm.DB) *gorm.DB { return g.Exec("SET LOCAL lock_timeout TO DEFAULT") }})
 		}
-		if err := t.flush(ctx, false); err != nil {
+		if err := t.send(ctx, false); err != nil {
 			return err
 		}
 		if inserted == 1 {

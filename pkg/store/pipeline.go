@@ -89,7 +89,7 @@ func registerFlush(g *gorm.DB) error {
 		} else {
 			return
 		}
-		if err := t.flush(d.Statement.Context, false); err != nil {
+		if err := t.send(d.Statement.Context, false); err != nil {
 			_ = d.AddError(err)
 		}
 	}
@@ -132,12 +132,6 @@ func (t *tx) pending() []write {
 	return ws
 }
 
-// flush sends the kept writes, and the COMMIT after them if commit is set.
-// On PostgreSQL the transaction's BEGIN goes with its first batch.
-func (t *tx) flush(ctx context.Context, commit bool) error {
-	return t.send(ctx, commit)
-}
-
 // query is a statement sent in a batch whose rows are read: the reads that
 // open a transition (its lock, the feed's numbering) go in the batch of the
 // BEGIN and of the writes kept before them.
@@ -158,6 +152,7 @@ func (t *tx) send(ctx context.Context, commit bool, queries ...query) error {
 	defer func() { t.flushing = false }()
 	ws := t.pending()
 	t.flushes++
+	t.wrote = t.wrote || len(ws) > 0
 	if t.conn == nil {
 		// SQLite: one statement after the other; gorm's transaction
 		// commits.
@@ -311,8 +306,7 @@ func (db *DB) pgTx(ctx context.Context, fn func(*tx) error) (err error) {
 	g.Statement.ConnPool = txConn{ConnPool: conn, t: t}
 	t.g = g.Session(&gorm.Session{})
 	if err = fn(t); err == nil {
-		wrote := len(t.kept) > 0 || t.flushes > 0
-		if err = t.flush(ctx, true); err == nil && wrote && db.replicas != nil {
+		if err = t.send(ctx, true); err == nil && t.wrote && db.replicas != nil {
 			// Read-your-writes: the caller's reads wait for replicas
 			// to replay this commit.
 			db.replicas.committed(ctx)

@@ -44,6 +44,14 @@ type DB struct {
 	replicas *replicaSet // nil without read replicas
 }
 
+// poolSize is the PostgreSQL pool's size: Options.MaxOpenConns, 32 if unset.
+func poolSize(opts Options) int {
+	if opts.MaxOpenConns <= 0 {
+		return 32
+	}
+	return opts.MaxOpenConns
+}
+
 // closeIdle closes the pool's idle connections; new ones replace them.
 func (db *DB) closeIdle() {
 	if db.dialect == Postgres {
@@ -141,21 +149,12 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 		// writer at a time, and waiting in the pool is kinder than SQLITE_BUSY.
 		sqlDB.SetMaxOpenConns(1)
 	case Postgres:
-		n := opts.MaxOpenConns
-		if n <= 0 {
-			n = 32
-		}
+		n := poolSize(opts)
 		sqlDB.SetMaxOpenConns(n)
 		sqlDB.SetMaxIdleConns(n)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	db := &DB{gorm: g, sql: sqlDB, dialect: dialect, idle: 1}
-	if dialect == Postgres {
-		db.idle = opts.MaxOpenConns
-		if db.idle <= 0 {
-			db.idle = 32
-		}
-	}
+	db := &DB{gorm: g, sql: sqlDB, dialect: dialect, idle: poolSize(opts)}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.Ping(pingCtx); err != nil {
