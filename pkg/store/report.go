@@ -16,8 +16,8 @@ import (
 
 // The transparency report, computed by aggregate queries over narrow
 // tables: the disputes received from the disputes' team, reason and
-// opening time (the disputes_report index of migration 0014 on
-// PostgreSQL), everything else from report_events (migration 0017), the
+// opening time (read from the disputes_created index alone on PostgreSQL,
+// migration 0023), everything else from report_events (migration 0017), the
 // row the service writes with the audit record of each decision, appeal,
 // appeal decision and settlement. No JSON is parsed at request time. Each
 // event carries the team and reason of its dispute, which never change.

@@ -19,7 +19,7 @@ import (
 // only its latest escalation and outcome, while a case whose settlement
 // failed was settled first, then escalated again and decided. The records of the period are found with
 // the audit_records_event index (migration 0014), their teams through the
-// disputes_report index on PostgreSQL; the escalation before a decision and
+// disputes' primary key; the escalation before a decision and
 // the appeal before an appeal decision from the dispute's documents.
 // Each dispute's team and reason are its current ones.
 
