@@ -3,9 +3,11 @@
 # run: for each data size it seeds a fresh database, measures the raw
 # database with pgbench running the SQL shape the service runs (a
 # transition, one statement per round trip and with its writes pipelined
-# into one; a two-statement read), on the same disputes the load generator
+# into one; the same pipelined transition with every write the service's
+# makes; a two-statement read), on the same disputes the load generator
 # then drives through the service (BENCH_POOL of them, written to a targets
-# file that both read), then the service through HTTP, auth,
+# file that both read), then the least any HTTP request costs here (a
+# request that does no work, the floor), then the service through HTTP, auth,
 # validation and the audit chain under the same concurrency, for
 # transitions, dispute reads, queue claims, a buyer's dispute list, a user's
 # record (history, random users and the heavy seller), a staff list page of
@@ -100,8 +102,6 @@ CREATE TABLE bench_read_ids AS SELECT row_number() OVER (ORDER BY id) AS n, id, 
 CREATE UNIQUE INDEX ON bench_read_ids (n);
 VACUUM ANALYZE;
 SQL
-  psql -tA -F, "$url" -c "SELECT d.id, d.buyer_id, d.seller_id, d.state FROM disputes d JOIN bench_ids b USING (id) ORDER BY b.n" \
-    -c "SELECT d.id, d.buyer_id, d.seller_id, d.state FROM disputes d JOIN bench_read_ids b USING (id) ORDER BY b.n" >"$tmp/targets.csv"
   nd=$(psql -tA "$url" -c "SELECT count(*) FROM bench_ids")
   nr=$(psql -tA "$url" -c "SELECT count(*) FROM bench_read_ids")
 
@@ -111,8 +111,14 @@ SQL
   rps[db_pipelined,$size]=$r; p50[db_pipelined,$size]=$a; p99[db_pipelined,$size]=$b
   read -r _ r a b <<<"$(pgb db_read scripts/bench/read.sql -D nreads="$nr")"
   rps[db_read,$size]=$r; p50[db_read,$size]=$a; p99[db_read,$size]=$b
+  read -r _ r a b <<<"$(pgb db_same_writes scripts/bench/transition-same.sql -D ndisputes="$nd")"
+  rps[db_same_writes,$size]=$r; p50[db_same_writes,$size]=$a; p99[db_same_writes,$size]=$b
   # pgbench's outbox events are not the service's to number.
   psql -q "$url" -c "DELETE FROM events WHERE type = 'bench'" -c "VACUUM ANALYZE events" >/dev/null
+  # Written after pgbench, whose same-writes transition hands disputes from
+  # one party to the other: the load generator starts from their states now.
+  psql -tA -F, "$url" -c "SELECT d.id, d.buyer_id, d.seller_id, d.state FROM disputes d JOIN bench_ids b USING (id) ORDER BY b.n" \
+    -c "SELECT d.id, d.buyer_id, d.seller_id, d.state FROM disputes d JOIN bench_read_ids b USING (id) ORDER BY b.n" >"$tmp/targets.csv"
 
   port=$((20000 + RANDOM % 20000))
   DISPUTES_RATE_LIMIT=0 DISPUTES_AUTH_FAILURE_LIMIT=0 DISPUTES_LOG_LEVEL=warn DISPUTES_DB_MAX_CONNS=$clients \
@@ -120,7 +126,7 @@ SQL
     >"$tmp/serve.out" 2>"$tmp/serve.err" &
   pid=$!
   for _ in $(seq 1 100); do grep -q "listening on" "$tmp/serve.out" && break; sleep 0.1; done
-  for op in transition read; do
+  for op in floor transition read; do
     loadgen_op "$op" "$size" -targets "$tmp/targets.csv"
   done
   for op in claim list history list_context search search_party; do
@@ -140,16 +146,17 @@ last=${sizes##* }
 {
   echo "disputes benchmark $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(psql -tA "$admin" -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL; $clients clients, $dur each"
   echo
-  printf "%-14s %10s %10s %9s %9s %8s %10s %11s\n" operation disputes "req/s" "p50 ms" "p99 ms" "vs db" "vs piped" "p99 vs $first"
+  printf "%-14s %10s %10s %9s %9s %8s %10s %9s %11s\n" operation disputes "req/s" "p50 ms" "p99 ms" "vs db" "vs piped" "vs same" "p99 vs $first"
   for size in $sizes; do
-    for op in db_transition db_pipelined db_read transition read claim list history list_context search search_party upload; do
+    for op in db_transition db_pipelined db_same_writes db_read floor transition read claim list history list_context search search_party upload; do
       base=db_transition
-      case $op in read|list|db_read|history|list_context|search|search_party) base=db_read ;; esac
-      ratio="-" piped="-"
+      case $op in floor|read|list|db_read|history|list_context|search|search_party) base=db_read ;; esac
+      ratio="-" piped="-" same="-"
       case $op in db_*|upload) ;; *) ratio=$(awk -v a="${rps[$op,$size]}" -v b="${rps[$base,$size]}" 'BEGIN {printf "%.0f%%", 100*a/b}') ;; esac
       case $op in transition|claim) piped=$(awk -v a="${rps[$op,$size]}" -v b="${rps[db_pipelined,$size]}" 'BEGIN {printf "%.0f%%", 100*a/b}') ;; esac
+      case $op in transition) same=$(awk -v a="${rps[$op,$size]}" -v b="${rps[db_same_writes,$size]}" 'BEGIN {printf "%.0f%%", 100*a/b}') ;; esac
       scale=$(awk -v a="${p99[$op,$size]}" -v b="${p99[$op,$first]}" 'BEGIN {if (b > 0) printf "%.2fx", a/b; else print "-"}')
-      printf "%-14s %10s %10.0f %9.2f %9.2f %8s %10s %11s\n" "$op" "$size" "${rps[$op,$size]}" "${p50[$op,$size]}" "${p99[$op,$size]}" "$ratio" "$piped" "$scale"
+      printf "%-14s %10s %10.0f %9.2f %9.2f %8s %10s %9s %11s\n" "$op" "$size" "${rps[$op,$size]}" "${p50[$op,$size]}" "${p99[$op,$size]}" "$ratio" "$piped" "$same" "$scale"
     done
   done
   echo
@@ -159,5 +166,9 @@ last=${sizes##* }
   echo "(transitions and claims against the transition, reads, lists, history, list_context and searches against the two-statement read);"
   echo "vs piped: against the transition with its writes pipelined into one round trip (db_pipelined). pgbench runs with -M prepared"
   echo "on the $pool disputes the load generator moves and reads."
+  echo "vs same: against db_same_writes, the pipelined transition with every write the service's transition makes (state and"
+  echo "deadline change, audit record, event, message, search text), less the feed's numbering of its event."
+  echo "floor: GET /healthz, which does no work, through the same load generator and middleware: the most requests a second"
+  echo "any HTTP service answers on this machine while the load generator runs beside it; its vs db bounds what reads can reach."
 } | tee "$out"
 echo "results written to $out"
