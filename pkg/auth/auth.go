@@ -33,6 +33,7 @@ type Claims struct {
 type Verifier struct {
 	secret []byte
 	parser *jwt.Parser
+	cache  *tokenCache
 }
 
 // NewVerifier returns a verifier for tokens signed with secret.
@@ -50,7 +51,7 @@ func NewVerifier(secret []byte, now func() time.Time) (*Verifier, error) {
 	if now != nil {
 		opts = append(opts, jwt.WithTimeFunc(now))
 	}
-	return &Verifier{secret: slices.Clone(secret), parser: jwt.NewParser(opts...)}, nil
+	return &Verifier{secret: slices.Clone(secret), parser: jwt.NewParser(opts...), cache: newTokenCache(now)}, nil
 }
 
 // ErrUnauthenticated is returned for every bad token; the reason is not
@@ -59,6 +60,9 @@ var ErrUnauthenticated = &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: dis
 
 // Verify parses and checks a token and returns the actor it names.
 func (v *Verifier) Verify(token string) (dispute.Actor, error) {
+	if a, ok := v.cache.get(token); ok {
+		return a, nil
+	}
 	if !compactJWS(token) {
 		return dispute.Actor{}, fmt.Errorf("%w: not a compact JWS", ErrUnauthenticated)
 	}
@@ -70,7 +74,9 @@ func (v *Verifier) Verify(token string) (dispute.Actor, error) {
 	if c.Subject == "" || len(c.Subject) > 128 || strings.ContainsFunc(c.Subject, unicode.IsControl) {
 		return dispute.Actor{}, fmt.Errorf("%w: sub claim missing, too long or not plain text", ErrUnauthenticated)
 	}
-	return ActorFromClaims(c), nil
+	a := ActorFromClaims(c)
+	v.cache.put(token, a, c.ExpiresAt.Time)
+	return a, nil
 }
 
 // compactJWS reports whether token is three base64url parts and nothing

@@ -30,6 +30,7 @@ type JWKSVerifier struct {
 	client *http.Client
 	parser *jwt.Parser
 	now    func() time.Time
+	cache  *tokenCache
 
 	mu        sync.Mutex
 	keys      map[string]crypto.PublicKey
@@ -65,7 +66,8 @@ func NewJWKSVerifier(ctx context.Context, url string, o JWKSOptions) (*JWKSVerif
 	if o.Audience != "" {
 		opts = append(opts, jwt.WithAudience(o.Audience))
 	}
-	v := &JWKSVerifier{url: url, client: o.Client, parser: jwt.NewParser(opts...), now: o.Now, keys: map[string]crypto.PublicKey{}}
+	v := &JWKSVerifier{url: url, client: o.Client, parser: jwt.NewParser(opts...), now: o.Now, keys: map[string]crypto.PublicKey{},
+		cache: newTokenCache(o.Now)}
 	if err := v.refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -146,6 +148,8 @@ func (v *JWKSVerifier) refresh(ctx context.Context) error {
 	}
 	v.mu.Lock()
 	v.keys, v.fetchedAt = keys, v.now()
+	// Tokens accepted with the keys of before are checked again.
+	v.cache.clear()
 	v.mu.Unlock()
 	return nil
 }
@@ -183,6 +187,9 @@ func (v *JWKSVerifier) key(kid string) (crypto.PublicKey, error) {
 
 // Verify parses and checks a token and returns the actor it names.
 func (v *JWKSVerifier) Verify(token string) (dispute.Actor, error) {
+	if a, ok := v.cache.get(token); ok {
+		return a, nil
+	}
 	if !compactJWS(token) {
 		return dispute.Actor{}, fmt.Errorf("%w: not a compact JWS", ErrUnauthenticated)
 	}
@@ -213,5 +220,7 @@ func (v *JWKSVerifier) Verify(token string) (dispute.Actor, error) {
 	if c.Subject == "" || len(c.Subject) > 128 {
 		return dispute.Actor{}, fmt.Errorf("%w: sub claim missing or too long", ErrUnauthenticated)
 	}
-	return ActorFromClaims(c), nil
+	a := ActorFromClaims(c)
+	v.cache.put(token, a, c.ExpiresAt.Time)
+	return a, nil
 }
