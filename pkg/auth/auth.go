@@ -63,6 +63,7 @@ func (v *Verifier) Verify(token string) (dispute.Actor, error) {
 	if a, ok := v.cache.get(token); ok {
 		return a, nil
 	}
+	gen := v.cache.generation()
 	if !compactJWS(token) {
 		return dispute.Actor{}, fmt.Errorf("%w: not a compact JWS", ErrUnauthenticated)
 	}
@@ -75,7 +76,7 @@ func (v *Verifier) Verify(token string) (dispute.Actor, error) {
 		return dispute.Actor{}, fmt.Errorf("%w: sub claim missing, too long or not plain text", ErrUnauthenticated)
 	}
 	a := ActorFromClaims(c)
-	v.cache.put(token, a, c.ExpiresAt.Time)
+	v.cache.put(token, a, c.ExpiresAt.Time, gen)
 	return a, nil
 }
 

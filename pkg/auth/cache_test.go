@@ -70,8 +70,8 @@ func TestRememberedTokensStillExpire(t *testing.T) {
 }
 
 // TestRefusedTokensAreCheckedEachTime: a token whose signature is wrong
-// is refused every time, also after the same subject's good token was
-// accepted and remembered.
+// is refused every time, also after the same subject's good token, and the
+// same claims with their good signature, were accepted and remembered.
 func TestRefusedTokensAreCheckedEachTime(t *testing.T) {
 	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	v, err := auth.NewVerifier(cacheSecret, func() time.Time { return now })
@@ -80,12 +80,24 @@ func TestRefusedTokensAreCheckedEachTime(t *testing.T) {
 	}
 	good, _ := auth.Mint(cacheSecret, "usr_1", nil, nil, time.Hour, now)
 	bad, _ := auth.Mint([]byte("another-secret-another-secret-xx"), "usr_1", []string{"admin"}, nil, time.Hour, now)
+	// The good token with one character of its signature changed: the
+	// same header and claims, another signature.
+	forged := []byte(good)
+	i := len(forged) - 10
+	if forged[i] == 'A' {
+		forged[i] = 'B'
+	} else {
+		forged[i] = 'A'
+	}
 	for range 3 {
 		if a, err := v.Verify(good); err != nil || a.ID != "usr_1" || len(a.Roles) != 0 {
 			t.Fatalf("good token: %+v, %v", a, err)
 		}
 		if a, err := v.Verify(bad); err == nil {
 			t.Fatalf("a token signed with another secret was accepted as %+v", a)
+		}
+		if a, err := v.Verify(string(forged)); err == nil {
+			t.Fatalf("the remembered token with another signature was accepted as %+v", a)
 		}
 	}
 }

@@ -190,6 +190,7 @@ func (v *JWKSVerifier) Verify(token string) (dispute.Actor, error) {
 	if a, ok := v.cache.get(token); ok {
 		return a, nil
 	}
+	gen := v.cache.generation()
 	if !compactJWS(token) {
 		return dispute.Actor{}, fmt.Errorf("%w: not a compact JWS", ErrUnauthenticated)
 	}
@@ -221,6 +222,6 @@ func (v *JWKSVerifier) Verify(token string) (dispute.Actor, error) {
 		return dispute.Actor{}, fmt.Errorf("%w: sub claim missing or too long", ErrUnauthenticated)
 	}
 	a := ActorFromClaims(c)
-	v.cache.put(token, a, c.ExpiresAt.Time)
+	v.cache.put(token, a, c.ExpiresAt.Time, gen)
 	return a, nil
 }
