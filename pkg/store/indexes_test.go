@@ -45,6 +45,14 @@ func TestMigration0023DropsAndMergesDisputesIndexes(t *testing.T) {
 	if got := indexesOf(t, db, "disputes"); !slices.Equal(got, disputesIndexes) {
 		t.Fatalf("indexes of disputes = %v, want %v", got, disputesIndexes)
 	}
+	var def string
+	if err := db.Gorm().Raw("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'disputes_created'").
+		Scan(&def).Error; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(def, "(created_at, id) INCLUDE (team, reason)") {
+		t.Errorf("disputes_created is %q, want it on (created_at, id) INCLUDE (team, reason)", def)
+	}
 	if err := db.LoadSynthetic(t.Context(), 20000); err != nil {
 		t.Fatal(err)
 	}
