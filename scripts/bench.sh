@@ -113,8 +113,11 @@ SQL
   rps[db_read,$size]=$r; p50[db_read,$size]=$a; p99[db_read,$size]=$b
   read -r _ r a b <<<"$(pgb db_same_writes scripts/bench/transition-same.sql -D ndisputes="$nd")"
   rps[db_same_writes,$size]=$r; p50[db_same_writes,$size]=$a; p99[db_same_writes,$size]=$b
-  # pgbench's outbox events are not the service's to number.
-  psql -q "$url" -c "DELETE FROM events WHERE type = 'bench'" -c "VACUUM ANALYZE events" >/dev/null
+  # pgbench's outbox events are not the service's to number, and its
+  # messages are not the service's to search.
+  psql -q "$url" -c "DELETE FROM events WHERE type = 'bench'" \
+    -c "DELETE FROM search_texts WHERE source_id LIKE 'msg_bench_%'" -c "DELETE FROM messages WHERE id LIKE 'msg_bench_%'" \
+    -c "VACUUM ANALYZE events, search_texts, messages" >/dev/null
   # Written after pgbench, whose same-writes transition hands disputes from
   # one party to the other: the load generator starts from their states now.
   psql -tA -F, "$url" -c "SELECT d.id, d.buyer_id, d.seller_id, d.state FROM disputes d JOIN bench_ids b USING (id) ORDER BY b.n" \
