@@ -87,3 +87,51 @@ WHERE created_at >= now() - interval '30 days' AND created_at < now() - interval
 		t.Fatalf("indexes of disputes after migrating again = %v, want %v", got, disputesIndexes)
 	}
 }
+
+// TestMigration0024CoversTheCounters: the primary key of party_counters
+// carries the count, so a user's recent counters are summed from the index
+// alone; its down migration gives the plain key back.
+func TestMigration0024CoversTheCounters(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, store.Postgres)
+	key := func() string {
+		var def string
+		if err := db.Gorm().Raw("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'party_counters_pkey'").
+			Scan(&def).Error; err != nil {
+			t.Fatal(err)
+		}
+		return def
+	}
+	if got := key(); !strings.HasSuffix(got, "(user_id, day, side, metric) INCLUDE (n)") {
+		t.Fatalf("party_counters_pkey is %q, want it to include n", got)
+	}
+	// A seller with counters on many days: the sum of the recent ones, as
+	// partyCounters asks for it, reads the index alone.
+	if err := db.Gorm().Exec(`INSERT INTO party_counters (user_id, side, metric, day, n)
+SELECT 'usr_s_' || u, 'seller', m, d, 1 FROM generate_series(1, 200) u, generate_series(20000, 20400) d,
+    unnest(ARRAY['opened', 'decided_against']) m`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Gorm().Exec("VACUUM ANALYZE party_counters").Error; err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	if err := db.Gorm().Raw(`EXPLAIN (COSTS OFF) SELECT user_id, side, metric, SUM(n) AS n FROM party_counters
+WHERE user_id IN ('usr_s_7') AND day >= 20310 GROUP BY user_id, side, metric ORDER BY user_id, side, metric`).Scan(&plan).Error; err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(plan, "\n"); !strings.Contains(text, "Index Only Scan using party_counters_pkey") {
+		t.Errorf("the recent counters are not read from the primary key alone:\n%s", text)
+	}
+
+	rollBackTo(t, db, 24)
+	if got := key(); strings.Contains(got, "INCLUDE") {
+		t.Errorf("after rolling back 0024, party_counters_pkey is %q", got)
+	}
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := key(); !strings.HasSuffix(got, "(user_id, day, side, metric) INCLUDE (n)") {
+		t.Errorf("after migrating again, party_counters_pkey is %q", got)
+	}
+}
