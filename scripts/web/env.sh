@@ -19,3 +19,12 @@ need_node() {
 		(cd "$WEB_DIR" && npm ci --no-audit --no-fund --loglevel=error) >&2
 	fi
 }
+
+# redoc_offline prints Redoc's standalone bundle with the one thing it loads
+# from the network, its maker's logo in the menu's footer, replaced by an
+# empty image, so that /docs needs nothing from another host. The binary
+# embeds what it prints (pkg/httpapi/docsasset).
+redoc_offline() {
+	sed 's#https://cdn\.redoc\.ly/redoc/logo-mini\.svg#data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7#g' \
+		"$WEB_DIR/node_modules/redoc/bundles/redoc.standalone.js"
+}
