@@ -60,10 +60,10 @@ var ErrUnauthenticated = &dispute.Error{Code: dispute.EUNAUTHORIZED, Reason: dis
 
 // Verify parses and checks a token and returns the actor it names.
 func (v *Verifier) Verify(token string) (dispute.Actor, error) {
-	if a, ok := v.cache.get(token); ok {
+	a, ok, gen := v.cache.get(token)
+	if ok {
 		return a, nil
 	}
-	gen := v.cache.generation()
 	if !compactJWS(token) {
 		return dispute.Actor{}, fmt.Errorf("%w: not a compact JWS", ErrUnauthenticated)
 	}
@@ -75,7 +75,7 @@ func (v *Verifier) Verify(token string) (dispute.Actor, error) {
 	if c.Subject == "" || len(c.Subject) > 128 || strings.ContainsFunc(c.Subject, unicode.IsControl) {
 		return dispute.Actor{}, fmt.Errorf("%w: sub claim missing, too long or not plain text", ErrUnauthenticated)
 	}
-	a := ActorFromClaims(c)
+	a = ActorFromClaims(c)
 	v.cache.put(token, a, c.ExpiresAt.Time, gen)
 	return a, nil
 }

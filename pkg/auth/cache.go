@@ -57,27 +57,22 @@ func newTokenCache(now func() time.Time) *tokenCache {
 func (c *tokenCache) wall() time.Time { return c.now().Round(0) }
 
 // get returns the actor of a token accepted before, if it is still
-// remembered and has not expired. The actor's roles and teams are the
-// caller's own copies.
-func (c *tokenCache) get(token string) (dispute.Actor, bool) {
+// remembered and has not expired; the actor's roles and teams are the
+// caller's own copies. It also returns the cache's generation, which a
+// check made after a miss passes to put: taken before the check, it keeps
+// a check that used keys a clear has since withdrawn from being
+// remembered.
+func (c *tokenCache) get(token string) (dispute.Actor, bool, uint64) {
 	c.mu.RLock()
 	e, ok := c.entries[token]
+	gen := c.gen
 	c.mu.RUnlock()
 	if !ok || !c.wall().Before(e.until) {
-		return dispute.Actor{}, false
+		return dispute.Actor{}, false, gen
 	}
 	a := e.actor
 	a.Roles, a.Teams = slices.Clone(a.Roles), slices.Clone(a.Teams)
-	return a, true
-}
-
-// generation returns what a check passes to put once it has accepted a
-// token: taken before the check, it keeps a check that used keys a clear
-// has since withdrawn from being remembered.
-func (c *tokenCache) generation() uint64 {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.gen
+	return a, true, gen
 }
 
 // put remembers the actor of a token, accepted by a check that started at

@@ -187,10 +187,10 @@ func (v *JWKSVerifier) key(kid string) (crypto.PublicKey, error) {
 
 // Verify parses and checks a token and returns the actor it names.
 func (v *JWKSVerifier) Verify(token string) (dispute.Actor, error) {
-	if a, ok := v.cache.get(token); ok {
+	a, ok, gen := v.cache.get(token)
+	if ok {
 		return a, nil
 	}
-	gen := v.cache.generation()
 	if !compactJWS(token) {
 		return dispute.Actor{}, fmt.Errorf("%w: not a compact JWS", ErrUnauthenticated)
 	}
@@ -221,7 +221,7 @@ func (v *JWKSVerifier) Verify(token string) (dispute.Actor, error) {
 	if c.Subject == "" || len(c.Subject) > 128 {
 		return dispute.Actor{}, fmt.Errorf("%w: sub claim missing or too long", ErrUnauthenticated)
 	}
-	a := ActorFromClaims(c)
+	a = ActorFromClaims(c)
 	v.cache.put(token, a, c.ExpiresAt.Time, gen)
 	return a, nil
 }
