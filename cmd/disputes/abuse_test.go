@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -366,7 +367,7 @@ func TestHTTPSettings(t *testing.T) {
 			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 			IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
 			RateLimit: 50, RateBurst: 100, AuthFailureLimit: 20, AuthFailureWindow: time.Minute,
-			RedisPrefix: "disputes:", RedisTimeout: 100 * time.Millisecond,
+			PageConcurrency: 2 * runtime.GOMAXPROCS(0), RedisPrefix: "disputes:", RedisTimeout: 100 * time.Millisecond,
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("defaults\n got %+v\nwant %+v", got, want)
@@ -379,7 +380,7 @@ func TestHTTPSettings(t *testing.T) {
 			"DISPUTES_RATE_LIMIT": "0", "DISPUTES_RATE_BURST": "7", "DISPUTES_AUTH_FAILURE_LIMIT": "0",
 			"DISPUTES_AUTH_FAILURE_WINDOW": "5m", "DISPUTES_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1,2001:db8::1",
 			"DISPUTES_REDIS_URL": "redis://:pw@redis.internal:6380/2", "DISPUTES_REDIS_PREFIX": "disputes-eu:",
-			"DISPUTES_REDIS_TIMEOUT": "250ms",
+			"DISPUTES_REDIS_TIMEOUT": "250ms", "DISPUTES_PAGE_CONCURRENCY": "0",
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -423,6 +424,8 @@ func TestHTTPSettings(t *testing.T) {
 		"redis bad database":      {"DISPUTES_REDIS_URL", "redis://:s3cret@127.0.0.1:6379/zero"},
 		"redis unknown option":    {"DISPUTES_REDIS_URL", "redis://:s3cret@127.0.0.1:6379/0?timeout=fast"},
 		"zero redis timeout":      {"DISPUTES_REDIS_TIMEOUT", "0s"},
+		"negative page slots":     {"DISPUTES_PAGE_CONCURRENCY", "-1"},
+		"page slots in words":     {"DISPUTES_PAGE_CONCURRENCY", "few"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := load(t, map[string]string{c.key: c.value})

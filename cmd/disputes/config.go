@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -350,6 +351,7 @@ type httpSettings struct {
 	RateLimit         float64       // requests a second per caller; 0: off
 	RateBurst         int
 	AuthFailureLimit  int // failed authentications per client address and window; 0: off
+	PageConcurrency   int // page reads run at once; 0: unbounded
 	AuthFailureWindow time.Duration
 	TrustedProxies    []*net.IPNet
 	// RedisURL is the Redis server where every instance counts the two
@@ -372,6 +374,7 @@ func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) http
 		RateBurst:         intSetting(getenv, "DISPUTES_RATE_BURST", 100, 1, 1_000_000, add),
 		AuthFailureLimit:  intSetting(getenv, "DISPUTES_AUTH_FAILURE_LIMIT", 20, 0, 1_000_000, add),
 		AuthFailureWindow: durationSetting(getenv, "DISPUTES_AUTH_FAILURE_WINDOW", time.Minute, add),
+		PageConcurrency:   intSetting(getenv, "DISPUTES_PAGE_CONCURRENCY", 2*runtime.GOMAXPROCS(0), 0, 10_000, add),
 		RedisURL:          getenv("DISPUTES_REDIS_URL"),
 		RedisPrefix:       envOr(getenv, "DISPUTES_REDIS_PREFIX", "disputes:"),
 		RedisTimeout:      durationSetting(getenv, "DISPUTES_REDIS_TIMEOUT", ratelimit.DefaultTimeout, add),

@@ -64,6 +64,10 @@ func TestMetricsCountEverything(t *testing.T) {
 		`disputes_http_request_duration_seconds_count{method="POST",route="/v1/disputes",status_class="2xx"} 1`,
 		`disputes_http_request_duration_seconds_count{method="GET",route="/v1/disputes",status_class="4xx"} 1`,
 		`disputes_http_requests_total{method="GET",route="/v1/disputes",status="429"} 1`,
+		// The three page reads that passed went through the page gate,
+		// which serve sets up by default.
+		`disputes_http_page_read_wait_seconds_count 3`,
+		`disputes_http_page_reads_waiting 0`,
 		`disputes_build_info{commit="` + buildCommit() + `",go_version="` + runtime.Version() + `",version="` + version + `"} 1`,
 	}
 	present := []*regexp.Regexp{

@@ -11,3 +11,16 @@ func RequestRules() map[reflect.Type]map[string]string {
 	}
 	return out
 }
+
+// HoldPageSlots takes every slot of the server's page gate until release is
+// called: the page reads that come meanwhile wait.
+func (s *Server) HoldPageSlots() (release func()) {
+	for range cap(s.pages.slots) {
+		s.pages.slots <- struct{}{}
+	}
+	return func() {
+		for range cap(s.pages.slots) {
+			<-s.pages.slots
+		}
+	}
+}

@@ -25,7 +25,7 @@ func (s *Server) routes() {
 	v1.GET("/orders/:order_id", s.getOrder)
 
 	v1.POST("/disputes", s.openDispute)
-	v1.GET("/disputes", s.listDisputes, paged(filterParam("state", stateValues), filterParam("team", teamValues),
+	v1.GET("/disputes", s.page(s.listDisputes), paged(filterParam("state", stateValues), filterParam("team", teamValues),
 		filterParam("reason", reasonValues), filterParam("assignee", nil), filterParam("order_id", nil),
 		filterParam("buyer_id", nil), filterParam("seller_id", nil), filterParam("party_id", nil),
 		dateParam("created_after"), dateParam("created_before"), inputParam("q", nil))...)
@@ -44,15 +44,15 @@ func (s *Server) routes() {
 	v1.GET("/disputes/:id/audit/verify", s.verifyAudit)
 	v1.POST("/disputes/:id/feedback", s.giveFeedback)
 	v1.GET("/disputes/:id/remedies", s.disputeRemedies)
-	v1.GET("/remedies", s.listRemedies, paged(filterParam("status", instructionValues),
+	v1.GET("/remedies", s.page(s.listRemedies), paged(filterParam("status", instructionValues),
 		queryParam{name: "dispute_id", reason: dispute.CodeInvalidFilter})...)
 	v1.POST("/remedies/:id/executed", s.reportRemedy(dispute.InstructionExecuted))
 	v1.POST("/remedies/:id/failed", s.reportRemedy(dispute.InstructionFailed))
 	v1.GET("/feedback/figures", s.feedbackFigures)
 	v1.GET("/disputes/:id/statement-of-reasons", s.statementOfReasons, inputParam("addressee", addresseeValues))
-	v1.GET("/statements-of-reasons", s.listStatements, paged(filterParam("status", statementValues))...)
+	v1.GET("/statements-of-reasons", s.page(s.listStatements), paged(filterParam("status", statementValues))...)
 	v1.GET("/users/:user_id/history", s.userHistory)
-	v1.GET("/reports/transparency", s.transparencyReport, inputParam("from", nil), inputParam("to", nil))
+	v1.GET("/reports/transparency", s.page(s.transparencyReport), inputParam("from", nil), inputParam("to", nil))
 
 	v1.GET("/contact-options", s.contactOptions, inputParam("dispute_id", nil), inputParam("reason", reasonValues),
 		inputParam("item_count", nil), inputParam("language", languageValues), inputParam("at", nil))
@@ -60,7 +60,7 @@ func (s *Server) routes() {
 	v1.POST("/api-keys", s.createAPIKey)
 	v1.GET("/api-keys", s.listAPIKeys, paged(queryParam{name: "seller_id", reason: dispute.CodeInvalidFilter})...)
 	v1.DELETE("/api-keys/:id", s.revokeAPIKey)
-	v1.GET("/events", s.events, queryParam{name: "after", reason: dispute.CodeInvalidCursor}, limitParam)
+	v1.GET("/events", s.page(s.events), queryParam{name: "after", reason: dispute.CodeInvalidCursor}, limitParam)
 	v1.POST("/webhooks", s.createWebhook)
 	v1.GET("/webhooks", s.listWebhooks)
 	v1.GET("/webhooks/:id", s.getWebhook)
@@ -68,7 +68,7 @@ func (s *Server) routes() {
 	v1.GET("/webhooks/:id/deliveries", s.listDeliveries, pagingParams...)
 	v1.POST("/webhooks/:id/deliveries/:delivery_id/redeliver", s.redeliver)
 
-	v1.GET("/queue", s.queue, paged(filterParam("team", teamValues), filterParam("kind", queueKindValues))...)
+	v1.GET("/queue", s.page(s.queue), paged(filterParam("team", teamValues), filterParam("kind", queueKindValues))...)
 	v1.POST("/queue/claim", s.claim)
 }
 

@@ -72,6 +72,11 @@ type Config struct {
 	// LimiterEntries caps the callers and addresses each limiter tracks at
 	// once; 0 means 100000.
 	LimiterEntries int
+	// PageConcurrency is how many page reads (lists and searches of
+	// disputes, the queue, remedies, statements of reasons, the feed, the
+	// transparency report) run at once; the others wait their turn (see
+	// pageGate). 0 leaves them unbounded.
+	PageConcurrency int
 	// Blobs keeps the files of evidence; nil refuses uploads and downloads
 	// (503).
 	Blobs *blob.Store
@@ -106,6 +111,7 @@ type Server struct {
 	authFailures *failures
 	shared       *shared
 	metrics      *metrics
+	pages        *pageGate // nil: page reads are not gated
 	// blobs keeps the files of evidence; evidenceMaxBytes bounds one file.
 	blobs            *blob.Store
 	evidenceMaxBytes int64
@@ -153,6 +159,7 @@ func New(cfg Config) *Server {
 		s.authFailures = newFailures(cfg.AuthFailureLimit, cfg.AuthFailureWindow, cfg.LimiterEntries)
 	}
 	s.metrics = newMetrics(cfg.Metrics)
+	s.pages = newPageGate(cfg.PageConcurrency, s.metrics.registry)
 	if cfg.SharedLimits != nil && (s.requests != nil || s.authFailures != nil) {
 		s.shared = &shared{store: cfg.SharedLimits, log: s.log, metrics: s.metrics, now: s.now}
 		s.metrics.shared.Set(1)

@@ -1,0 +1,108 @@
+package httpapi_test
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/opendispute/disputes/pkg/httpapi"
+)
+
+// metric reads one sample of the server's metrics, 0 when absent.
+func metric(t *testing.T, s *httpapi.Server, series string) float64 {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s.Metrics().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	sc := bufio.NewScanner(rec.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", series, err)
+			}
+			return f
+		}
+	}
+	return 0
+}
+
+// The page reads wait for a slot of DISPUTES_PAGE_CONCURRENCY; single
+// reads, transitions and a user's record never do.
+func TestPageReadsWaitForASlot(t *testing.T) {
+	e := newLimitedEnv(t, httpapi.Config{PageConcurrency: 2})
+	id := e.escalated(t, "item_not_received")
+	const waiting = "disputes_http_page_reads_waiting"
+
+	var once sync.Once
+	hold := e.api.HoldPageSlots()
+	release := func() { once.Do(hold) }
+	defer release() // let the waiting requests end if the test fails early
+	pages := []struct{ as, path string }{
+		{uReviewer, "/v1/disputes?q=parcel"},
+		{uReviewer, "/v1/queue"},
+		{uSystem, "/v1/remedies"},
+		{uAdmin, "/v1/statements-of-reasons"},
+		{uSystem, "/v1/events"},
+		{uAdmin, "/v1/reports/transparency?from=2025-03-01&to=2025-03-31"},
+	}
+	answers := make(chan string, len(pages))
+	for i, p := range pages {
+		go func() {
+			r, err := e.request(p.as, http.MethodGet, p.path, nil)
+			switch {
+			case err != nil:
+				answers <- fmt.Sprintf("%s: %v", p.path, err)
+			case r.Status != http.StatusOK:
+				answers <- fmt.Sprintf("%s: %s", p.path, r)
+			default:
+				answers <- ""
+			}
+		}()
+		waitForMetric(t, e.api, waiting, float64(i+1))
+	}
+	// Meanwhile everything else is answered.
+	e.must(t, http.StatusOK, uReviewer, http.MethodGet, "/v1/disputes/"+id, nil)
+	e.must(t, http.StatusOK, uReviewer, http.MethodGet, "/v1/users/"+uid(uSeller)+"/history", nil)
+	if r := e.must(t, http.StatusOK, uReviewer, http.MethodPost, "/v1/queue/claim", map[string]any{}); r.str("id") != id {
+		t.Errorf("claimed %s, want %s", r.str("id"), id)
+	}
+	select {
+	case a := <-answers:
+		t.Fatalf("a page read was answered while every slot was taken: %q", a)
+	default:
+	}
+	if w := metric(t, e.api, waiting); w != float64(len(pages)) {
+		t.Fatalf("%v page reads waiting, want %d", w, len(pages))
+	}
+
+	release()
+	for range pages {
+		if a := <-answers; a != "" {
+			t.Error(a)
+		}
+	}
+	if w := metric(t, e.api, waiting); w != 0 {
+		t.Errorf("%v page reads still waiting", w)
+	}
+	if n := metric(t, e.api, "disputes_http_page_read_wait_seconds_count"); n != float64(len(pages)) {
+		t.Errorf("%v waits observed, want %d", n, len(pages))
+	}
+}
+
+// waitForMetric polls a metric until it reaches want; it fails after 10 s.
+func waitForMetric(t *testing.T, s *httpapi.Server, series string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for metric(t, s, series) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not reach %v", series, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
