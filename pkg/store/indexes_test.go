@@ -135,3 +135,30 @@ WHERE user_id IN ('usr_s_7') AND day >= 20310 GROUP BY user_id, side, metric ORD
 		t.Errorf("after migrating again, party_counters_pkey is %q", got)
 	}
 }
+
+func TestMigration0025BoundsTheSearchPendingList(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, store.Postgres)
+	options := func() string {
+		var opts string
+		if err := db.Gorm().Raw(`SELECT coalesce(array_to_string(c.reloptions, ','), '') FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relname = 'search_texts_lexemes'`).
+			Scan(&opts).Error; err != nil {
+			t.Fatal(err)
+		}
+		return opts
+	}
+	if got := options(); got != "gin_pending_list_limit=512" {
+		t.Fatalf("search_texts_lexemes options %q, want gin_pending_list_limit=512", got)
+	}
+	rollBackTo(t, db, 25)
+	if got := options(); got != "" {
+		t.Errorf("after rolling back 0025, search_texts_lexemes options %q, want none", got)
+	}
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := options(); got != "gin_pending_list_limit=512" {
+		t.Errorf("after migrating again, search_texts_lexemes options %q", got)
+	}
+}

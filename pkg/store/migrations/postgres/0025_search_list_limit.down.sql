@@ -1,0 +1,1 @@
+ALTER INDEX search_texts_lexemes RESET (gin_pending_list_limit);
