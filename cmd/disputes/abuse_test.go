@@ -367,10 +367,22 @@ func TestHTTPSettings(t *testing.T) {
 			ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 			IdleTimeout: 120 * time.Second, ShutdownTimeout: 20 * time.Second,
 			RateLimit: 50, RateBurst: 100, AuthFailureLimit: 20, AuthFailureWindow: time.Minute,
-			PageConcurrency: 2 * runtime.GOMAXPROCS(0), RedisPrefix: "disputes:", RedisTimeout: 100 * time.Millisecond,
+			PageConcurrency: max(1, min(2*runtime.GOMAXPROCS(0), 16)), PageMaxWait: 10 * time.Second,
+			RedisPrefix: "disputes:", RedisTimeout: 100 * time.Millisecond,
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("defaults\n got %+v\nwant %+v", got, want)
+		}
+	})
+	t.Run("page slots at most half the pool", func(t *testing.T) {
+		for conns, want := range map[string]int{"1": 1, "2": 1, "3": 1, "4": min(2, 2*runtime.GOMAXPROCS(0))} {
+			got, err := load(t, map[string]string{"DISPUTES_DB_MAX_CONNS": conns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.PageConcurrency != want {
+				t.Errorf("%s connections: %d page slots by default, want %d", conns, got.PageConcurrency, want)
+			}
 		}
 	})
 	t.Run("set", func(t *testing.T) {
@@ -380,7 +392,7 @@ func TestHTTPSettings(t *testing.T) {
 			"DISPUTES_RATE_LIMIT": "0", "DISPUTES_RATE_BURST": "7", "DISPUTES_AUTH_FAILURE_LIMIT": "0",
 			"DISPUTES_AUTH_FAILURE_WINDOW": "5m", "DISPUTES_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1,2001:db8::1",
 			"DISPUTES_REDIS_URL": "redis://:pw@redis.internal:6380/2", "DISPUTES_REDIS_PREFIX": "disputes-eu:",
-			"DISPUTES_REDIS_TIMEOUT": "250ms", "DISPUTES_PAGE_CONCURRENCY": "0",
+			"DISPUTES_REDIS_TIMEOUT": "250ms", "DISPUTES_PAGE_CONCURRENCY": "0", "DISPUTES_PAGE_MAX_WAIT": "2s",
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -395,6 +407,7 @@ func TestHTTPSettings(t *testing.T) {
 			IdleTimeout: 10 * time.Second, ShutdownTimeout: time.Minute,
 			RateLimit: 0, RateBurst: 7, AuthFailureLimit: 0, AuthFailureWindow: 5 * time.Minute,
 			RedisURL: "redis://:pw@redis.internal:6380/2", RedisPrefix: "disputes-eu:", RedisTimeout: 250 * time.Millisecond,
+			PageMaxWait: 2 * time.Second,
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("settings\n got %+v\nwant %+v", got, want)
@@ -426,6 +439,8 @@ func TestHTTPSettings(t *testing.T) {
 		"zero redis timeout":      {"DISPUTES_REDIS_TIMEOUT", "0s"},
 		"negative page slots":     {"DISPUTES_PAGE_CONCURRENCY", "-1"},
 		"page slots in words":     {"DISPUTES_PAGE_CONCURRENCY", "few"},
+		"page wait past writes":   {"DISPUTES_PAGE_MAX_WAIT", "30s"},
+		"zero page wait":          {"DISPUTES_PAGE_MAX_WAIT", "0s"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := load(t, map[string]string{c.key: c.value})

@@ -211,6 +211,7 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	cfg.Evidence = loadEvidenceSettings(getenv, cfg.DatabaseURL, add)
 	if !worker {
 		cfg.HTTP = loadHTTPSettings(getenv, add)
+		cfg.HTTP.PageConcurrency = intSetting(getenv, "DISPUTES_PAGE_CONCURRENCY", defaultPageConcurrency(cfg.DBMaxConns), 0, 10_000, add)
 	}
 	if p := getenv("DISPUTES_FAULT_POINT"); p != "" {
 		if !slices.Contains(httpapi.CrashPoints, p) {
@@ -341,6 +342,14 @@ func randomSecret() []byte {
 	return []byte(base64.RawURLEncoding.EncodeToString(b[:]))
 }
 
+// defaultPageConcurrency is the default of DISPUTES_PAGE_CONCURRENCY: twice
+// the CPUs Go uses (enough to keep them busy while others wait on the
+// database), at most half the connections of the pool, so that page reads
+// never hold all of them.
+func defaultPageConcurrency(dbMaxConns int) int {
+	return max(1, min(2*runtime.GOMAXPROCS(0), dbMaxConns/2))
+}
+
 // httpSettings are serve's protections against slow and abusive clients.
 type httpSettings struct {
 	ReadHeaderTimeout time.Duration // to read a request's headers
@@ -350,8 +359,9 @@ type httpSettings struct {
 	ShutdownTimeout   time.Duration // how long in-flight requests may take to finish at shutdown
 	RateLimit         float64       // requests a second per caller; 0: off
 	RateBurst         int
-	AuthFailureLimit  int // failed authentications per client address and window; 0: off
-	PageConcurrency   int // page reads run at once; 0: unbounded
+	AuthFailureLimit  int           // failed authentications per client address and window; 0: off
+	PageConcurrency   int           // page reads run at once; 0: unbounded
+	PageMaxWait       time.Duration // the longest a page read waits for its turn
 	AuthFailureWindow time.Duration
 	TrustedProxies    []*net.IPNet
 	// RedisURL is the Redis server where every instance counts the two
@@ -374,7 +384,7 @@ func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) http
 		RateBurst:         intSetting(getenv, "DISPUTES_RATE_BURST", 100, 1, 1_000_000, add),
 		AuthFailureLimit:  intSetting(getenv, "DISPUTES_AUTH_FAILURE_LIMIT", 20, 0, 1_000_000, add),
 		AuthFailureWindow: durationSetting(getenv, "DISPUTES_AUTH_FAILURE_WINDOW", time.Minute, add),
-		PageConcurrency:   intSetting(getenv, "DISPUTES_PAGE_CONCURRENCY", 2*runtime.GOMAXPROCS(0), 0, 10_000, add),
+		PageMaxWait:       durationSetting(getenv, "DISPUTES_PAGE_MAX_WAIT", 10*time.Second, add),
 		RedisURL:          getenv("DISPUTES_REDIS_URL"),
 		RedisPrefix:       envOr(getenv, "DISPUTES_REDIS_PREFIX", "disputes:"),
 		RedisTimeout:      durationSetting(getenv, "DISPUTES_REDIS_TIMEOUT", ratelimit.DefaultTimeout, add),
@@ -383,6 +393,9 @@ func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) http
 		if _, err := ratelimit.ParseURL(h.RedisURL); err != nil {
 			add("DISPUTES_REDIS_URL %v", err)
 		}
+	}
+	if h.PageMaxWait >= h.WriteTimeout {
+		add("DISPUTES_PAGE_MAX_WAIT (%s) must be shorter than DISPUTES_WRITE_TIMEOUT (%s), which includes the wait", h.PageMaxWait, h.WriteTimeout)
 	}
 	if h.ReadHeaderTimeout > h.ReadTimeout {
 		add("DISPUTES_READ_HEADER_TIMEOUT (%s) must not be longer than DISPUTES_READ_TIMEOUT (%s), which includes the headers", h.ReadHeaderTimeout, h.ReadTimeout)

@@ -252,7 +252,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Service: svc, Auth: verifier, Idempotency: db, DB: db, OpenAPI: api.OpenAPI,
 		Logger: log, BodyLimit: cfg.BodyLimit, Contact: cfg.Contact,
 		RateLimit: cfg.HTTP.RateLimit, RateBurst: cfg.HTTP.RateBurst, TrustedProxies: cfg.HTTP.TrustedProxies,
-		AuthFailureLimit: cfg.HTTP.AuthFailureLimit, AuthFailureWindow: cfg.HTTP.AuthFailureWindow, PageConcurrency: cfg.HTTP.PageConcurrency, SharedLimits: shared,
+		AuthFailureLimit: cfg.HTTP.AuthFailureLimit, AuthFailureWindow: cfg.HTTP.AuthFailureWindow, PageConcurrency: cfg.HTTP.PageConcurrency, PageMaxWait: cfg.HTTP.PageMaxWait, SharedLimits: shared,
 		Metrics: m.Registry, Blobs: blobs, EvidenceMaxBytes: cfg.Evidence.MaxBytes, Crash: crashAt(cfg.FaultPoint),
 	})
 

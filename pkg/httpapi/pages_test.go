@@ -33,7 +33,7 @@ func metric(t *testing.T, s *httpapi.Server, series string) float64 {
 }
 
 // The page reads wait for a slot of DISPUTES_PAGE_CONCURRENCY; single
-// reads, transitions and a user's record never do.
+// reads, transitions, a user's record and the transparency report never do.
 func TestPageReadsWaitForASlot(t *testing.T) {
 	e := newLimitedEnv(t, httpapi.Config{PageConcurrency: 2})
 	id := e.escalated(t, "item_not_received")
@@ -49,7 +49,6 @@ func TestPageReadsWaitForASlot(t *testing.T) {
 		{uSystem, "/v1/remedies"},
 		{uAdmin, "/v1/statements-of-reasons"},
 		{uSystem, "/v1/events"},
-		{uAdmin, "/v1/reports/transparency?from=2025-03-01&to=2025-03-31"},
 	}
 	answers := make(chan string, len(pages))
 	for i, p := range pages {
@@ -69,6 +68,9 @@ func TestPageReadsWaitForASlot(t *testing.T) {
 	// Meanwhile everything else is answered.
 	e.must(t, http.StatusOK, uReviewer, http.MethodGet, "/v1/disputes/"+id, nil)
 	e.must(t, http.StatusOK, uReviewer, http.MethodGet, "/v1/users/"+uid(uSeller)+"/history", nil)
+	// The transparency report runs statements of its own side by side for
+	// seconds: it does not take the page reads' slots.
+	e.must(t, http.StatusOK, uAdmin, http.MethodGet, "/v1/reports/transparency?from=2025-03-01&to=2025-03-31", nil)
 	if r := e.must(t, http.StatusOK, uReviewer, http.MethodPost, "/v1/queue/claim", map[string]any{}); r.str("id") != id {
 		t.Errorf("claimed %s, want %s", r.str("id"), id)
 	}
@@ -104,5 +106,23 @@ func waitForMetric(t *testing.T, s *httpapi.Server, series string, want float64)
 			t.Fatalf("%s did not reach %v", series, want)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// A page read that waits its longest is answered 503 unavailable with
+// Retry-After, like any moment the service cannot answer, and is counted.
+func TestPageReadsWaitAtMostTheLongestWait(t *testing.T) {
+	e := newLimitedEnv(t, httpapi.Config{PageConcurrency: 1, PageMaxWait: 50 * time.Millisecond})
+	release := e.api.HoldPageSlots()
+	defer release()
+	r, err := e.request(uReviewer, http.MethodGet, "/v1/disputes", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != http.StatusServiceUnavailable || r.str("code") != "unavailable" || r.Header.Get("Retry-After") == "" {
+		t.Errorf("a page read past its longest wait: %s (Retry-After %q), want 503 unavailable with Retry-After", r, r.Header.Get("Retry-After"))
+	}
+	if n := metric(t, e.api, `disputes_http_page_reads_shed_total{reason="max_wait"}`); n != 1 {
+		t.Errorf("%v page reads shed after the longest wait, want 1", n)
 	}
 }

@@ -52,7 +52,7 @@ func (s *Server) routes() {
 	v1.GET("/disputes/:id/statement-of-reasons", s.statementOfReasons, inputParam("addressee", addresseeValues))
 	v1.GET("/statements-of-reasons", s.page(s.listStatements), paged(filterParam("status", statementValues))...)
 	v1.GET("/users/:user_id/history", s.userHistory)
-	v1.GET("/reports/transparency", s.page(s.transparencyReport), inputParam("from", nil), inputParam("to", nil))
+	v1.GET("/reports/transparency", s.transparencyReport, inputParam("from", nil), inputParam("to", nil))
 
 	v1.GET("/contact-options", s.contactOptions, inputParam("dispute_id", nil), inputParam("reason", reasonValues),
 		inputParam("item_count", nil), inputParam("language", languageValues), inputParam("at", nil))

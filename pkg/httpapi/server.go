@@ -73,10 +73,13 @@ type Config struct {
 	// once; 0 means 100000.
 	LimiterEntries int
 	// PageConcurrency is how many page reads (lists and searches of
-	// disputes, the queue, remedies, statements of reasons, the feed, the
-	// transparency report) run at once; the others wait their turn (see
-	// pageGate). 0 leaves them unbounded.
+	// disputes, the queue, remedies, statements of reasons, the feed) run
+	// at once; the others wait their turn (see pageGate). 0 leaves them
+	// unbounded.
 	PageConcurrency int
+	// PageMaxWait is the longest a page read waits for its turn before it
+	// is answered 503 unavailable; 0 means 10 s.
+	PageMaxWait time.Duration
 	// Blobs keeps the files of evidence; nil refuses uploads and downloads
 	// (503).
 	Blobs *blob.Store
@@ -159,7 +162,7 @@ func New(cfg Config) *Server {
 		s.authFailures = newFailures(cfg.AuthFailureLimit, cfg.AuthFailureWindow, cfg.LimiterEntries)
 	}
 	s.metrics = newMetrics(cfg.Metrics)
-	s.pages = newPageGate(cfg.PageConcurrency, s.metrics.registry)
+	s.pages = newPageGate(cfg.PageConcurrency, cfg.PageMaxWait, s.metrics.registry)
 	if cfg.SharedLimits != nil && (s.requests != nil || s.authFailures != nil) {
 		s.shared = &shared{store: cfg.SharedLimits, log: s.log, metrics: s.metrics, now: s.now}
 		s.metrics.shared.Set(1)

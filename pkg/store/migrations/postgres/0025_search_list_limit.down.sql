@@ -1,1 +1,2 @@
+SET LOCAL lock_timeout = '10s';
 ALTER INDEX search_texts_lexemes RESET (gin_pending_list_limit);
