@@ -374,6 +374,15 @@ func TestHTTPSettings(t *testing.T) {
 			t.Errorf("defaults\n got %+v\nwant %+v", got, want)
 		}
 	})
+	t.Run("page wait at most half the write timeout", func(t *testing.T) {
+		got, err := load(t, map[string]string{"DISPUTES_WRITE_TIMEOUT": "8s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PageMaxWait != 4*time.Second {
+			t.Errorf("with an 8s write timeout the page wait defaults to %s, want 4s", got.PageMaxWait)
+		}
+	})
 	t.Run("page slots at most half the pool", func(t *testing.T) {
 		for conns, want := range map[string]int{"1": 1, "2": 1, "3": 1, "4": min(2, 2*runtime.GOMAXPROCS(0))} {
 			got, err := load(t, map[string]string{"DISPUTES_DB_MAX_CONNS": conns})
@@ -439,7 +448,7 @@ func TestHTTPSettings(t *testing.T) {
 		"zero redis timeout":      {"DISPUTES_REDIS_TIMEOUT", "0s"},
 		"negative page slots":     {"DISPUTES_PAGE_CONCURRENCY", "-1"},
 		"page slots in words":     {"DISPUTES_PAGE_CONCURRENCY", "few"},
-		"page wait past writes":   {"DISPUTES_PAGE_MAX_WAIT", "30s"},
+		"page wait past writes":   {"DISPUTES_PAGE_MAX_WAIT", "16s"},
 		"zero page wait":          {"DISPUTES_PAGE_MAX_WAIT", "0s"},
 	} {
 		t.Run(name, func(t *testing.T) {

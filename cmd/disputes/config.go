@@ -344,8 +344,9 @@ func randomSecret() []byte {
 
 // defaultPageConcurrency is the default of DISPUTES_PAGE_CONCURRENCY: twice
 // the CPUs Go uses (enough to keep them busy while others wait on the
-// database), at most half the connections of the pool, so that page reads
-// never hold all of them.
+// database), at most half the connections of the pool (and at least one),
+// so that page reads leave connections to single reads and transitions
+// whenever the pool has more than one.
 func defaultPageConcurrency(dbMaxConns int) int {
 	return max(1, min(2*runtime.GOMAXPROCS(0), dbMaxConns/2))
 }
@@ -384,7 +385,7 @@ func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) http
 		RateBurst:         intSetting(getenv, "DISPUTES_RATE_BURST", 100, 1, 1_000_000, add),
 		AuthFailureLimit:  intSetting(getenv, "DISPUTES_AUTH_FAILURE_LIMIT", 20, 0, 1_000_000, add),
 		AuthFailureWindow: durationSetting(getenv, "DISPUTES_AUTH_FAILURE_WINDOW", time.Minute, add),
-		PageMaxWait:       durationSetting(getenv, "DISPUTES_PAGE_MAX_WAIT", 10*time.Second, add),
+		PageMaxWait:       durationSetting(getenv, "DISPUTES_PAGE_MAX_WAIT", 0, add),
 		RedisURL:          getenv("DISPUTES_REDIS_URL"),
 		RedisPrefix:       envOr(getenv, "DISPUTES_REDIS_PREFIX", "disputes:"),
 		RedisTimeout:      durationSetting(getenv, "DISPUTES_REDIS_TIMEOUT", ratelimit.DefaultTimeout, add),
@@ -394,8 +395,13 @@ func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) http
 			add("DISPUTES_REDIS_URL %v", err)
 		}
 	}
-	if h.PageMaxWait >= h.WriteTimeout {
-		add("DISPUTES_PAGE_MAX_WAIT (%s) must be shorter than DISPUTES_WRITE_TIMEOUT (%s), which includes the wait", h.PageMaxWait, h.WriteTimeout)
+	// A page read's wait counts against the write timeout: at most half of
+	// it, so that the read and its answer have the other half.
+	switch {
+	case h.PageMaxWait == 0:
+		h.PageMaxWait = min(10*time.Second, h.WriteTimeout/2)
+	case h.PageMaxWait > h.WriteTimeout/2:
+		add("DISPUTES_PAGE_MAX_WAIT (%s) must be at most half of DISPUTES_WRITE_TIMEOUT (%s), which includes the wait", h.PageMaxWait, h.WriteTimeout)
 	}
 	if h.ReadHeaderTimeout > h.ReadTimeout {
 		add("DISPUTES_READ_HEADER_TIMEOUT (%s) must not be longer than DISPUTES_READ_TIMEOUT (%s), which includes the headers", h.ReadHeaderTimeout, h.ReadTimeout)

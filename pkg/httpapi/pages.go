@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -116,7 +117,9 @@ func (g *pageGate) release() { <-g.slots }
 //
 // The answer is written to memory while the slot is held and sent to the
 // client once the slot is free again: a client that reads its answer slowly
-// holds its own connection, never a slot that others wait for.
+// holds its own connection, never a slot that others wait for. A gated
+// handler therefore must not stream or flush its answer (echo's Flush
+// panics on the held writer): every page read answers one JSON document.
 func (s *Server) page(h echo.HandlerFunc) echo.HandlerFunc {
 	g := s.pages
 	if g == nil {
@@ -170,6 +173,9 @@ func (a *heldAnswer) Write(b []byte) (int, error) {
 func (a *heldAnswer) send() {
 	if a.status == 0 {
 		return
+	}
+	if len(a.body) > 0 && a.direct.Header().Get(echo.HeaderContentLength) == "" {
+		a.direct.Header().Set(echo.HeaderContentLength, strconv.Itoa(len(a.body)))
 	}
 	a.direct.WriteHeader(a.status)
 	if len(a.body) > 0 {

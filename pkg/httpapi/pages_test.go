@@ -35,7 +35,7 @@ func metric(t *testing.T, s *httpapi.Server, series string) float64 {
 // The page reads wait for a slot of DISPUTES_PAGE_CONCURRENCY; single
 // reads, transitions, a user's record and the transparency report never do.
 func TestPageReadsWaitForASlot(t *testing.T) {
-	e := newLimitedEnv(t, httpapi.Config{PageConcurrency: 2})
+	e := newLimitedEnv(t, httpapi.Config{PageConcurrency: 2, PageMaxWait: time.Minute})
 	id := e.escalated(t, "item_not_received")
 	const waiting = "disputes_http_page_reads_waiting"
 
@@ -124,5 +124,20 @@ func TestPageReadsWaitAtMostTheLongestWait(t *testing.T) {
 	}
 	if n := metric(t, e.api, `disputes_http_page_reads_shed_total{reason="max_wait"}`); n != 1 {
 		t.Errorf("%v page reads shed after the longest wait, want 1", n)
+	}
+}
+
+// Through the gate, a page read's refusals and answers reach the client
+// whole: a problem the handler returns, and a page with its length.
+func TestPageReadsAnswerThroughTheGate(t *testing.T) {
+	e := newLimitedEnv(t, httpapi.Config{PageConcurrency: 1, PageMaxWait: time.Minute})
+	id := e.escalated(t, "item_not_received")
+	e.problem(t, http.StatusBadRequest, "invalid_cursor", uReviewer, http.MethodGet, "/v1/disputes?cursor=not-a-cursor", nil)
+	r := e.must(t, http.StatusOK, uReviewer, http.MethodGet, "/v1/disputes", nil)
+	if page := r.list(); len(page) != 1 || page[0]["id"] != id {
+		t.Errorf("the page through the gate: %s", r)
+	}
+	if got, want := r.Header.Get("Content-Length"), strconv.Itoa(len(r.Body)); got != want {
+		t.Errorf("Content-Length %q, want %q", got, want)
 	}
 }

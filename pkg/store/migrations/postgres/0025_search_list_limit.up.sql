@@ -12,6 +12,6 @@
 --
 -- The change takes an ACCESS EXCLUSIVE lock on the index: rather than
 -- hold up searches and writes behind a long transaction, the migration
--- gives up after 10 s of waiting for it (run it again later).
-SET LOCAL lock_timeout = '10s';
+-- gives up after 3 s of waiting for it (see docs/operations.md).
+SET LOCAL lock_timeout = '3s';
 ALTER INDEX search_texts_lexemes SET (gin_pending_list_limit = 512);
