@@ -210,8 +210,7 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	cfg.WorkerTick = durationSetting(getenv, "DISPUTES_WORKER_TICK", 5*time.Second, add)
 	cfg.Evidence = loadEvidenceSettings(getenv, cfg.DatabaseURL, add)
 	if !worker {
-		cfg.HTTP = loadHTTPSettings(getenv, add)
-		cfg.HTTP.PageConcurrency = intSetting(getenv, "DISPUTES_PAGE_CONCURRENCY", defaultPageConcurrency(cfg.DBMaxConns), 0, 10_000, add)
+		cfg.HTTP = loadHTTPSettings(getenv, cfg.DBMaxConns, add)
 	}
 	if p := getenv("DISPUTES_FAULT_POINT"); p != "" {
 		if !slices.Contains(httpapi.CrashPoints, p) {
@@ -374,7 +373,7 @@ type httpSettings struct {
 	RedisTimeout time.Duration
 }
 
-func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) httpSettings {
+func loadHTTPSettings(getenv func(string) string, dbMaxConns int, add func(string, ...any)) httpSettings {
 	h := httpSettings{
 		ReadHeaderTimeout: durationSetting(getenv, "DISPUTES_READ_HEADER_TIMEOUT", 5*time.Second, add),
 		ReadTimeout:       durationSetting(getenv, "DISPUTES_READ_TIMEOUT", 30*time.Second, add),
@@ -385,6 +384,7 @@ func loadHTTPSettings(getenv func(string) string, add func(string, ...any)) http
 		RateBurst:         intSetting(getenv, "DISPUTES_RATE_BURST", 100, 1, 1_000_000, add),
 		AuthFailureLimit:  intSetting(getenv, "DISPUTES_AUTH_FAILURE_LIMIT", 20, 0, 1_000_000, add),
 		AuthFailureWindow: durationSetting(getenv, "DISPUTES_AUTH_FAILURE_WINDOW", time.Minute, add),
+		PageConcurrency:   intSetting(getenv, "DISPUTES_PAGE_CONCURRENCY", defaultPageConcurrency(dbMaxConns), 0, 10_000, add),
 		PageMaxWait:       durationSetting(getenv, "DISPUTES_PAGE_MAX_WAIT", 0, add),
 		RedisURL:          getenv("DISPUTES_REDIS_URL"),
 		RedisPrefix:       envOr(getenv, "DISPUTES_REDIS_PREFIX", "disputes:"),

@@ -1,10 +1,8 @@
 package httpapi_test
 
 import (
-	"bufio"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,14 +12,12 @@ import (
 	"github.com/opendispute/disputes/pkg/httpapi"
 )
 
-// metric reads one sample of the server's metrics, 0 when absent.
-func metric(t *testing.T, s *httpapi.Server, series string) float64 {
+// metric reads one sample of the server's metrics (scrapeMetrics), 0 when
+// absent.
+func metric(t *testing.T, e *apiEnv, series string) float64 {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	s.Metrics().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	sc := bufio.NewScanner(rec.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
+	for _, line := range strings.Split(scrapeMetrics(t, e), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				t.Fatalf("%s: %v", series, err)
@@ -63,7 +59,7 @@ func TestPageReadsWaitForASlot(t *testing.T) {
 				answers <- ""
 			}
 		}()
-		waitForMetric(t, e.api, waiting, float64(i+1))
+		waitForMetric(t, e, waiting, float64(i+1))
 	}
 	// Meanwhile everything else is answered.
 	e.must(t, http.StatusOK, uReviewer, http.MethodGet, "/v1/disputes/"+id, nil)
@@ -79,7 +75,7 @@ func TestPageReadsWaitForASlot(t *testing.T) {
 		t.Fatalf("a page read was answered while every slot was taken: %q", a)
 	default:
 	}
-	if w := metric(t, e.api, waiting); w != float64(len(pages)) {
+	if w := metric(t, e, waiting); w != float64(len(pages)) {
 		t.Fatalf("%v page reads waiting, want %d", w, len(pages))
 	}
 
@@ -89,19 +85,19 @@ func TestPageReadsWaitForASlot(t *testing.T) {
 			t.Error(a)
 		}
 	}
-	if w := metric(t, e.api, waiting); w != 0 {
+	if w := metric(t, e, waiting); w != 0 {
 		t.Errorf("%v page reads still waiting", w)
 	}
-	if n := metric(t, e.api, "disputes_http_page_read_wait_seconds_count"); n != float64(len(pages)) {
+	if n := metric(t, e, "disputes_http_page_read_wait_seconds_count"); n != float64(len(pages)) {
 		t.Errorf("%v waits observed, want %d", n, len(pages))
 	}
 }
 
 // waitForMetric polls a metric until it reaches want; it fails after 10 s.
-func waitForMetric(t *testing.T, s *httpapi.Server, series string, want float64) {
+func waitForMetric(t *testing.T, e *apiEnv, series string, want float64) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for metric(t, s, series) != want {
+	for metric(t, e, series) != want {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s did not reach %v", series, want)
 		}
@@ -122,7 +118,7 @@ func TestPageReadsWaitAtMostTheLongestWait(t *testing.T) {
 	if r.Status != http.StatusServiceUnavailable || r.str("code") != "unavailable" || r.Header.Get("Retry-After") == "" {
 		t.Errorf("a page read past its longest wait: %s (Retry-After %q), want 503 unavailable with Retry-After", r, r.Header.Get("Retry-After"))
 	}
-	if n := metric(t, e.api, `disputes_http_page_reads_shed_total{reason="max_wait"}`); n != 1 {
+	if n := metric(t, e, `disputes_http_page_reads_shed_total{reason="max_wait"}`); n != 1 {
 		t.Errorf("%v page reads shed after the longest wait, want 1", n)
 	}
 }
