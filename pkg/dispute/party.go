@@ -578,9 +578,9 @@ func (s *Service) PartyContexts(ctx context.Context, actor Actor, ds []*Dispute)
 	if !actor.Staff() || len(ds) == 0 {
 		return nil, nil
 	}
-	var ids []string
-	keys := map[PartyKey]bool{}
-	seen := map[string]bool{}
+	ids := make([]string, 0, 2*len(ds))
+	keys := make(map[PartyKey]bool, 2*len(ds))
+	seen := make(map[string]bool, 2*len(ds))
 	for _, d := range ds {
 		keys[PartyKey{d.BuyerID, PartyBuyer}] = true
 		keys[PartyKey{d.SellerID, PartySeller}] = true

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -208,5 +210,27 @@ func TestPageGateOffWithoutSlots(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	if err := h(echo.New().NewContext(req, httptest.NewRecorder())); err != nil || !ran {
 		t.Fatalf("ungated handler: ran %v, err %v", ran, err)
+	}
+}
+
+// Held answers share their memory one after the other: each answer is its
+// own body and length, whatever the answers before it were.
+func TestPageGateAnswersDoNotShareBodies(t *testing.T) {
+	_, call := gated(1, time.Hour, func(c echo.Context) error {
+		n, _ := strconv.Atoi(c.QueryParam("n"))
+		return c.String(http.StatusOK, strings.Repeat(c.QueryParam("n"), n))
+	})
+	for _, n := range []int{5000, 3, 700, 1, 2 * maxPooledAnswer / 7} {
+		w := httptest.NewRecorder()
+		if err := <-call(t.Context(), w, strconv.Itoa(n)); err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Repeat(strconv.Itoa(n), n)
+		if got := w.Body.String(); got != want {
+			t.Fatalf("answer %d: %d bytes starting %.20q, want %d bytes starting %.20q", n, len(got), got, len(want), want)
+		}
+		if got := w.Header().Get(echo.HeaderContentLength); got != strconv.Itoa(len(want)) {
+			t.Errorf("answer %d: Content-Length %s, want %d", n, got, len(want))
+		}
 	}
 }

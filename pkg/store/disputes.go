@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -363,22 +362,12 @@ func (db *DB) Order(ctx context.Context, id string) (*dispute.Order, error) {
 // On PostgreSQL, outside a unit of work, the row is read with pgx directly:
 // the most frequent read of the API skips gorm's statement building.
 func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) {
-	if db.dialect != Postgres || unitOf(ctx) != nil {
+	if !db.direct(ctx) {
 		return findDispute(db.gorm.WithContext(ctx), id)
 	}
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	defer conn.Close()
 	var rows []disputeRow
-	err = conn.Raw(func(dc any) error {
-		r, err := dc.(*stdlib.Conn).Conn().Query(ctx, `SELECT * FROM disputes WHERE id = $1`, id)
-		if err != nil {
-			return err
-		}
-		defer r.Close()
-		rows, err = scanRows[disputeRow](r)
+	err := onPgx(ctx, db.sql, func(c *pgx.Conn) (err error) {
+		rows, err = queryRows[disputeRow](ctx, c, 1, `SELECT * FROM disputes WHERE id = $1`, id)
 		return err
 	})
 	if err != nil {
@@ -393,16 +382,35 @@ func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) 
 // Disputes lists disputes, newest first. It is a heavy read: it may be
 // answered by a read replica.
 func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Dispute, error) {
-	var out []*dispute.Dispute
+	var rows []disputeRow
+	if db.direct(ctx) {
+		query, args, err := db.built(ctx, func(g *gorm.DB) *gorm.DB { return db.disputesQuery(g, f).Find(&[]disputeRow{}) })
+		if err != nil {
+			return nil, wrap(err)
+		}
+		err = db.readPgx(ctx, func(c *pgx.Conn) (err error) {
+			rows, err = queryRows[disputeRow](ctx, c, min(limit(f.Limit), 256), query, args...)
+			return err
+		})
+		if err != nil {
+			return nil, wrap(err)
+		}
+		return toDisputes(rows)
+	}
 	err := db.read(ctx, func(g *gorm.DB) error {
-		var err error
-		out, err = db.disputes(g, f)
-		return err
+		// Room for a page from the start: gorm appends row by row, and a
+		// growing slice of rows would copy them again and again.
+		rows = make([]disputeRow, 0, min(limit(f.Limit), 256))
+		return db.disputesQuery(g, f).Find(&rows).Error
 	})
-	return out, err
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return toDisputes(rows)
 }
 
-func (db *DB) disputes(g *gorm.DB, f dispute.Filter) ([]*dispute.Dispute, error) {
+// disputesQuery is the one statement of a page of disputes.
+func (db *DB) disputesQuery(g *gorm.DB, f dispute.Filter) *gorm.DB {
 	// readAhead: a search over every dispute on PostgreSQL (see
 	// searchPage); the words are then not one of the conditions.
 	readAhead := db.dialect == Postgres && len(f.Words) > 0 && f.PartyID == ""
@@ -434,21 +442,15 @@ func (db *DB) disputes(g *gorm.DB, f dispute.Filter) ([]*dispute.Dispute, error)
 		return q
 	}
 	fresh := func() *gorm.DB { return g.Session(&gorm.Session{NewDB: true}) }
-	// Room for a page from the start: gorm appends row by row, and a
-	// growing slice of rows would copy them again and again.
-	rows := make([]disputeRow, 0, min(limit(f.Limit), 256))
 	if readAhead {
-		if err := db.searchPage(g, fresh, conditions, f).Scan(&rows).Error; err != nil {
-			return nil, wrap(err)
-		}
-		return toDisputes(rows)
+		return db.searchPage(g, fresh, conditions, f)
 	}
 	filtered := func(q *gorm.DB) *gorm.DB { return conditions(q).Order("id DESC").Limit(limit(f.Limit)) }
 	if f.PartyID == "" {
-		if err := filtered(g).Find(&rows).Error; err != nil {
-			return nil, wrap(err)
-		}
-		return toDisputes(rows)
+		return filtered(g)
+	}
+	if f.SellerOnly {
+		return filtered(g).Where("seller_id = ?", f.PartyID)
 	}
 	// A party's disputes as buyer and as seller come from two index ranges
 	// ((buyer_id, id) and (seller_id, id)), each read for one page at most
@@ -456,18 +458,8 @@ func (db *DB) disputes(g *gorm.DB, f dispute.Filter) ([]*dispute.Dispute, error)
 	// walk the whole primary key for a user with few disputes.
 	asBuyer := filtered(fresh()).Where("buyer_id = ?", f.PartyID)
 	asSeller := filtered(fresh()).Where("seller_id = ? AND buyer_id <> ?", f.PartyID, f.PartyID)
-	if f.SellerOnly {
-		if err := filtered(g).Where("seller_id = ?", f.PartyID).Find(&rows).Error; err != nil {
-			return nil, wrap(err)
-		}
-		return toDisputes(rows)
-	}
-	err := g.Raw("SELECT * FROM (SELECT * FROM (?) AS b UNION ALL SELECT * FROM (?) AS s) AS page ORDER BY id DESC LIMIT ?",
-		asBuyer, asSeller, limit(f.Limit)).Scan(&rows).Error
-	if err != nil {
-		return nil, wrap(err)
-	}
-	return toDisputes(rows)
+	return g.Raw("SELECT * FROM (SELECT * FROM (?) AS b UNION ALL SELECT * FROM (?) AS s) AS page ORDER BY id DESC LIMIT ?",
+		asBuyer, asSeller, limit(f.Limit))
 }
 
 // readAheadLimit is how many matching texts a search over every dispute

@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/opendispute/disputes/pkg/dispute"
@@ -26,31 +28,50 @@ func (db *DB) PartyContextCounts(ctx context.Context, userIDs []string, metrics 
 		return nil, nil, nil
 	}
 	query, args := db.partyContextQuery(userIDs, metrics, activeSince)
-	rows, err := db.gorm.WithContext(ctx).Raw(query, args...).Rows()
-	if err != nil {
-		return nil, nil, wrap(err)
-	}
-	defer rows.Close()
-	var counters []dispute.Counter
+	// Room for each user's metrics on both sides.
+	counters := make([]dispute.Counter, 0, 2*len(userIDs)*len(metrics))
 	active := map[string]int{}
-	for rows.Next() {
-		var user, side, metric string
-		var n int64
-		if err := rows.Scan(&user, &side, &metric, &n); err != nil {
-			return nil, nil, wrap(err)
-		}
-		switch metric {
-		case metricStrikesGiven:
-			if n > 0 { // as strikeCounts: the later days count only when they add up to strikes
-				active[user] += int(n)
+	read := func(rows scanner) error {
+		for rows.Next() {
+			var user, side, metric string
+			var n int64
+			if err := rows.Scan(&user, &side, &metric, &n); err != nil {
+				return err
 			}
-		case "strikes_first_day":
-			active[user] += int(n)
-		default:
-			counters = append(counters, dispute.Counter{UserID: user, Side: dispute.Party(side), Metric: dispute.Metric(metric), N: int(n)})
+			switch metric {
+			case metricStrikesGiven:
+				if n > 0 { // as strikeCounts: the later days count only when they add up to strikes
+					active[user] += int(n)
+				}
+			case "strikes_first_day":
+				active[user] += int(n)
+			default:
+				counters = append(counters, dispute.Counter{UserID: user, Side: dispute.Party(side), Metric: dispute.Metric(metric), N: int(n)})
+			}
+		}
+		return rows.Err()
+	}
+	var err error
+	if db.direct(ctx) {
+		var text string
+		if text, args, err = db.built(ctx, func(g *gorm.DB) *gorm.DB { return g.Raw(query, args...) }); err == nil {
+			err = onPgx(ctx, db.sql, func(c *pgx.Conn) error {
+				rows, err := c.Query(ctx, text, args...)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				return read(rows)
+			})
+		}
+	} else {
+		var rows *sql.Rows
+		if rows, err = db.gorm.WithContext(ctx).Raw(query, args...).Rows(); err == nil {
+			err = read(rows)
+			rows.Close()
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, nil, wrap(err)
 	}
 	for user, n := range active {
@@ -59,6 +80,14 @@ func (db *DB) PartyContextCounts(ctx context.Context, userIDs []string, metrics 
 		}
 	}
 	return counters, active, nil
+}
+
+// scanner is what PartyContextCounts reads rows from: pgx's or
+// database/sql's.
+type scanner interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
 }
 
 // partyContextQuery is the statement of PartyContextCounts.
@@ -77,7 +106,7 @@ func (db *DB) partyContextQuery(userIDs []string, metrics []dispute.Metric, acti
 	// prepared statement, which does not know the parameters' values.
 	query := `SELECT user_id, side, metric, n FROM party_counters WHERE ` + users + ` AND day = 0 AND ` + kinds + `
 UNION ALL
-SELECT user_id, '', 'strikes_given', SUM(n) FROM party_counters WHERE ` + users + ` AND metric = 'strikes_given' AND day > ? GROUP BY user_id
+SELECT user_id, '', 'strikes_given', CAST(SUM(n) AS BIGINT) FROM party_counters WHERE ` + users + ` AND metric = 'strikes_given' AND day > ? GROUP BY user_id
 UNION ALL
 SELECT user_id, '', 'strikes_first_day', COUNT(*) FROM strikes WHERE ` + users + ` AND removed_at IS NULL AND given_at >= ? AND given_at < ? GROUP BY user_id`
 	return query, []any{ids, kindArgs, ids, first, ids, since, next}

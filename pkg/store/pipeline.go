@@ -331,7 +331,11 @@ func (t *tx) rollback(conn *sql.Conn) {
 var rowFields sync.Map // reflect.Type → map[string][]int
 
 // scanRows reads every row into a new T, column by column.
-func scanRows[T any](rows pgx.Rows) ([]T, error) {
+func scanRows[T any](rows pgx.Rows) ([]T, error) { return scanRowsInto[T](rows, nil) }
+
+// scanRowsInto is scanRows appending to out: given room for the rows, it
+// allocates nothing per row but the values' own memory.
+func scanRowsInto[T any](rows pgx.Rows, out []T) ([]T, error) {
 	var zero T
 	typ := reflect.TypeOf(zero)
 	fields, ok := rowFields.Load(typ)
@@ -349,22 +353,26 @@ func scanRows[T any](rows pgx.Rows) ([]T, error) {
 		fields, _ = rowFields.LoadOrStore(typ, m)
 	}
 	byName := fields.(map[string][]int)
-	var out []T
+	columns := rows.FieldDescriptions()
+	index := make([][]int, len(columns))
+	for i, fd := range columns {
+		idx, ok := byName[fd.Name]
+		if !ok {
+			return nil, fmt.Errorf("store: no field for column %s of %s", fd.Name, typ)
+		}
+		index[i] = idx
+	}
+	targets := make([]any, len(columns))
 	for rows.Next() {
-		var r T
-		v := reflect.ValueOf(&r).Elem()
-		targets := make([]any, len(rows.FieldDescriptions()))
-		for i, fd := range rows.FieldDescriptions() {
-			idx, ok := byName[fd.Name]
-			if !ok {
-				return nil, fmt.Errorf("store: no field for column %s of %s", fd.Name, typ)
-			}
+		// The row is read in place, at the end of out.
+		out = append(out, zero)
+		v := reflect.ValueOf(&out[len(out)-1]).Elem()
+		for i, idx := range index {
 			targets[i] = v.FieldByIndex(idx).Addr().Interface()
 		}
 		if err := rows.Scan(targets...); err != nil {
 			return nil, err
 		}
-		out = append(out, r)
 	}
 	return out, rows.Err()
 }

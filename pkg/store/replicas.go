@@ -408,17 +408,40 @@ func (rs *replicaSet) closePools() {
 // statements on it. A read that fails on a replica runs again on the
 // primary. Without replicas fn simply runs on the primary.
 func (db *DB) read(ctx context.Context, fn func(g *gorm.DB) error) error {
+	return db.route(ctx, func(r *replica) error {
+		if r == nil {
+			return fn(db.gorm.WithContext(ctx))
+		}
+		return fn(db.gorm.Clauses(dbresolver.Use(r.resolver), dbresolver.Read).WithContext(ctx))
+	})
+}
+
+// readPgx is read for a statement run on pgx directly (PostgreSQL, outside
+// a unit of work): fn gets a connection of the pool read would choose.
+func (db *DB) readPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
+	return db.route(ctx, func(r *replica) error {
+		pool := db.sql
+		if r != nil {
+			pool = r.sql
+		}
+		return onPgx(ctx, pool, fn)
+	})
+}
+
+// route runs on, given the replica that may answer the caller of ctx or nil
+// for the primary, and runs it again on the primary when a replica fails.
+func (db *DB) route(ctx context.Context, on func(*replica) error) error {
 	rs := db.replicas
 	if rs == nil || unitOf(ctx) != nil {
 		// In a unit of work, reads go through its transaction.
-		return fn(db.gorm.WithContext(ctx))
+		return on(nil)
 	}
 	r, reason := rs.pick(dispute.Principal(ctx), time.Now())
 	if r == nil {
 		rs.observe(ReadRoute{Reason: reason})
-		return fn(db.gorm.WithContext(ctx))
+		return on(nil)
 	}
-	err := fn(db.gorm.Clauses(dbresolver.Use(r.resolver), dbresolver.Read).WithContext(ctx))
+	err := on(r)
 	if err == nil || ctx.Err() != nil {
 		rs.observe(ReadRoute{Replica: r.name, Reason: ReadFromReplica})
 		return err
@@ -426,7 +449,7 @@ func (db *DB) read(ctx context.Context, fn func(g *gorm.DB) error) error {
 	r.failed(err)
 	rs.log.Warn("a read failed on a read replica; the primary answers it", "replica", r.name, "err", err)
 	rs.observe(ReadRoute{Reason: ReadReplicaFailed})
-	return fn(db.gorm.WithContext(ctx))
+	return on(nil)
 }
 
 // Replicas reports what the store last learnt of each read replica, for

@@ -41,8 +41,14 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 // test ends.
 func Open(tb testing.TB, dialect store.Dialect) *store.DB {
 	tb.Helper()
+	return OpenWith(tb, dialect, store.Options{MaxOpenConns: 8})
+}
+
+// OpenWith is Open with the store's options.
+func OpenWith(tb testing.TB, dialect store.Dialect, opts store.Options) *store.DB {
+	tb.Helper()
 	u := URL(tb, dialect)
-	db, err := store.Open(context.Background(), u, store.Options{MaxOpenConns: 8})
+	db, err := store.Open(context.Background(), u, opts)
 	if err != nil {
 		tb.Fatalf("open %s: %v", dialect, err)
 	}

@@ -143,8 +143,15 @@ func (l *loader) send(req *http.Request) (int, []byte, error) {
 		return 0, nil, err
 	}
 	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return res.StatusCode, b, err
+	// Read into room for the whole answer, as long as the service said it
+	// is: a page is tens of kilobytes, which io.ReadAll would grow into
+	// copy by copy, at the cost of the machine the service runs on.
+	var buf bytes.Buffer
+	if res.ContentLength > 0 && res.ContentLength < 64<<20 {
+		buf.Grow(int(res.ContentLength) + bytes.MinRead)
+	}
+	_, err = buf.ReadFrom(res.Body)
+	return res.StatusCode, buf.Bytes(), err
 }
 
 // targets lists up to n disputes in a state, as the system role, or takes
