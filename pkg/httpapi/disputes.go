@@ -44,9 +44,8 @@ func (s *Server) viewWith(c echo.Context, d *dispute.Dispute, lang string, pc di
 
 // views are disputes as the API lists them to one caller: each status in
 // the caller's language or, failing that, in the dispute's own. The
-// response's Content-Language names the languages of the first limit
-// views, those it shows.
-func (s *Server) views(c echo.Context, ds []*dispute.Dispute, limit int) ([]apigen.Dispute, error) {
+// response's Content-Language names their languages.
+func (s *Server) views(c echo.Context, ds []*dispute.Dispute) ([]apigen.Dispute, error) {
 	// One batch for the page: a fixed number of queries however long it is.
 	pc, err := s.parties.PartyContexts(c.Request().Context(), actorOf(c), ds)
 	if err != nil {
@@ -57,9 +56,7 @@ func (s *Server) views(c echo.Context, ds []*dispute.Dispute, limit int) ([]apig
 	accept := c.Request().Header.Get("Accept-Language")
 	for i, d := range ds {
 		lang := locale.Negotiate(accept, d.Language)
-		if i < limit {
-			langs = append(langs, lang)
-		}
+		langs = append(langs, lang)
 		views[i] = s.viewWith(c, d, lang, pc)
 	}
 	if len(langs) == 0 {
@@ -152,12 +149,14 @@ func (s *Server) listDisputes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views, err := s.views(c, ds, limit)
+	// Only the shown disputes are rendered; one more tells there is a next
+	// page.
+	shown, next := pageOf(ds, limit, func(d *dispute.Dispute) []byte { return []byte(d.ID) })
+	views, err := s.views(c, shown)
 	if err != nil {
 		return err
 	}
-	data, next := pageOf(views, limit, func(v apigen.Dispute) []byte { return []byte(v.ID) })
-	return c.JSON(http.StatusOK, apigen.DisputeList{Data: data, NextCursor: next})
+	return c.JSON(http.StatusOK, apigen.DisputeList{Data: views, NextCursor: next})
 }
 
 // queryTime reads an RFC 3339 time from the query; absent, the zero time.

@@ -50,18 +50,19 @@ func (s *Server) queue(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	views, err := s.views(c, ds, limit)
+	// Only the shown cases are rendered; one more tells there is a next page.
+	shown := ds
+	var next *string
+	if len(ds) > limit {
+		shown = ds[:limit]
+		last := ds[limit-1]
+		next = encodeCursor(encodeQueueCursor(dispute.QueueCursor{Priority: last.Priority, DueAt: timeOf(last.ReviewDueAt), ID: last.ID}))
+	}
+	views, err := s.views(c, shown)
 	if err != nil {
 		return err
 	}
-	out := apigen.QueuePage{Data: views, Summary: mapAll(counts, apiQueueCount)}
-	if len(views) > limit {
-		out.Data = views[:limit]
-		last := views[limit-1]
-		out.NextCursor = encodeCursor(encodeQueueCursor(dispute.QueueCursor{Priority: int(last.Priority), DueAt: last.ReviewDueAt, ID: last.ID}))
-	} else if out.Data == nil {
-		out.Data = []apigen.Dispute{}
-	}
+	out := apigen.QueuePage{Data: views, Summary: mapAll(counts, apiQueueCount), NextCursor: next}
 	return c.JSON(http.StatusOK, out)
 }
 
