@@ -252,8 +252,9 @@ func TestPartyContextIsForStaffOnly(t *testing.T) {
 }
 
 // queryCounter counts the statements a database runs while on: on
-// PostgreSQL every statement pgx sends (gorm's and those run on pgx
-// directly), as the store's tracer; on SQLite gorm's, as a callback. A
+// PostgreSQL every statement pgx sends outside a batch (gorm's and those
+// run on pgx directly; reads have no batches), as the store's tracer; on
+// SQLite gorm's, as a callback. A
 // subquery that gorm builds without running it (a dry run) is part of the
 // statement that holds it.
 type queryCounter struct {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -213,24 +214,41 @@ func TestPageGateOffWithoutSlots(t *testing.T) {
 	}
 }
 
-// Held answers share their memory one after the other: each answer is its
-// own body and length, whatever the answers before it were.
+// Held answers share their memory: each answer is its own body and length,
+// whatever the answers before it or beside it were.
 func TestPageGateAnswersDoNotShareBodies(t *testing.T) {
-	_, call := gated(1, time.Hour, func(c echo.Context) error {
+	_, call := gated(4, time.Hour, func(c echo.Context) error {
 		n, _ := strconv.Atoi(c.QueryParam("n"))
 		return c.String(http.StatusOK, strings.Repeat(c.QueryParam("n"), n))
 	})
-	for _, n := range []int{5000, 3, 700, 1, 2 * maxPooledAnswer / 7} {
+	check := func(n int) error {
 		w := httptest.NewRecorder()
 		if err := <-call(t.Context(), w, strconv.Itoa(n)); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		want := strings.Repeat(strconv.Itoa(n), n)
 		if got := w.Body.String(); got != want {
-			t.Fatalf("answer %d: %d bytes starting %.20q, want %d bytes starting %.20q", n, len(got), got, len(want), want)
+			return fmt.Errorf("answer %d: %d bytes starting %.20q, want %d bytes starting %.20q", n, len(got), got, len(want), want)
 		}
 		if got := w.Header().Get(echo.HeaderContentLength); got != strconv.Itoa(len(want)) {
-			t.Errorf("answer %d: Content-Length %s, want %d", n, got, len(want))
+			return fmt.Errorf("answer %d: Content-Length %s, want %d", n, got, len(want))
+		}
+		return nil
+	}
+	// One after the other, long then short: a buffer used again starts empty.
+	for _, n := range []int{5000, 3, 700, 1, 2 * maxPooledAnswer / 7} {
+		if err := check(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Side by side, four at a time through the slots.
+	errs := make(chan error, 64)
+	for i := range cap(errs) {
+		go func() { errs <- check(1 + i*397%4000) }()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -3,28 +3,64 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 )
 
 // The hot reads on PostgreSQL (a dispute, a page of disputes, a page's
-// party records) run on pgx directly: gorm builds the statement in a dry
-// run, pgx sends it (as a prepared statement it keeps) and reads the rows
-// into their columns' fields. That skips gorm's reflection over every row
-// and database/sql's conversions of every value, most of a page's cost in
-// the service. Inside a unit of work, and on SQLite, the same statements
-// run through gorm.
+// party records) run on pgx directly: pgx sends the statement (in its
+// default mode, as a prepared statement it keeps) and reads the rows into
+// their columns' fields. That skips gorm's reflection over every row and
+// database/sql's conversions of every value, most of a page's cost in the
+// service. Statements gorm makes are built in a dry run first. Inside a
+// unit of work, and on SQLite, the same statements run through gorm.
 
-// onPgx runs fn on a connection of pool, as pgx sees it.
+// pgxAttempts is how many connections a read on pgx directly tries when
+// one fails before anything was sent on it, as database/sql does for
+// statements it runs itself.
+const pgxAttempts = 3
+
+// onPgx runs fn on a connection of pool, as pgx sees it. When fn fails
+// before anything was sent (pgconn.SafeToRetry: a connection found broken),
+// the connection is discarded and fn runs again on another.
 func onPgx(ctx context.Context, pool *sql.DB, fn func(*pgx.Conn) error) error {
+	var err error
+	for range pgxAttempts {
+		var retry bool
+		if retry, err = onPgxOnce(ctx, pool, fn); !retry {
+			return err
+		}
+	}
+	return err
+}
+
+// onPgxOnce is one attempt of onPgx; retry tells that fn failed before
+// anything was sent.
+func onPgxOnce(ctx context.Context, pool *sql.DB, fn func(*pgx.Conn) error) (retry bool, err error) {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close()
-	return conn.Raw(func(dc any) error { return fn(dc.(*stdlib.Conn).Conn()) })
+	var failed error
+	err = conn.Raw(func(dc any) error {
+		if err := fn(dc.(*stdlib.Conn).Conn()); err != nil {
+			if pgconn.SafeToRetry(err) && ctx.Err() == nil {
+				failed = err
+				return driver.ErrBadConn // database/sql closes the connection
+			}
+			return err
+		}
+		return nil
+	})
+	if failed != nil {
+		return true, failed
+	}
+	return false, err
 }
 
 // direct reports whether a read for ctx runs on pgx directly.

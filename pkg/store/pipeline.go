@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -353,14 +352,13 @@ func scanRowsInto[T any](rows pgx.Rows, out []T) ([]T, error) {
 		fields, _ = rowFields.LoadOrStore(typ, m)
 	}
 	byName := fields.(map[string][]int)
+	// A column the row type does not know (one a newer migration added,
+	// while this binary still runs) is skipped, as gorm skips it: a nil
+	// target tells pgx to.
 	columns := rows.FieldDescriptions()
 	index := make([][]int, len(columns))
 	for i, fd := range columns {
-		idx, ok := byName[fd.Name]
-		if !ok {
-			return nil, fmt.Errorf("store: no field for column %s of %s", fd.Name, typ)
-		}
-		index[i] = idx
+		index[i] = byName[fd.Name]
 	}
 	targets := make([]any, len(columns))
 	for rows.Next() {
@@ -368,7 +366,9 @@ func scanRowsInto[T any](rows pgx.Rows, out []T) ([]T, error) {
 		out = append(out, zero)
 		v := reflect.ValueOf(&out[len(out)-1]).Elem()
 		for i, idx := range index {
-			targets[i] = v.FieldByIndex(idx).Addr().Interface()
+			if idx != nil {
+				targets[i] = v.FieldByIndex(idx).Addr().Interface()
+			}
 		}
 		if err := rows.Scan(targets...); err != nil {
 			return nil, err
