@@ -136,7 +136,9 @@ WHERE user_id IN ('usr_s_7') AND day >= 20310 GROUP BY user_id, side, metric ORD
 	}
 }
 
-func TestMigration0025BoundsTheSearchPendingList(t *testing.T) {
+// Migrations 0025 and 0026 bound the search index's pending list, at
+// 512 kB then 64 kB; rolled back, each gives back the limit before it.
+func TestMigrations0025And0026BoundTheSearchPendingList(t *testing.T) {
 	t.Parallel()
 	db := storetest.Open(t, store.Postgres)
 	options := func() string {
@@ -148,8 +150,12 @@ JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()
 		}
 		return opts
 	}
+	if got := options(); got != "gin_pending_list_limit=64" {
+		t.Fatalf("search_texts_lexemes options %q, want gin_pending_list_limit=64", got)
+	}
+	rollBackTo(t, db, 26)
 	if got := options(); got != "gin_pending_list_limit=512" {
-		t.Fatalf("search_texts_lexemes options %q, want gin_pending_list_limit=512", got)
+		t.Errorf("after rolling back 0026, search_texts_lexemes options %q, want gin_pending_list_limit=512", got)
 	}
 	rollBackTo(t, db, 25)
 	if got := options(); got != "" {
@@ -158,7 +164,7 @@ JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()
 	if _, err := db.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if got := options(); got != "gin_pending_list_limit=512" {
+	if got := options(); got != "gin_pending_list_limit=64" {
 		t.Errorf("after migrating again, search_texts_lexemes options %q", got)
 	}
 }
