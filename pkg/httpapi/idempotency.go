@@ -97,7 +97,7 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 					kept[name] = v
 				}
 			}
-			return s.idem.Complete(ctx, rec.Principal, key, held.status, kept, held.body.Bytes())
+			return s.idem.Complete(ctx, rec.Principal, key, held.status, kept, held.body)
 		})
 		switch {
 		case errors.Is(err, errNotClaimed):
@@ -138,32 +138,6 @@ var (
 	errNotClaimed = errors.New("idempotency key stored already")
 	errNotKept    = errors.New("the response is not kept")
 )
-
-// heldResponse holds a response until the unit of work it answers has
-// committed.
-type heldResponse struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (h *heldResponse) Header() http.Header         { return h.header }
-func (h *heldResponse) Write(b []byte) (int, error) { return h.body.Write(b) }
-func (h *heldResponse) WriteHeader(status int) {
-	if h.status == 0 {
-		h.status = status
-	}
-}
-
-// sendTo writes the held response to the client.
-func (h *heldResponse) sendTo(res *echo.Response) error {
-	for name, vs := range h.header {
-		res.Header()[name] = vs
-	}
-	res.WriteHeader(h.status)
-	_, err := res.Write(h.body.Bytes())
-	return err
-}
 
 // spoolBody copies the request body through h into a temporary file, bounded
 // as limitBody bounds it, and makes that file the body. done removes it.

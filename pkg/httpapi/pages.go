@@ -3,9 +3,6 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"net/http"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -132,81 +129,16 @@ func (s *Server) page(h echo.HandlerFunc) echo.HandlerFunc {
 		}
 		res := c.Response()
 		direct := res.Writer
-		held := &heldAnswer{direct: direct}
+		held := &heldResponse{header: direct.Header()}
 		res.Writer = held
 		// Deferred calls run last first: the slot is freed, then the
-		// answer sent.
+		// answer sent. A client that has gone away by then is not told
+		// anything.
 		defer func() {
 			res.Writer = direct
-			held.send()
+			_ = held.sendTo(direct)
 		}()
 		defer g.release()
 		return h(c)
 	}
-}
-
-// heldAnswer keeps a response's status and body in memory until send; its
-// headers are the real response's. The body's memory comes from
-// answerBuffers and goes back there once sent.
-type heldAnswer struct {
-	direct http.ResponseWriter
-	status int
-	buf    *[]byte
-	body   []byte
-}
-
-// answerBuffers are the memory of held answers, used again and again: a
-// page is tens of kilobytes, allocated anew for every answer otherwise.
-var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-// maxPooledAnswer is the largest buffer kept for another answer; larger
-// ones, rare, are left to the garbage collector.
-const maxPooledAnswer = 1 << 20
-
-func (a *heldAnswer) Header() http.Header { return a.direct.Header() }
-
-func (a *heldAnswer) WriteHeader(status int) {
-	if a.status == 0 {
-		a.status = status
-	}
-}
-
-func (a *heldAnswer) Write(b []byte) (int, error) {
-	if a.status == 0 {
-		a.status = http.StatusOK
-	}
-	if a.buf == nil {
-		a.buf = answerBuffers.Get().(*[]byte)
-		a.body = (*a.buf)[:0]
-	}
-	a.body = append(a.body, b...)
-	return len(b), nil
-}
-
-// send writes the held answer, if any, to the client. A client that has
-// gone away by then is not told anything.
-func (a *heldAnswer) send() {
-	if a.status == 0 {
-		return
-	}
-	defer a.release()
-	if len(a.body) > 0 && a.direct.Header().Get(echo.HeaderContentLength) == "" {
-		a.direct.Header().Set(echo.HeaderContentLength, strconv.Itoa(len(a.body)))
-	}
-	a.direct.WriteHeader(a.status)
-	if len(a.body) > 0 {
-		_, _ = a.direct.Write(a.body)
-	}
-}
-
-// release gives the body's memory back for another answer.
-func (a *heldAnswer) release() {
-	if a.buf == nil {
-		return
-	}
-	if cap(a.body) <= maxPooledAnswer {
-		*a.buf = a.body[:0]
-		answerBuffers.Put(a.buf)
-	}
-	a.buf, a.body = nil, nil
 }

@@ -366,7 +366,7 @@ func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) 
 		return findDispute(db.gorm.WithContext(ctx), id)
 	}
 	var rows []disputeRow
-	err := onPgx(ctx, db.sql, func(c *pgx.Conn) (err error) {
+	err := db.primaryPgx(ctx, func(c *pgx.Conn) (err error) {
 		rows, err = queryRows[disputeRow](ctx, c, 1, `SELECT * FROM disputes WHERE id = $1`, id)
 		return err
 	})
@@ -384,14 +384,11 @@ func (db *DB) Dispute(ctx context.Context, id string) (*dispute.Dispute, error) 
 func (db *DB) Disputes(ctx context.Context, f dispute.Filter) ([]*dispute.Dispute, error) {
 	var rows []disputeRow
 	if db.direct(ctx) {
-		query, args, err := db.built(ctx, func(g *gorm.DB) *gorm.DB { return db.disputesQuery(g, f).Find(&[]disputeRow{}) })
-		if err != nil {
-			return nil, wrap(err)
-		}
-		err = db.readPgx(ctx, func(c *pgx.Conn) (err error) {
-			rows, err = queryRows[disputeRow](ctx, c, min(limit(f.Limit), 256), query, args...)
-			return err
-		})
+		err := db.queryPgx(ctx, db.readPgx, func(g *gorm.DB) *gorm.DB { return db.disputesQuery(g, f).Find(&[]disputeRow{}) },
+			func(r pgx.Rows) (err error) {
+				rows, err = scanRowsInto(r, make([]disputeRow, 0, min(limit(f.Limit), 256)))
+				return err
+			})
 		if err != nil {
 			return nil, wrap(err)
 		}

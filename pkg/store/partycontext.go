@@ -53,17 +53,8 @@ func (db *DB) PartyContextCounts(ctx context.Context, userIDs []string, metrics 
 	}
 	var err error
 	if db.direct(ctx) {
-		var text string
-		if text, args, err = db.built(ctx, func(g *gorm.DB) *gorm.DB { return g.Raw(query, args...) }); err == nil {
-			err = onPgx(ctx, db.sql, func(c *pgx.Conn) error {
-				rows, err := c.Query(ctx, text, args...)
-				if err != nil {
-					return err
-				}
-				defer rows.Close()
-				return read(rows)
-			})
-		}
+		err = db.queryPgx(ctx, db.primaryPgx, func(g *gorm.DB) *gorm.DB { return g.Raw(query, args...) },
+			func(rows pgx.Rows) error { return read(rows) })
 	} else {
 		var rows *sql.Rows
 		if rows, err = db.gorm.WithContext(ctx).Raw(query, args...).Rows(); err == nil {

@@ -68,13 +68,29 @@ func (db *DB) direct(ctx context.Context) bool {
 	return db.dialect == Postgres && unitOf(ctx) == nil
 }
 
-// built is the SQL and arguments of the statement build makes, in a dry run.
-func (db *DB) built(ctx context.Context, build func(*gorm.DB) *gorm.DB) (string, []any, error) {
+// primaryPgx runs fn on a pgx connection of the primary.
+func (db *DB) primaryPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
+	return onPgx(ctx, db.sql, fn)
+}
+
+// queryPgx builds a statement with gorm in a dry run, sends it on pgx
+// directly, on a connection that on (readPgx or primaryPgx) gives, and
+// reads its rows with scan.
+func (db *DB) queryPgx(ctx context.Context, on func(context.Context, func(*pgx.Conn) error) error,
+	build func(*gorm.DB) *gorm.DB, scan func(pgx.Rows) error) error {
 	st := build(db.gorm.Session(&gorm.Session{DryRun: true, NewDB: true, Context: ctx}))
 	if st.Error != nil {
-		return "", nil, st.Error
+		return st.Error
 	}
-	return st.Statement.SQL.String(), st.Statement.Vars, nil
+	query, args := st.Statement.SQL.String(), st.Statement.Vars
+	return on(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		return scan(rows)
+	})
 }
 
 // queryRows runs query on conn and reads its rows into new Ts, with room
