@@ -83,17 +83,9 @@ loadgen_op() {
 }
 
 declare -A rps p50 p99 mem upmem
-ctype=$(psql -tA "$admin" -c "SELECT datctype FROM pg_database WHERE datname = current_database()")
-# A cluster whose default is ICU (PostgreSQL 15 and later) would keep ICU's
-# collation for LC_COLLATE 'C' unless the database asks for libc's.
-provider=""
-[ "$(psql -tA "$admin" -c "SHOW server_version_num")" -ge 150000 ] && provider="LOCALE_PROVIDER libc"
 for size in $sizes; do
   db=disputes_bench_$size
-  # Created as docs/operations.md recommends: identifiers compare as bytes,
-  # the character type stays the server's.
-  PGOPTIONS="--client-min-messages=warning" psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
-    -c "CREATE DATABASE $db TEMPLATE template0 $provider LC_COLLATE 'C' LC_CTYPE '$ctype'" >/dev/null
+  PGOPTIONS="--client-min-messages=warning" psql -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
   url=$(echo "$admin" | sed -E "s#/[^/?]*(\?|$)#/$db\1#")
   echo "== $size disputes =="
   "$tmp/disputes" migrate up --database-url "$url" >/dev/null

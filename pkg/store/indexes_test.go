@@ -168,3 +168,66 @@ JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()
 		t.Errorf("after migrating again, search_texts_lexemes options %q", got)
 	}
 }
+
+// Migration 0027 makes every text column that a B-tree index has as a key
+// compare as bytes (COLLATE "C"), whatever the database's collation; the
+// check covers the indexes of later migrations too. Rolled back, the
+// columns take the database's collation again.
+func TestMigration0027KeysCompareAsBytes(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, store.Postgres)
+	// keys returns each text key column of a B-tree index in the schema,
+	// as "table.column (index)", with its collation.
+	keys := func() map[string]string {
+		rows, err := db.Gorm().Raw(`SELECT t.relname || '.' || a.attname || ' (' || i.relname || ')', coalesce(co.collname, '')
+FROM pg_index x
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_class t ON t.oid = x.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+JOIN pg_am am ON am.oid = i.relam
+CROSS JOIN LATERAL unnest((x.indkey::int2[])[0:x.indnkeyatts - 1]) AS k(attnum)
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+WHERE n.nspname = current_schema() AND am.amname = 'btree' AND a.atttypid = 'text'::regtype`).Rows()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]string{}
+		for rows.Next() {
+			var key, coll string
+			if err := rows.Scan(&key, &coll); err != nil {
+				t.Fatal(err)
+			}
+			out[key] = coll
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	check := func(when string, want func(coll string) bool) {
+		t.Helper()
+		got := keys()
+		// The keys the service's hottest statements descend.
+		for _, k := range []string{"disputes.id (disputes_pkey)", "party_counters.user_id (party_counters_pkey)",
+			"audit_records.dispute_id (audit_records_pkey)", "search_texts.dispute_id (search_texts_pkey)"} {
+			if _, ok := got[k]; !ok {
+				t.Fatalf("%s: no text key %s among %v", when, k, got)
+			}
+		}
+		for k, coll := range got {
+			if !want(coll) {
+				t.Errorf("%s: %s has collation %q", when, k, coll)
+			}
+		}
+	}
+	asBytes := func(coll string) bool { return coll == "C" }
+	check("migrated", asBytes)
+	rollBackTo(t, db, 27)
+	check("after rolling back 0027", func(coll string) bool { return coll == "default" })
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	check("after migrating again", asBytes)
+}
