@@ -6,7 +6,8 @@
 -- for every comparison. Measured (docs/performance.md): a staff page's
 -- party context about 9 % faster than with C.UTF-8 and 60 % faster than
 -- with ICU's en-US; the staff search 10 % less PostgreSQL CPU than with
--- C.UTF-8. The values are ASCII, so their order does not change; text
+-- C.UTF-8. No order the service relies on changes: its own ids are
+-- lowercase ASCII, and no page is ordered by an id a client chose. Text
 -- that people write (descriptions, messages, reasons) keeps the
 -- database's collation.
 --
