@@ -8,7 +8,7 @@
 -- with ICU's en-US; the staff search 10 % less PostgreSQL CPU than with
 -- C.UTF-8. No order the service relies on changes: its own ids are
 -- lowercase ASCII, and no page is ordered by an id a client chose. Text
--- that people write (descriptions, messages, reasons) keeps the
+-- that people write (descriptions, messages, the reasons they give) keeps the
 -- database's collation.
 --
 -- Only the collation changes, so no table is rewritten, but every index on
