@@ -683,3 +683,25 @@ func schemaEnum(schema map[string]any) []string {
 	}
 	return out
 }
+
+// TestOpenAPIHasNoYAML11Booleans keeps the document one that every YAML
+// parser reads alike: YAML 1.1 parsers (PyYAML and the generators built on
+// it) read a plain yes, no, on, off, y or n as a boolean, so the country
+// code NO left unquoted would become false in their enumeration.
+func TestOpenAPIHasNoYAML11Booleans(t *testing.T) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(api.OpenAPI, &root); err != nil {
+		t.Fatalf("api/openapi.yaml is not valid YAML: %v", err)
+	}
+	ambiguous := regexp.MustCompile(`^(?i:y|n|yes|no|on|off)$`)
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.ScalarNode && n.Style == 0 && ambiguous.MatchString(n.Value) {
+			t.Errorf("api/openapi.yaml:%d: %q is a boolean to YAML 1.1 parsers; quote it", n.Line, n.Value)
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&root)
+}
