@@ -44,7 +44,7 @@ var Firers = map[Event]Firer{
 	EventAppeal:           {partyRoles, "the buyer or the seller"},
 	EventAssignAppeal:     {appealReviewers, "a senior reviewer for themselves, or a lead of the team or an admin naming someone; never the reviewer who decided"},
 	EventReleaseAppeal:    {StaffRoles, "the assignee, a lead of the team or an admin"},
-	EventDecideAppeal:     {StaffRoles, "the assignee"},
+	EventDecideAppeal:     {appealReviewers, "the assignee, if a senior reviewer, a lead or an admin"},
 	EventClose:            {systemRole, "the service, when the appeal window passed; a settlement once its remedies are executed"},
 	EventSettlementFailed: {systemRole, "the service, when a remedy of a settlement failed"},
 }

@@ -1,6 +1,7 @@
 package dispute_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -788,6 +789,30 @@ func TestFourEyes(t *testing.T) {
 		wantRefusal(t, err, "conflict", "four_eyes")
 		mustApply(t, m, d, actor(whoSenior), dispute.Command{Event: "assign_appeal"}, t0.Add(3*time.Hour))
 	})
+}
+
+// TestDecideAppealNeedsQualifiedStaff: a lead may name anyone to hold an
+// appeal, but only a senior reviewer, a lead or an admin decides it; a plain
+// reviewer so named may only release it.
+func TestDecideAppealNeedsQualifiedStaff(t *testing.T) {
+	m := newMachine()
+	d := fixture(t, "appealed", "")
+	d = mustApply(t, m, d, actor(whoLead), dispute.Command{Event: "assign_appeal", AssigneeID: id(whoTeamReviewer)}, t0).After
+	if d.AssigneeID != id(whoTeamReviewer) {
+		t.Fatalf("assignee = %q", d.AssigneeID)
+	}
+	_, err := apply(t, m, d, actor(whoTeamReviewer), validCommand("decide_appeal", whoTeamReviewer), t0.Add(time.Minute))
+	wantRefusal(t, err, "forbidden", "role_not_permitted")
+	for _, a := range m.Allowed(context.Background(), d, actor(whoTeamReviewer), t0.Add(time.Minute)) {
+		if a == "decide_appeal" {
+			t.Errorf("decide_appeal offered to a plain reviewer holding the appeal")
+		}
+	}
+	d = mustApply(t, m, d, actor(whoTeamReviewer), dispute.Command{Event: "release_appeal"}, t0.Add(2*time.Minute)).After
+	d = mustApply(t, m, d, actor(whoLead), dispute.Command{Event: "assign_appeal", AssigneeID: id(whoSenior2)}, t0.Add(3*time.Minute)).After
+	if got := mustApply(t, m, d, actor(whoSenior2), validCommand("decide_appeal", whoSenior2), t0.Add(4*time.Minute)).After.State; got != "closed" {
+		t.Errorf("after the senior's verdict: %s", got)
+	}
 }
 
 // TestAlreadyAppealed: one appeal per case.

@@ -85,7 +85,7 @@ var rules = map[Event]rule{
 	EventAppeal:           {unavailable: appealWindowEnded, who: parties, when: appealWhen, input: requireReason},
 	EventAssignAppeal:     {reviews: true, who: appealReviewer, when: fourEyes},
 	EventReleaseAppeal:    {who: assigneeOrSupervisor},
-	EventDecideAppeal:     {reviews: true, who: assignee, input: decideAppealInput},
+	EventDecideAppeal:     {reviews: true, who: appealAssignee, input: decideAppealInput},
 	EventClose:            {who: system, when: closeWhen},
 	EventSettlementFailed: {who: system, when: settlementFailedWhen},
 }
@@ -253,6 +253,21 @@ func appealReviewer(s *step) (Role, error) {
 		return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only a lead may assign someone else")
 	}
 	return RoleSeniorReviewer, nil
+}
+
+// appealAssignee: the holder of an appeal decides it only as qualified
+// staff (a senior reviewer, a lead or an admin). A lead may name anyone as
+// the assignee, since the service does not know a named user's roles; a
+// plain reviewer so named may release the appeal but not decide it.
+func appealAssignee(s *step) (Role, error) {
+	role, err := assignee(s)
+	if err != nil {
+		return "", err
+	}
+	if !slices.Contains(appealReviewers, role) {
+		return "", Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only a senior reviewer, a lead or an admin may decide an appeal; a lead may reassign it")
+	}
+	return role, nil
 }
 
 func targetedParty(s *step) (Role, error) {

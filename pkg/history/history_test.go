@@ -490,7 +490,7 @@ func TestViolations(t *testing.T) {
 			setActor(rs, 6, rev2, dispute.RoleReviewer)
 			setActor(rs, 7, rev2, dispute.RoleReviewer)
 			return rs
-		}, []found{{6, history.KindRole}}},
+		}, []found{{6, history.KindRole}, {7, history.KindRole}}},
 		{"SeniorAssignsTheAppealToSomeoneElse", "SeniorDecidesAnotherSeniorReviewsTheAppeal", nil, func(rs []audit.Record) []audit.Record {
 			setPayload(rs, 5, `{"assignee_id":"stf_rev"}`)
 			return rs
