@@ -146,6 +146,19 @@ func (s *Service) issueInstructions(ctx context.Context, tx Tx, ch *Change, earl
 	return len(ins), tx.AddInstructions(ctx, ins)
 }
 
+// MayReport returns the refusal that a report on instruction id would meet
+// whatever its payload: only the marketplace's systems report, on an
+// instruction that exists.
+func (s *Service) MayReport(ctx context.Context, actor Actor, id string) error {
+	if !actor.Has(RoleSystem) {
+		return Errorf(EFORBIDDEN, CodeRoleNotPermitted, "only the marketplace's systems report on remedies")
+	}
+	return s.tx(ctx, func(tx Tx) error {
+		_, err := tx.Instruction(ctx, id)
+		return err
+	})
+}
+
 // ReportInstruction records what the marketplace's systems did with an
 // instruction: executed, or failed with a reason. Only the system role
 // reports. A failed instruction may later be reported executed (a retry

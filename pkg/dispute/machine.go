@@ -329,6 +329,13 @@ func (m *Machine) Allowed(ctx context.Context, d *Dispute, actor Actor, now time
 	return out
 }
 
+// Check judges whether actor may fire e at d now as Allowed does, on who
+// the actor is, the state and the deadlines, not on any payload, and
+// returns the refusal the event would meet, or nil.
+func (m *Machine) Check(ctx context.Context, d *Dispute, actor Actor, e Event, now time.Time) error {
+	return m.fire(ctx, &step{d: clone(d), actor: actor, now: now.UTC(), dry: true, cmd: Command{Event: e}}, string(e))
+}
+
 // fire checks the caller's credentials, then whether the state allows the
 // event, then the caller's place in the case (see rule for the order), and
 // runs the looplab/fsm machine whose before-event callback runs the guards;

@@ -499,6 +499,23 @@ func concerning(rs []Remedy, p Party) []Remedy {
 	return out
 }
 
+// MayAct returns the refusal that event e on dispute id would meet whatever
+// its payload: 404 for a dispute the caller may not see, then the checks of
+// the caller, the state and the caller's place in the case, in the order of
+// every action (docs/decisions.md, "Error precedence"). A request whose body
+// is refused is answered with this refusal first, so that the payload is
+// judged last.
+func (s *Service) MayAct(ctx context.Context, actor Actor, id string, e Event) error {
+	d, err := s.store.Dispute(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !actor.CanSee(d) {
+		return NotFound("dispute")
+	}
+	return s.machine.Check(ctx, d, actor, e, s.clock())
+}
+
 // AllowedActions returns the events the actor may fire at d now.
 func (s *Service) AllowedActions(ctx context.Context, actor Actor, d *Dispute) []Event {
 	return s.machine.Allowed(ctx, d, actor, s.clock())

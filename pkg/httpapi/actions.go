@@ -89,7 +89,9 @@ func (s *Server) act(ev dispute.Event) echo.HandlerFunc {
 		}
 		cmd, err := decode(s, c)
 		if err != nil {
-			return err
+			// The payload is judged last: who may not act on the dispute
+			// now is told that, whatever they sent.
+			return firstOf(s.disputes.MayAct(c.Request().Context(), actorOf(c), c.Param("id"), ev), err)
 		}
 		cmd.Event = ev
 		d, err := s.disputes.Act(c.Request().Context(), actorOf(c), c.Param("id"), cmd, version)
@@ -98,4 +100,13 @@ func (s *Server) act(ev dispute.Event) echo.HandlerFunc {
 		}
 		return s.respondDispute(c, http.StatusOK, d)
 	}
+}
+
+// firstOf returns refusal if there is one, else err: the refusal a request
+// meets whatever its body comes before the body's own errors.
+func firstOf(refusal, err error) error {
+	if refusal != nil {
+		return refusal
+	}
+	return err
 }

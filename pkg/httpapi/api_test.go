@@ -696,6 +696,12 @@ func TestBadInputNeverBreaksTheServer(t *testing.T) {
 		d := e.openID(t, "item_not_received")
 		free := e.newOrder(t, uBuyer, uSeller) // an order without a dispute
 		path := "/v1/disputes/" + d
+		// Staff actions' bodies are judged once the state allows them (the
+		// body is judged last): one dispute escalated, one under review.
+		escalated := "/v1/disputes/" + e.escalated(t, "item_damaged")
+		underReview := e.escalated(t, "item_damaged")
+		e.act(t, uReviewer, underReview, "assign", nil)
+		underReview = "/v1/disputes/" + underReview
 		open := func(change func(b map[string]any)) map[string]any {
 			b := openBody(free, "item_not_received")
 			if change != nil {
@@ -750,9 +756,9 @@ func TestBadInputNeverBreaksTheServer(t *testing.T) {
 			{"wrong type in an action", uSeller, "POST", path + "/seller-reply", map[string]any{"message": 5}, nil, 400, "validation_failed", "message"},
 			{"wrong type deep in an action", uSeller, "POST", path + "/seller-reply", map[string]any{"offer": map[string]any{"remedies": []any{map[string]any{"type": "refund_partial", "amount": map[string]any{"amount": 5, "currency": "EUR"}}}}}, nil, 400, "validation_failed", "offer.remedies.amount.amount"},
 			{"unknown field in an action", uSeller, "POST", path + "/accept-claim", map[string]any{"refund": "all"}, nil, 400, "unknown_field", "refund"},
-			{"bad assignee", uLead, "POST", path + "/assign", map[string]any{"assignee_id": "a b"}, nil, 400, "validation_failed", "assignee_id"},
-			{"bad time", uReviewer, "POST", path + "/request-info", map[string]any{"party": "buyer", "question": "?", "due_at": "tomorrow"}, nil, 400, "", ""},
-			{"remedies not an array", uReviewer, "POST", path + "/decide", map[string]any{"remedies": "refund", "rationale": "r", "policy_refs": []string{"P"}, "favoured_party": "buyer"}, nil, 400, "validation_failed", "remedies"},
+			{"bad assignee", uLead, "POST", escalated + "/assign", map[string]any{"assignee_id": "a b"}, nil, 400, "validation_failed", "assignee_id"},
+			{"bad time", uReviewer, "POST", underReview + "/request-info", map[string]any{"party": "buyer", "question": "?", "due_at": "tomorrow"}, nil, 400, "", ""},
+			{"remedies not an array", uReviewer, "POST", underReview + "/decide", map[string]any{"remedies": "refund", "rationale": "r", "policy_refs": []string{"P"}, "favoured_party": "buyer"}, nil, 400, "validation_failed", "remedies"},
 			{"unknown action", uBuyer, "POST", path + "/frobnicate", map[string]any{}, nil, 404, "not_found", ""},
 			{"unknown sub-resource", uBuyer, "GET", path + "/nothing", nil, nil, 404, "not_found", ""},
 			{"unknown route", uBuyer, "GET", "/v1/nothing", nil, nil, 404, "not_found", ""},

@@ -43,12 +43,14 @@ func (s *Server) listMessages(c echo.Context) error {
 
 func (s *Server) postMessage(c echo.Context) error {
 	var b apigen.PostMessageRequest
-	if err := s.decode(c, &b, false); err != nil {
-		return err
+	text, err := "", s.decode(c, &b, false)
+	if err == nil {
+		text, err = messageText(b)
 	}
-	text, err := messageText(b)
 	if err != nil {
-		return err
+		// The body is judged last: who may not see the dispute gets 404.
+		_, refusal := s.disputes.Get(c.Request().Context(), actorOf(c), c.Param("id"))
+		return firstOf(refusal, err)
 	}
 	m, err := s.disputes.PostMessage(c.Request().Context(), actorOf(c), c.Param("id"), text, b.Internal)
 	if err != nil {

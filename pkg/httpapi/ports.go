@@ -24,6 +24,7 @@ type orderCases interface {
 type disputeCases interface {
 	Open(ctx context.Context, actor dispute.Actor, in dispute.OpenInput) (*dispute.Dispute, error)
 	Act(ctx context.Context, actor dispute.Actor, id string, cmd dispute.Command, expectVersion *int64) (*dispute.Dispute, error)
+	MayAct(ctx context.Context, actor dispute.Actor, id string, e dispute.Event) error
 	Get(ctx context.Context, actor dispute.Actor, id string) (*dispute.Dispute, error)
 	List(ctx context.Context, actor dispute.Actor, f dispute.Filter) ([]*dispute.Dispute, error)
 	AllowedActions(ctx context.Context, actor dispute.Actor, d *dispute.Dispute) []dispute.Event
@@ -49,6 +50,7 @@ type queueCases interface {
 type remedyCases interface {
 	Instructions(ctx context.Context, actor dispute.Actor, f dispute.InstructionFilter) ([]*dispute.Instruction, error)
 	ReportInstruction(ctx context.Context, actor dispute.Actor, id string, status dispute.InstructionStatus, detail string) (*dispute.Instruction, error)
+	MayReport(ctx context.Context, actor dispute.Actor, id string) error
 }
 
 // feedbackCases are the parties' feedback and its figures.

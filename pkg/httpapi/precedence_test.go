@@ -46,3 +46,33 @@ func TestErrorPrecedence(t *testing.T) {
 		e.verifyAudit(t, d, 5)
 	})
 }
+
+// TestBodyJudgedLast: a body that would be refused does not change the
+// order above. Who may not see the dispute still gets 404, a party firing
+// a staff event 403, an event the state does not allow 409; only a caller
+// who may act now hears about the body.
+func TestBodyJudgedLast(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		d := e.openID(t, "item_damaged") // awaiting_seller
+		path := "/v1/disputes/" + d
+		empty := map[string]any{}
+		e.problem(t, http.StatusNotFound, "not_found", uStranger, http.MethodPost, path+"/decide", empty)
+		e.problem(t, http.StatusNotFound, "not_found", uStranger, http.MethodPost, "/v1/disputes/dsp_nonexistent/decide", empty)
+		e.problem(t, http.StatusNotFound, "not_found", uStranger, http.MethodPost, path+"/messages", empty)
+		e.problem(t, http.StatusForbidden, "role_not_permitted", uBuyer, http.MethodPost, path+"/decide", empty)
+		e.problem(t, http.StatusConflict, "invalid_state", uReviewer, http.MethodPost, path+"/decide", empty)
+		e.problem(t, http.StatusConflict, "invalid_state", uSeller, http.MethodPost, path+"/appeal", empty)
+		e.problem(t, http.StatusNotFound, "not_found", uStranger, http.MethodPost, path+"/seller-reply", "not json")
+
+		// Who may act is told what is wrong with the body.
+		e.problem(t, http.StatusBadRequest, "validation_failed", uSeller, http.MethodPost, path+"/seller-reply", empty)
+		e.problem(t, http.StatusBadRequest, "validation_failed", uSeller, http.MethodPost, path+"/escalate", empty)
+		e.problem(t, http.StatusBadRequest, "validation_failed", uBuyer, http.MethodPost, path+"/messages", empty)
+
+		// Reports on remedies: only the marketplace's systems, on an
+		// instruction that exists.
+		e.problem(t, http.StatusForbidden, "role_not_permitted", uBuyer, http.MethodPost, "/v1/remedies/rem_nonexistent/failed", empty)
+		e.problem(t, http.StatusNotFound, "not_found", uSystem, http.MethodPost, "/v1/remedies/rem_nonexistent/failed", empty)
+		e.verifyAudit(t, d, 1)
+	})
+}

@@ -45,18 +45,18 @@ func (s *Server) disputeRemedies(c echo.Context) error {
 func (s *Server) reportRemedy(status dispute.InstructionStatus) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var detail string
+		var err error
 		if status == dispute.InstructionFailed {
 			var b apigen.RemedyFailedRequest
-			if err := s.decode(c, &b, false); err != nil {
-				return err
-			}
+			err = s.decode(c, &b, false)
 			detail = b.Detail
 		} else {
 			var b apigen.RemedyExecutedRequest
-			if err := s.decode(c, &b, true); err != nil {
-				return err
-			}
+			err = s.decode(c, &b, true)
 			detail = b.Detail
+		}
+		if err != nil {
+			return firstOf(s.remedies.MayReport(c.Request().Context(), actorOf(c), c.Param("id")), err)
 		}
 		in, err := s.remedies.ReportInstruction(c.Request().Context(), actorOf(c), c.Param("id"), status, detail)
 		if err != nil {
