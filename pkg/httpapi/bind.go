@@ -66,6 +66,9 @@ func (s *Server) decode(c echo.Context, dst any, allowEmpty bool) error {
 			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "the request body must be application/json")
 		}
 	}
+	if err := checkJSONText(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

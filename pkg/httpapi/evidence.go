@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -115,6 +116,7 @@ func (s *Server) postEvidence(c echo.Context) error {
 		return dispute.Invalid(dispute.CodeValidationFailed, "file", "the body is not a well-formed multipart/form-data body")
 	}
 	var in dispute.NewEvidence
+	seen := map[string]bool{}
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -123,11 +125,20 @@ func (s *Server) postEvidence(c echo.Context) error {
 		if err != nil {
 			return s.uploadReadError(err, "file")
 		}
-		switch part.FormName() {
+		// Each field once: with two, one of them would be dropped unseen.
+		name := part.FormName()
+		if seen[name] {
+			return dispute.Invalid(dispute.CodeValidationFailed, name, "is given more than once")
+		}
+		seen[name] = true
+		switch name {
 		case "description":
 			v, err := readField(part, "description")
 			if err != nil {
 				return s.uploadReadError(err, "description")
+			}
+			if !utf8.ValidString(v) {
+				return dispute.Invalid(dispute.CodeInvalidCharacter, "description", "is not valid UTF-8")
 			}
 			in.Description = v
 		case "internal":

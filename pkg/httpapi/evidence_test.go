@@ -260,12 +260,20 @@ func TestEvidenceRefusals(t *testing.T) {
 			{"BadInternal", uReviewer, upload{Internal: "maybe", Filename: "a.txt", Content: []byte("hello")}, 400, "validation_failed"},
 			{"LongDescription", uBuyer, upload{Description: strings.Repeat("x", 1001), Filename: "a.txt", Content: []byte("hello")}, 400, "validation_failed"},
 			{"Stranger", uStranger, upload{Filename: "a.txt", Content: []byte("hello")}, 404, "not_found"},
+			{"DescriptionNotUTF8", uBuyer, upload{Description: "bad \xff", Filename: "a.txt", Content: []byte("hello")}, 400, "invalid_character"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				body, ct := tc.u.body(t)
 				e.problem(t, tc.status, tc.code, tc.as, http.MethodPost, path, body, ct)
 			})
 		}
+		t.Run("FieldTwice", func(t *testing.T) {
+			// Two descriptions: one of them would be dropped unseen.
+			body, ct := upload{Description: "a", Filename: "a.txt", Content: []byte("hello")}.body(t)
+			twice := strings.Replace(string(body), "--evidence-test-boundary\r\n", "--evidence-test-boundary\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nb\r\n--evidence-test-boundary\r\n", 1)
+			r := e.problem(t, 400, "validation_failed", uBuyer, http.MethodPost, path, rawBody(twice), ct)
+			checkFields(t, r, "description")
+		})
 		t.Run("NotMultipart", func(t *testing.T) {
 			e.problem(t, 415, "unsupported_media_type", uBuyer, http.MethodPost, path, map[string]any{"file": "x"})
 		})
