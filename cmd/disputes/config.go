@@ -468,8 +468,9 @@ func loadRedress(getenv func(string) string, add func(string, ...any)) (dispute.
 	return table, country
 }
 
-// loadConsole reads the console's settings: the three OpenID Connect
-// settings come together or not at all.
+// loadConsole reads the console's settings: the OpenID Connect issuer and
+// client id come together or not at all; the client secret is optional
+// (sign-in uses PKCE, so a public client has none).
 func loadConsole(getenv func(string) string, add func(string, ...any)) consoleSettings {
 	c := consoleSettings{
 		OIDCIssuer: getenv("DISPUTES_OIDC_ISSUER"), OIDCClientID: getenv("DISPUTES_OIDC_CLIENT_ID"),
