@@ -1,4 +1,5 @@
-# The two commands a newcomer needs are `make run` and `make test`.
+# The two commands a newcomer needs are `make run` and `make test`; `make help`
+# lists every target from the `## target:` lines below. `make` alone runs `all`.
 BIN      := bin/disputes
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -6,10 +7,16 @@ LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # The race detector needs cgo; use it where a C compiler is present.
 RACE     := $(shell command -v gcc >/dev/null 2>&1 && echo -race)
 
-.PHONY: all build run test test-short test-faults fuzz-smoke lint fmt generate clean docker bench bench-smoke screenshots
+.PHONY: all help build run test test-short test-faults fuzz-smoke lint fmt generate clean docker bench bench-smoke screenshots
 
+## all: lint, then test (what `make` alone runs)
 all: lint test
 
+## help: list the targets and what they do
+help:
+	@awk 'sub(/^## /, "") { t = ""; if (match($$0, /^[a-z-]+: /)) { t = substr($$0, 1, RLENGTH - 1); $$0 = substr($$0, RLENGTH + 1) }; printf "%-14s%s\n", t, $$0 }' $(firstword $(MAKEFILE_LIST))
+
+## build: the binary, bin/disputes, with its version and commit
 build:
 	go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/disputes
 
@@ -37,8 +44,9 @@ fuzz-smoke:
 test-short:
 	go test -count=1 ./...
 
-## lint: gofmt, go vet, staticcheck, and Spectral (with the OWASP rules) and Redocly on
-## api/openapi.yaml (skipped without Node.js, except under CI=true)
+## lint: gofmt, go vet, staticcheck, go mod tidy -diff (fails when go.mod or go.sum are not
+## tidy), and Spectral (with the OWASP rules) and Redocly on api/openapi.yaml (skipped without
+## Node.js, except under CI=true)
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
@@ -46,6 +54,7 @@ lint:
 	go mod tidy -diff
 	./scripts/lint-openapi.sh
 
+## fmt: gofmt every Go file
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
@@ -67,6 +76,7 @@ bench-smoke:
 screenshots:
 	CONSOLE_SCREENSHOTS=$(CURDIR)/docs/console go test -count=1 -run TestConsoleInBrowser ./pkg/console/
 
+## clean: remove bin and data (the embedded database, evidence files, the development secret)
 clean:
 	rm -rf bin data
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,6 +20,9 @@ type composeFile struct {
 		Image       string            `yaml:"image"`
 		Environment map[string]string `yaml:"environment"`
 		Ports       []string          `yaml:"ports"`
+		ReadOnly    bool              `yaml:"read_only"`
+		Volumes     []string          `yaml:"volumes"`
+		Tmpfs       []string          `yaml:"tmpfs"`
 		DependsOn   map[string]struct {
 			Condition string `yaml:"condition"`
 		} `yaml:"depends_on"`
@@ -26,6 +30,7 @@ type composeFile struct {
 			Test []string `yaml:"test"`
 		} `yaml:"healthcheck"`
 	} `yaml:"services"`
+	Volumes map[string]any `yaml:"volumes"`
 }
 
 func readFile(t *testing.T, path string) []byte {
@@ -42,7 +47,8 @@ func readFile(t *testing.T, path string) []byte {
 // a local PostgreSQL may already listen), every published port is on
 // loopback, and the service's health check runs this binary's healthcheck
 // subcommand, at the path the Dockerfile installs it, against the address
-// the API listens on in the container.
+// the API listens on in the container; and on a read-only file system the
+// evidence files go to a named volume that the image's user may write.
 func TestComposeFile(t *testing.T) {
 	var c composeFile
 	dec := yaml.NewDecoder(bytes.NewReader(readFile(t, "../../docker-compose.yml")))
@@ -118,6 +124,44 @@ func TestComposeFile(t *testing.T) {
 		}
 		if !slices.Contains(svc.Ports, "127.0.0.1:"+port+":"+port) {
 			t.Errorf("the API's port %s is not the one published (%q)", port, svc.Ports)
+		}
+	})
+
+	t.Run("EvidenceIsKeptInAVolume", func(t *testing.T) {
+		if !svc.ReadOnly {
+			t.Skip("the service's file system is writable")
+		}
+		dockerfile := string(readFile(t, "../../Dockerfile"))
+		workdir := regexp.MustCompile(`(?m)^WORKDIR (\S+)$`).FindAllStringSubmatch(dockerfile, -1)
+		if workdir == nil {
+			t.Fatal("the Dockerfile sets no WORKDIR")
+		}
+		blobs := svc.Environment["DISPUTES_BLOB_URL"]
+		if blobs == "" {
+			blobs = defaultBlobURL(svc.Environment["DATABASE_URL"])
+		}
+		if !path.IsAbs(blobs) {
+			blobs = path.Join(workdir[len(workdir)-1][1], blobs)
+		}
+		var mount string
+		for _, v := range svc.Volumes {
+			name, target, _ := strings.Cut(v, ":")
+			target, _, _ = strings.Cut(target, ":")
+			if _, named := c.Volumes[name]; named && (blobs == target || strings.HasPrefix(blobs, target+"/")) {
+				mount = target
+			}
+		}
+		if mount == "" {
+			t.Fatalf("the evidence files (%s) are on the read-only file system: no named volume is mounted there (%q)", blobs, svc.Volumes)
+		}
+		// A new named volume takes the owner of the image's folder it is
+		// mounted on; without the folder it would belong to root.
+		if !regexp.MustCompile(`(?m)^COPY --from=build --chown=65532:65532 \S+ ` + regexp.QuoteMeta(mount) + `$`).MatchString(dockerfile) {
+			t.Errorf("the Dockerfile does not make %s nonroot's (uid 65532), so the volume mounted there would not be writable", mount)
+		}
+		// Uploads sent with an Idempotency-Key are spooled to os.TempDir.
+		if !slices.Contains(svc.Tmpfs, "/tmp") {
+			t.Errorf("/tmp is read-only (tmpfs %q): keyed uploads could not be spooled", svc.Tmpfs)
 		}
 	})
 

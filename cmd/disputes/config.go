@@ -137,14 +137,14 @@ func loadServeConfig(args []string, getenv func(string) string, stdout io.Writer
 	var cfg config
 	name, synopsis := "serve", "serve [flags]"
 	if worker {
-		name, synopsis = "worker", "worker [flags]   (the deadline worker and webhook dispatcher alone)"
+		name, synopsis = "worker", "worker [flags]   (the background work alone: deadlines, webhooks, Transparency Database submissions, evidence housekeeping)"
 	}
 	fs := newFlagSet(name, synopsis)
 	commonFlags(fs, &cfg, getenv)
 	if !worker {
 		fs.StringVar(&cfg.Addr, "addr", envOr(getenv, "DISPUTES_ADDR", "127.0.0.1:8080"), "listen address (env DISPUTES_ADDR)")
 		fs.BoolVar(&cfg.Demo, "demo", false, "seed a demo marketplace and print tokens and curl lines")
-		fs.BoolVar(&cfg.NoWorkers, "no-workers", false, "do not run the deadline worker in this process")
+		fs.BoolVar(&cfg.NoWorkers, "no-workers", false, "do not run the background work in this process (deadlines, webhook deliveries, Transparency Database submissions, evidence housekeeping); run disputes worker for it")
 	}
 	// --pprof-addr and DISPUTES_PPROF_ADDR are the older names of the
 	// admin address, from when it served profiling only.
@@ -468,8 +468,9 @@ func loadRedress(getenv func(string) string, add func(string, ...any)) (dispute.
 	return table, country
 }
 
-// loadConsole reads the console's settings: the three OpenID Connect
-// settings come together or not at all.
+// loadConsole reads the console's settings: the OpenID Connect issuer and
+// client id come together or not at all; the client secret is optional
+// (sign-in uses PKCE, so a public client has none).
 func loadConsole(getenv func(string) string, add func(string, ...any)) consoleSettings {
 	c := consoleSettings{
 		OIDCIssuer: getenv("DISPUTES_OIDC_ISSUER"), OIDCClientID: getenv("DISPUTES_OIDC_CLIENT_ID"),

@@ -86,8 +86,9 @@ Usage:
   disputes worker [--database-url URL] [--admin-addr ADDR]
   disputes migrate up|down|status [--database-url URL]
   disputes token --sub ID [--role R]... [--team T]... [--ttl D]
-  disputes seed --demo [--database-url URL]
-  disputes healthcheck [--addr ADDR]     exit 0 when the API at ADDR is ready (GET /readyz), else 1
+  disputes seed --demo | --cases N [--seed S] [--database-url URL]
+  disputes healthcheck [--addr ADDR] [--timeout D]
+                                         exit 0 when the API at ADDR is ready (GET /readyz), else 1
   disputes version
 
 Settings come from flags or the environment (flags win):

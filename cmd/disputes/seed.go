@@ -105,9 +105,10 @@ func demoStaff() []console.DemoUser {
 	}
 }
 
-// seedDemo writes three fresh orders between the demo buyer and seller and
-// prints tokens and curl lines to walk a dispute through. Order ids are new
-// on every run, so the walk-through works again after a restart.
+// seedDemo writes four fresh orders between the demo buyer and seller (the
+// fourth holds a dispute with a photo, when blobs is set) and prints tokens
+// and curl lines to walk a dispute through. Order ids are new on every run,
+// so the walk-through works again after a restart.
 func seedDemo(ctx context.Context, svc *dispute.Service, blobs *blob.Store, secret []byte, base string, out io.Writer) error {
 	var b [3]byte
 	_, _ = rand.Read(b[:])

@@ -105,9 +105,10 @@ func housekeeping(cfg config, svc *dispute.Service, blobs *blob.Store, log *slog
 	}
 }
 
-// runBackground runs the deadline worker, the webhook dispatcher and, with
-// DISPUTES_TDB_URL set, the submission of statements of reasons to the EU
-// Transparency Database until ctx ends, and returns once all have stopped.
+// runBackground runs the deadline worker (with its evidence housekeeping),
+// the webhook dispatcher and, with DISPUTES_TDB_URL set, the submission of
+// statements of reasons to the EU Transparency Database until ctx ends, and
+// returns once all have stopped.
 func runBackground(ctx context.Context, cfg config, svc *dispute.Service, db *store.DB, blobs *blob.Store, log *slog.Logger, m *metrics.Metrics) {
 	w := worker.New(worker.Config{Service: svc, Tick: cfg.WorkerTick, Purger: db, Logger: log.With("component", "worker"), OnRun: m.WorkerRan,
 		Housekeeping: housekeeping(cfg, svc, blobs, log.With("component", "worker"))})
@@ -138,7 +139,8 @@ func warnWebhookSwitches(cfg config, log *slog.Logger) {
 	}
 }
 
-// runWorker runs only the deadline worker, until ctx ends.
+// runWorker runs the background work of runBackground without the API, until
+// ctx ends.
 func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadServeConfig(args, getenv, stdout, true)
 	if err != nil {

@@ -15,7 +15,8 @@
 -- these columns is rebuilt, each table locked ACCESS EXCLUSIVE while its
 -- indexes are: at a million disputes 33 s in all on a 2-core machine (see
 -- docs/operations.md). Every index that a later migration makes on text
--- must be on columns of this collation: TestMigration0027 checks them all.
+-- must be on columns of this collation: TestMigration0027KeysCompareAsBytes
+-- checks them all.
 -- As 0025, it gives up after 3 s of waiting for a lock.
 SET LOCAL lock_timeout = '3s';
 ALTER TABLE orders
