@@ -32,7 +32,7 @@ set -e
 cat "$tmp/walk.out"
 echo
 [ $rc -eq 0 ] || { echo "readme-walkthrough: a step failed ($rc)"; exit 1; }
-for want in '"valid":true' '"records":10' '"content_type":"image/png"' 'Content-Security-Policy: sandbox' '"state":"closed"' '"status":"executed"' '"rating":5' 'verified dispute.opened'; do
+for want in '"type":"remedy.issued"' '"valid":true' '"records":10' '"content_type":"image/png"' 'Content-Security-Policy: sandbox' '"state":"closed"' '"status":"executed"' '"rating":5' 'verified dispute.opened'; do
   grep -q "$want" "$tmp/walk.out" || { echo "readme-walkthrough: expected $want in the output"; exit 1; }
 done
 if grep -q '"status":5[0-9][0-9]' "$tmp/walk.out"; then echo "readme-walkthrough: a server error"; exit 1; fi

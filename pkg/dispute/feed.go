@@ -53,6 +53,7 @@ var EventTypes = map[Event]string{
 // Feed event types beyond the lifecycle.
 const (
 	TypeMessageCreated = "message.created"
+	TypeRemedyIssued   = "remedy.issued"
 	TypeRemedyExecuted = "remedy.executed"
 	TypeRemedyFailed   = "remedy.failed"
 )
@@ -67,7 +68,7 @@ func FeedTypes() []string {
 			out = append(out, t)
 		}
 	}
-	return append(out, TypeMessageCreated, TypeRemedyExecuted, TypeRemedyFailed, TypeEvidenceAdded, TypeStatementCreated)
+	return append(out, TypeMessageCreated, TypeRemedyIssued, TypeRemedyExecuted, TypeRemedyFailed, TypeEvidenceAdded, TypeStatementCreated)
 }
 
 // newFeedEvent builds the event of an accepted change or a report; about

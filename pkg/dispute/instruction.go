@@ -138,12 +138,45 @@ func inForce(all []*Instruction) []*Instruction {
 // its transaction: the outbox the marketplace's systems read. earlier are
 // the dispute's instructions so far (read for the events that need them). It
 // returns how many it issued.
+//
+// Each instruction is also announced in the feed (remedy.issued), so the
+// marketplace's systems are told what to carry out as it is decided
+// instead of having to poll GET /v1/remedies.
 func (s *Service) issueInstructions(ctx context.Context, tx Tx, ch *Change, earlier []*Instruction, now time.Time) (int, error) {
 	ins := instructions(ch, earlier, now)
 	if len(ins) == 0 {
 		return 0, nil
 	}
-	return len(ins), tx.AddInstructions(ctx, ins)
+	if err := tx.AddInstructions(ctx, ins); err != nil {
+		return 0, err
+	}
+	for _, in := range ins {
+		fe, err := remedyEvent(TypeRemedyIssued, ch.After, in, now)
+		if err != nil {
+			return 0, err
+		}
+		if err := tx.AddEvent(ctx, fe); err != nil {
+			return 0, err
+		}
+	}
+	return len(ins), nil
+}
+
+// remedyEvent is the feed event of an instruction issued or reported: each
+// party hears of the remedies that concern it only (never of a referral to
+// the authorities, nor of the other party's account measures).
+func remedyEvent(typ string, d *Dispute, in *Instruction, now time.Time) (*FeedEvent, error) {
+	fe, err := newFeedEvent(typ, d, "", in, now)
+	if err != nil {
+		return nil, err
+	}
+	if !in.Concerns(PartyBuyer) {
+		fe.BuyerID = ""
+	}
+	if !in.Concerns(PartySeller) {
+		fe.SellerID = ""
+	}
+	return fe, nil
 }
 
 // MayReport returns the refusal that a report on instruction id would meet
@@ -221,16 +254,9 @@ func (s *Service) ReportInstruction(ctx context.Context, actor Actor, id string,
 		if err != nil {
 			return err
 		}
-		fe, err := newFeedEvent(typ, d, "", in, now)
+		fe, err := remedyEvent(typ, d, in, now)
 		if err != nil {
 			return err
-		}
-		// Each party hears of the remedies that concern it only.
-		if !in.Concerns(PartyBuyer) {
-			fe.BuyerID = ""
-		}
-		if !in.Concerns(PartySeller) {
-			fe.SellerID = ""
 		}
 		out = in
 		if err := tx.AddEvent(ctx, fe); err != nil {

@@ -79,3 +79,56 @@ func TestFeedReadWritesNothing(t *testing.T) {
 }
 
 func jsonNumber(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestRemediesAreAnnouncedAsIssued: each remedy instruction of a decision is
+// announced in the feed as it is issued (remedy.issued, pending), to the
+// marketplace's systems and staff all of them, to each party only those
+// that concern it; the instructions listed for reconciliation are the same.
+func TestRemediesAreAnnouncedAsIssued(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		id := e.decidedCase(t, []map[string]any{
+			{"type": "refund_full"},
+			{"type": "account_suspension", "party": "seller"},
+			{"type": "law_enforcement_referral", "category": "fraud", "authority": "police"},
+		})
+		if _, err := e.svc.SequenceEvents(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		issued := func(as string) map[string]string { // remedy type -> instruction id
+			out := map[string]string{}
+			for _, ev := range e.must(t, http.StatusOK, as, http.MethodGet, "/v1/events?limit=200", nil).list() {
+				if ev["type"] != dispute.TypeRemedyIssued || ev["dispute_id"] != id {
+					continue
+				}
+				in := ev["data"].(map[string]any)["remedy"].(map[string]any)
+				if in["status"] != "pending" || in["event"] != "decide" || in["action"] != "apply" {
+					t.Errorf("%s: issued instruction %v", as, in)
+				}
+				out[in["remedy"].(map[string]any)["type"].(string)] = in["id"].(string)
+			}
+			return out
+		}
+		all := issued(uSystem)
+		if len(all) != 3 || all["refund_full"] == "" || all["account_suspension"] == "" || all["law_enforcement_referral"] == "" {
+			t.Fatalf("the system's feed announces %v, want the three remedies", all)
+		}
+		listed := map[string]bool{}
+		for _, in := range e.must(t, http.StatusOK, uSystem, http.MethodGet, "/v1/remedies?dispute_id="+id, nil).list() {
+			listed[in["id"].(string)] = true
+		}
+		for typ, in := range all {
+			if !listed[in] {
+				t.Errorf("%s announced as %s, not in the outbox %v", typ, in, listed)
+			}
+		}
+		if got := issued(uLead); len(got) != 3 {
+			t.Errorf("staff's feed announces %v", got)
+		}
+		if got := issued(uBuyer); len(got) != 1 || got["refund_full"] == "" {
+			t.Errorf("the buyer's feed announces %v, want the refund only", got)
+		}
+		if got := issued(uSeller); len(got) != 2 || got["refund_full"] == "" || got["account_suspension"] == "" {
+			t.Errorf("the seller's feed announces %v, want the refund and its suspension", got)
+		}
+	})
+}

@@ -457,6 +457,7 @@ var generatedEnums = map[string]func(string) bool{
 	"TerritorialCountry":    func(v string) bool { return apigen.TerritorialCountry(v).Valid() },
 	"StatementStatus":       func(v string) bool { return apigen.StatementStatus(v).Valid() },
 	"StatementAddressee":    func(v string) bool { return apigen.StatementAddressee(v).Valid() },
+	"FeedEventType":         func(v string) bool { return apigen.FeedEventType(v).Valid() },
 }
 
 func TestOpenAPIEnumsMatchDomain(t *testing.T) {
@@ -522,6 +523,7 @@ func TestOpenAPIEnumsMatchDomain(t *testing.T) {
 		{"TerritorialCountry", slices.Concat(dispute.EUCountries, dispute.EEACountries)},
 		{"StatementStatus", strs(dispute.StatementPending, dispute.StatementSubmitted, dispute.StatementFailed)},
 		{"StatementAddressee", strs(dispute.PartyBuyer, dispute.PartySeller)},
+		{"FeedEventType", dispute.FeedTypes()},
 	} {
 		t.Run(tc.schema, func(t *testing.T) {
 			got := oasEnum(t, doc, tc.schema)

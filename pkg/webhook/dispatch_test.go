@@ -179,8 +179,9 @@ func TestDeliveriesAreSignedAndScoped(t *testing.T) {
 		if !slices.Contains(sellerHook.types, "dispute.opened") || !slices.Contains(sellerHook.types, "dispute.claim_accepted") {
 			t.Fatalf("seller's endpoint got %v", sellerHook.types)
 		}
-		if ev, _ := allHook.count(); ev != 3 {
-			t.Fatalf("the system's endpoint got %d events, want all 3", ev)
+		// Both openings, the claim accepted, and the refund it issued.
+		if ev, _ := allHook.count(); ev != 4 || !slices.Contains(allHook.types, dispute.TypeRemedyIssued) {
+			t.Fatalf("the system's endpoint got %d events (%v), want all 4", ev, allHook.types)
 		}
 		// Delivered deliveries are recorded with their attempt.
 		hooks, _ := f.svc.Webhooks(ctx, seller)

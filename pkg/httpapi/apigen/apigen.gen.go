@@ -422,6 +422,7 @@ const (
 	MessageCreated            FeedEventType = "message.created"
 	RemedyExecuted            FeedEventType = "remedy.executed"
 	RemedyFailed              FeedEventType = "remedy.failed"
+	RemedyIssued              FeedEventType = "remedy.issued"
 	StatementOfReasonsCreated FeedEventType = "statement_of_reasons.created"
 )
 
@@ -473,6 +474,8 @@ func (e FeedEventType) Valid() bool {
 	case RemedyExecuted:
 		return true
 	case RemedyFailed:
+		return true
+	case RemedyIssued:
 		return true
 	case StatementOfReasonsCreated:
 		return true
@@ -2346,8 +2349,8 @@ type FeedEvent struct {
 
 // FeedEventType What happened, as named in the feed and in webhook deliveries: one `dispute.*` type
 // per lifecycle event (`dispute.escalated` for `escalate`, `auto_escalate` and
-// `settlement_failed`), and `message.created`, `remedy.executed`, `remedy.failed`,
-// `evidence.added`, `statement_of_reasons.created`.
+// `settlement_failed`), and `message.created`, `remedy.issued`, `remedy.executed`,
+// `remedy.failed`, `evidence.added`, `statement_of_reasons.created`.
 type FeedEventType string
 
 // Feedback defines model for Feedback.
