@@ -337,6 +337,11 @@ type StatementDecision struct {
 	// OnAppeal is true for the decision of an appeal, which ends the
 	// platform's internal complaint handling.
 	OnAppeal bool
+	// Appellant is the party who appealed, for a decision on appeal: the
+	// addressee, or the other party (a verdict that restricts the party who
+	// did not appeal, which the contract's one appeal per case leaves
+	// without an internal appeal of its own).
+	Appellant Party
 	// AppealUntil is until when the addressee may appeal; nil when not
 	// known (the text then says "within six months").
 	AppealUntil *time.Time
@@ -469,9 +474,12 @@ func statementPUID(disputeID string, addressee Party, onAppeal bool) string {
 func decisionFacts(d *Dispute, dec StatementDecision, addressee Party) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "A buyer opened a dispute about a marketplace order (reason: %s). ", d.Reason)
-	if dec.OnAppeal {
+	switch {
+	case dec.OnAppeal && dec.Appellant != addressee:
+		b.WriteString("The other party appealed the platform's first decision; a second Trust & Safety reviewer decided the appeal. ")
+	case dec.OnAppeal:
 		b.WriteString("The restricted party appealed the platform's first decision; a second Trust & Safety reviewer decided the appeal. ")
-	} else {
+	default:
 		b.WriteString("The platform's Trust & Safety team reviewed the case file (order, messages, evidence) and decided. ")
 	}
 	var what []string
@@ -539,6 +547,8 @@ func statementText(d *Dispute, dec StatementDecision, b DecisionBasis, concerned
 	}[b.AutomatedDecision]
 	lines = append(lines, locale.Join(lang, locale.Text(lang, detected, nil), locale.Text(lang, decided, nil)))
 	switch {
+	case dec.OnAppeal && dec.Appellant != addressee:
+		lines = append(lines, locale.Text(lang, "StatementRedressAfterOthersAppeal", nil))
 	case dec.OnAppeal:
 		lines = append(lines, locale.Text(lang, "StatementRedressAfterAppeal", nil))
 	case dec.AppealUntil != nil:

@@ -174,7 +174,7 @@ func TestBuildStatementForBuyerOnAppeal(t *testing.T) {
 			AutomatedDecision: dispute.PartiallyAutomated, TerritorialScope: []string{"NL", "BE"},
 		},
 		Remedies:  []dispute.Remedy{{Type: dispute.RemedyAccountRestriction, Party: dispute.PartyBuyer, Scope: "buying"}},
-		DecidedAt: time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC), OnAppeal: true,
+		DecidedAt: time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC), OnAppeal: true, Appellant: dispute.PartyBuyer,
 	}
 	st, err := dispute.BuildStatement(d, dec, dispute.PartyBuyer, "zh")
 	if err != nil {
@@ -369,3 +369,37 @@ func TestExplainInEveryLanguage(t *testing.T) {
 		t.Errorf("German outcome %q", de.Outcome)
 	}
 }
+
+// TestStatementOnTheOtherPartysAppeal: a verdict on the buyer's appeal that
+// restricts the seller, who did not appeal, says so: it was not the
+// seller's appeal, and that appeal ended the internal complaint handling
+// of the dispute.
+func TestStatementOnTheOtherPartysAppeal(t *testing.T) {
+	d := statementDispute()
+	dec := dispute.StatementDecision{
+		Basis: dispute.DecisionBasis{
+			Ground: dispute.Ground{
+				Type: dispute.GroundIncompatibleContent, ContractualGround: "Terms of use, section 4.1 (misdescribed goods)",
+				Explanation: "The listing described a replica as the original.",
+			},
+			Category: "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+		},
+		Remedies:  []dispute.Remedy{{Type: dispute.RemedyAccountSuspension, Party: dispute.PartySeller}},
+		DecidedAt: time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC), OnAppeal: true, Appellant: dispute.PartyBuyer,
+	}
+	st, err := dispute.BuildStatement(d, dec, dispute.PartySeller, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.Text, "it was taken on the other party's appeal") || strings.Contains(st.Text, "your appeal") {
+		t.Errorf("text:\n%s", st.Text)
+	}
+	if !strings.Contains(st.TDB.DecisionFacts, "The other party appealed") || strings.Contains(st.TDB.DecisionFacts, "The restricted party appealed") {
+		t.Errorf("facts: %s", st.TDB.DecisionFacts)
+	}
+	dec.Appellant = dispute.PartySeller
+	if st, _ = dispute.BuildStatement(d, dec, dispute.PartySeller, "en"); !strings.Contains(st.Text, "it was taken on your appeal") {
+		t.Errorf("on the seller's own appeal:\n%s", st.Text)
+	}
+}
+

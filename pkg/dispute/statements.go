@@ -90,7 +90,7 @@ func statementDecision(d *Dispute, ev Event) (StatementDecision, bool) {
 		if a.Verdict == VerdictUpheld && d.Outcome != nil {
 			remedies = d.Outcome.Remedies
 		}
-		return StatementDecision{Basis: *a.Basis, Remedies: remedies, DecidedAt: *a.DecidedAt, OnAppeal: true, Rationale: a.Rationale}, true
+		return StatementDecision{Basis: *a.Basis, Remedies: remedies, DecidedAt: *a.DecidedAt, OnAppeal: true, Appellant: a.Party, Rationale: a.Rationale}, true
 	}
 	return StatementDecision{}, false
 }
