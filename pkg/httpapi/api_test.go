@@ -142,6 +142,7 @@ func TestOrders(t *testing.T) {
 			{"negative amount", func(b map[string]any) { b["total"] = map[string]any{"amount": "-1.00", "currency": "EUR"} }, "validation_failed", "total.amount"},
 			{"lower-case currency", func(b map[string]any) { b["total"] = map[string]any{"amount": "12.50", "currency": "eur"} }, "validation_failed", "total.currency"},
 			{"four-letter currency", func(b map[string]any) { b["total"] = map[string]any{"amount": "12.50", "currency": "EURO"} }, "validation_failed", "total.currency"},
+			{"no such currency", func(b map[string]any) { b["total"] = map[string]any{"amount": "12.50", "currency": "ZZZ"} }, "validation_failed", "total.currency"},
 			{"missing total", func(b map[string]any) { delete(b, "total") }, "validation_failed", "total"},
 			{"zero item_count", func(b map[string]any) { b["item_count"] = 0 }, "validation_failed", "item_count"},
 			{"item_count as a string", func(b map[string]any) { b["item_count"] = "2" }, "validation_failed", "item_count"},
@@ -150,6 +151,15 @@ func TestOrders(t *testing.T) {
 			{"unknown field", func(b map[string]any) { b["state"] = "open" }, "unknown_field", "state"},
 			{"id in the body", func(b map[string]any) { b["id"] = "ord_other" }, "unknown_field", "id"},
 		}
+		t.Run("fields named as on the wire", func(t *testing.T) {
+			b := orderBody(uBuyer, uSeller)
+			b["seller_id"] = b["buyer_id"]
+			r := e.problem(t, http.StatusBadRequest, "validation_failed", uSystem, http.MethodPut, "/v1/orders/ord_same", b)
+			if got := fieldErrors(t, r)["seller_id"]; got != "must differ from buyer_id" {
+				t.Errorf("seller_id: %q", got)
+			}
+		})
+
 		t.Run("invalid bodies write nothing", func(t *testing.T) {
 			for i, c := range cases {
 				t.Run(c.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -349,7 +350,20 @@ func ruleMessage(fe validator.FieldError) string {
 	case "ident":
 		return "must be 1-128 letters, digits, '_', '-', '.' or ':'"
 	case "nefield":
-		return "must differ from " + fe.Param()
+		return "must differ from " + snakeCase(fe.Param())
 	}
 	return "is invalid (" + fe.Tag() + ")"
+}
+
+// snakeCase writes a Go field name as its JSON name: BuyerID is buyer_id.
+func snakeCase(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rune(name[i-1])) ||
+			(i+1 < len(name) && unicode.IsLower(rune(name[i+1])))) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
 }

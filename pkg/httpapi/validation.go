@@ -32,7 +32,7 @@ var requestRules = []struct {
 		"Type": "required,enum", "ListingID": "omitempty,ident", "Party": "omitempty,enum", "Scope": "omitempty,max=64",
 		"Category": "omitempty,enum", "Authority": "omitempty,max=256",
 	}},
-	{apigen.Money{}, map[string]string{"Amount": "required,amount", "Currency": "required,len=3,uppercase"}},
+	{apigen.Money{}, map[string]string{"Amount": "required,amount", "Currency": "required,iso4217"}},
 	{apigen.OfferRequest{}, map[string]string{"Remedies": "required,min=1,max=10,dive"}},
 	{apigen.SellerReplyRequest{}, map[string]string{"Message": "required_without=Offer,max=10000"}},
 	{apigen.MessageRequest{}, map[string]string{"Message": "required,max=10000"}},
