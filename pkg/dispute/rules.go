@@ -356,6 +356,11 @@ func fourEyes(_ *Machine, s *step) error {
 	return nil
 }
 
+// MaxInfoWait is the longest a reviewer may give a party to answer a
+// request for information: while it runs, nobody but that party can move
+// the case, so a date years ahead would park it for good.
+const MaxInfoWait = 30 * 24 * time.Hour
+
 func requestInfoInput(m *Machine, s *step) error {
 	var fields []FieldError
 	if s.cmd.Party != PartyBuyer && s.cmd.Party != PartySeller {
@@ -364,8 +369,12 @@ func requestInfoInput(m *Machine, s *step) error {
 	if strings.TrimSpace(s.cmd.Question) == "" {
 		fields = append(fields, FieldError{Field: "question", Message: "is required"})
 	}
-	if s.cmd.DueAt != nil && !s.cmd.DueAt.After(s.now) {
+	switch {
+	case s.cmd.DueAt == nil:
+	case !s.cmd.DueAt.After(s.now):
 		fields = append(fields, FieldError{Field: "due_at", Message: "must be in the future"})
+	case s.cmd.DueAt.Sub(s.now) > MaxInfoWait:
+		fields = append(fields, FieldError{Field: "due_at", Message: "must be within 30 days"})
 	}
 	if len(fields) > 0 {
 		return &Error{Code: EINVALID, Reason: CodeValidationFailed, Message: "the request for information is incomplete", Fields: fields}

@@ -234,6 +234,9 @@ func TestLifecycleReviewAndAppeal(t *testing.T) {
 		checkFields(t, r, "party")
 		r = e.problem(t, http.StatusBadRequest, "", uReview2, http.MethodPost, path+"/request-info", map[string]any{"party": "seller", "question": "Tracking?", "due_at": rfc3339(e.clock.Now().Add(-time.Hour))})
 		checkFields(t, r, "due_at")
+		// Not so far ahead that the case is parked: at most 30 days.
+		r = e.problem(t, http.StatusBadRequest, "", uReview2, http.MethodPost, path+"/request-info", map[string]any{"party": "seller", "question": "Tracking?", "due_at": rfc3339(e.clock.Now().Add(30*24*time.Hour + time.Minute))})
+		checkFields(t, r, "due_at")
 		due := e.clock.Now().Add(48 * time.Hour)
 		r = e.act(t, uReview2, d, "request-info", map[string]any{"party": "seller", "question": "Please send the tracking number.", "due_at": rfc3339(due)})
 		checkState(t, r, "awaiting_info", 6, noActions...)
