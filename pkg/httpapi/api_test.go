@@ -762,6 +762,7 @@ func TestBadInputNeverBreaksTheServer(t *testing.T) {
 			{"text/plain", uBuyer, "POST", "/v1/disputes", rawBody(valid), []reqOpt{withHeader("Content-Type", "text/plain")}, 415, "unsupported_media_type", ""},
 			{"form", uBuyer, "POST", "/v1/disputes", rawBody("order_id=" + free), []reqOpt{withHeader("Content-Type", "application/x-www-form-urlencoded")}, 415, "unsupported_media_type", ""},
 			{"bad content type", uBuyer, "POST", "/v1/disputes", rawBody(valid), []reqOpt{withHeader("Content-Type", ";;;")}, 415, "unsupported_media_type", ""},
+			{"compressed", uBuyer, "POST", "/v1/disputes", rawBody(valid), []reqOpt{withHeader("Content-Encoding", "gzip")}, 415, "unsupported_media_type", ""},
 			{"over the limit", uBuyer, "POST", "/v1/disputes", open(func(b map[string]any) { b["description"] = big }), nil, 413, "", ""},
 			{"over the limit, chunked", uBuyer, "POST", "/v1/disputes", io.MultiReader(strings.NewReader(big)), nil, 413, "", ""},
 			{"over the limit, keyed", uBuyer, "POST", "/v1/disputes", open(func(b map[string]any) { b["description"] = big }), []reqOpt{withKey("k-big")}, 413, "", ""},

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -239,6 +240,11 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
+		// Bodies are taken uncompressed: a compressed one is not malformed
+		// JSON but a coding the service does not take (RFC 9110, 15.5.16).
+		if ce := r.Header.Get(echo.HeaderContentEncoding); ce != "" && !strings.EqualFold(strings.TrimSpace(ce), "identity") {
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "request bodies are taken uncompressed; Content-Encoding "+strconv.Quote(ce)+" is not supported")
+		}
 		max := s.bodyLimit
 		if isUpload(c) {
 			// An upload is limited by the file size limit instead; the
