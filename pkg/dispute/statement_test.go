@@ -402,4 +402,3 @@ func TestStatementOnTheOtherPartysAppeal(t *testing.T) {
 		t.Errorf("on the seller's own appeal:\n%s", st.Text)
 	}
 }
-
