@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
+	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -146,6 +149,10 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 	if err := s.maySubscribe(ctx, actor); err != nil {
 		return nil, err
 	}
+	url, err := normalWebhookURL(url)
+	if err != nil {
+		return nil, Invalid(CodeInvalidURL, "url", err.Error())
+	}
 	if s.checkURL != nil {
 		if err := s.checkURL(ctx, url); err != nil {
 			return nil, Invalid(CodeInvalidURL, "url", err.Error())
@@ -175,7 +182,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 		EventTypes: slices.Compact(slices.Sorted(slices.Values(types))), APIKeyID: actor.KeyID, Active: true, CreatedAt: now}}
 	w.Secret = "whsec_" + base64.RawURLEncoding.EncodeToString(b[:])
 	w.Webhook.Secret = w.Secret
-	err := s.tx(ctx, func(tx Tx) error {
+	err = s.tx(ctx, func(tx Tx) error {
 		// The owner's webhooks are locked, so concurrent registrations
 		// count each other.
 		existing, err := tx.LockWebhooks(ctx, actor.ID)
@@ -188,7 +195,7 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 				continue
 			}
 			active++
-			if o.URL == url {
+			if same, _ := normalWebhookURL(o.URL); same == url {
 				return Errorf(ECONFLICT, CodeDuplicateWebhook, "you already have webhook %s for this URL; use it, or delete it first", o.ID)
 			}
 		}
@@ -201,6 +208,28 @@ func (s *Service) CreateWebhook(ctx context.Context, actor Actor, url string, ty
 		return nil, err
 	}
 	return w, nil
+}
+
+// normalWebhookURL writes a webhook URL the one way it is stored and
+// compared: scheme and host in lower case, no default port, "/" for an
+// empty path. A fragment is refused: it is never sent, so two URLs that
+// differ only in it are the same endpoint.
+func normalWebhookURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", errors.New("is not a URL")
+	}
+	if u.Fragment != "" || u.RawFragment != "" || strings.HasSuffix(raw, "#") {
+		return "", errors.New("must not have a fragment (#...): it is never sent")
+	}
+	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	if port := u.Port(); (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		u.Host = strings.TrimSuffix(u.Host, ":"+port)
+	}
+	if u.Path == "" && u.Opaque == "" {
+		u.Path = "/"
+	}
+	return u.String(), nil
 }
 
 // Webhooks lists the caller's webhooks. Through an API key, only those

@@ -43,6 +43,12 @@ func TestWebhooksAreForSellers(t *testing.T) {
 		if !strings.Contains(dup.str("detail"), first.str("id")) {
 			t.Errorf("the duplicate's refusal does not name the webhook: %s", dup.Body)
 		}
+		// The same endpoint written otherwise is the same URL; a fragment,
+		// never sent, is refused.
+		for _, same := range []string{"HTTPS://93.184.216.34/hooks/1", "https://93.184.216.34:443/hooks/1"} {
+			e.problem(t, http.StatusConflict, "duplicate_webhook", uSeller, http.MethodPost, "/v1/webhooks", hookBody(same))
+		}
+		checkFields(t, e.problem(t, http.StatusBadRequest, "invalid_url", uSeller, http.MethodPost, "/v1/webhooks", hookBody(hookURL(1)+"#again")), "url")
 		// Ten in all, then no more.
 		for n := 2; n <= 10; n++ {
 			e.must(t, http.StatusCreated, uSeller, http.MethodPost, "/v1/webhooks", hookBody(hookURL(n)))
