@@ -19,8 +19,13 @@ type TimelineItem struct {
 	Summary string
 	Message string
 	// Detail is what was given with the event: the reason of an escalation,
-	// a withdrawal or an appeal, a reviewer's question, a party's answer.
+	// a withdrawal or an appeal, a reviewer's question, a party's answer,
+	// the rationale of a decision or an appeal verdict.
 	Detail string
+	// Remedies are the remedies the event offered or decided, those the
+	// reader may see: a seller's offer, a decision, an accepted offer or
+	// claim, a modified appeal verdict.
+	Remedies []Remedy
 }
 
 // detail reads from an audit payload what a timeline shows of the event.
@@ -36,8 +41,35 @@ func detail(e Event, version int, payload []byte) string {
 		return strings.TrimSpace(cmd.Question)
 	case EventProvideInfo:
 		return strings.TrimSpace(cmd.Message)
+	case EventDecide, EventDecideAppeal:
+		return strings.TrimSpace(cmd.Rationale)
 	}
 	return ""
+}
+
+// remediesOf reads from an audit payload the remedies an event offered or
+// decided. An accepted claim settles on a full refund; an accepted offer
+// on the offer, which the timeline showed with the reply that made it.
+func remediesOf(e Event, version int, payload []byte, offer []Remedy) []Remedy {
+	switch e {
+	case EventAcceptClaim:
+		return []Remedy{{Type: RemedyRefundFull}}
+	case EventAcceptOffer:
+		return offer
+	}
+	cmd, err := DecodeCommandPayload(version, payload)
+	if err != nil {
+		return nil
+	}
+	switch e {
+	case EventSellerReply:
+		if cmd.Offer != nil {
+			return cmd.Offer.Remedies
+		}
+	case EventDecide, EventDecideAppeal:
+		return cmd.Remedies
+	}
+	return nil
 }
 
 // summaries are the messages summarising each lifecycle event a timeline
@@ -103,6 +135,7 @@ func (s *Service) TimelineIn(ctx context.Context, actor Actor, id, lang string) 
 	}
 	items := make([]TimelineItem, 0, len(records)+len(msgs))
 	settledNow := false
+	var offer []Remedy // the open offer, which accept_offer settles on
 	for _, r := range records {
 		summary, lifecycle := summaries[Event(r.Event)]
 		if !lifecycle {
@@ -123,6 +156,17 @@ func (s *Service) TimelineIn(ctx context.Context, actor Actor, id, lang string) 
 			At: r.OccurredAt, Kind: "event", Event: Event(r.Event), State: State(r.ToState),
 			By: byline(Role(r.ActorRole)), Summary: summary, Detail: detail(Event(r.Event), r.PayloadVersion, r.Payload),
 		}
+		remedies := remediesOf(item.Event, r.PayloadVersion, r.Payload, offer)
+		switch item.Event {
+		case EventSellerReply:
+			offer = remedies
+		case EventBuyerReply:
+			offer = nil
+		}
+		if !actor.Staff() && !actor.Has(RoleSystem) {
+			remedies = concerning(remedies, d.PartyOf(actor.ID))
+		}
+		item.Remedies = remedies
 		if item.Event == EventRequestInfo {
 			if cmd, err := DecodeCommandPayload(r.PayloadVersion, r.Payload); err == nil && (cmd.Party == PartyBuyer || cmd.Party == PartySeller) {
 				item.Summary = byParty(string(cmd.Party), "TimelineRequestInfoOf")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 )
@@ -108,6 +109,69 @@ func TestCaseFileInTheView(t *testing.T) {
 		x, _ := e.get(t, uReviewer, s).JSON["escalation"].(map[string]any)
 		if x["by"] != "system" || x["reason"] != fmt.Sprintf("The seller did not answer by the deadline (%s).", due) {
 			t.Errorf("automatic escalation %v (seller's deadline %s)", x, due)
+		}
+	})
+}
+
+// TestTimelineShowsOffersAndDecisions: the timeline carries what was
+// offered and decided (lifecycle's "offers, ... the decision"): a seller's
+// offer with its reply, what an accepted offer settled on, a decision's
+// remedies and rationale; each party sees the remedies that concern it.
+func TestTimelineShowsOffersAndDecisions(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, e *apiEnv) {
+		remedyTypes := func(it map[string]any) []string {
+			var out []string
+			rs, _ := it["remedies"].([]any)
+			for _, r := range rs {
+				out = append(out, r.(map[string]any)["type"].(string))
+			}
+			return out
+		}
+		// An offer, declined, then a second one, accepted.
+		d := e.openID(t, "item_damaged")
+		offer := func(amount string) map[string]any {
+			return map[string]any{"message": "Half back?", "offer": map[string]any{"remedies": []any{
+				map[string]any{"type": "refund_partial", "amount": map[string]any{"amount": amount, "currency": "EUR"}}}}}
+		}
+		e.act(t, uSeller, d, "seller-reply", offer("40.00"))
+		e.act(t, uBuyer, d, "buyer-reply", map[string]any{"message": "More, please."})
+		e.act(t, uSeller, d, "seller-reply", offer("60.00"))
+		e.act(t, uBuyer, d, "accept-offer", nil)
+		var offers []string
+		for _, it := range e.must(t, http.StatusOK, uBuyer, http.MethodGet, "/v1/disputes/"+d+"/timeline", nil).list() {
+			if it["event"] == "seller_reply" || it["event"] == "accept_offer" {
+				rs, _ := it["remedies"].([]any)
+				if len(rs) != 1 {
+					t.Fatalf("%v without its offer: %v", it["event"], it)
+				}
+				offers = append(offers, fmt.Sprint(it["event"], " ", rs[0].(map[string]any)["amount"].(map[string]any)["amount"]))
+			}
+		}
+		if want := []string{"seller_reply 40.00", "seller_reply 60.00", "accept_offer 60.00"}; !slices.Equal(offers, want) {
+			t.Errorf("offers in the timeline %v, want %v", offers, want)
+		}
+
+		// A decision: its rationale, and its remedies as each reader may see them.
+		c := e.decidedCase(t, []map[string]any{
+			{"type": "refund_full"},
+			{"type": "account_suspension", "party": "seller"},
+			{"type": "law_enforcement_referral", "category": "fraud", "authority": "police"},
+		})
+		for as, want := range map[string][]string{
+			uBuyer:  {"refund_full"},
+			uSeller: {"refund_full", "account_suspension"},
+			uLead:   {"refund_full", "account_suspension", "law_enforcement_referral"},
+		} {
+			it := e.timelineItem(t, as, c, "decide")
+			if got := remedyTypes(it); !slices.Equal(got, want) {
+				t.Errorf("%s sees the decision's remedies %v, want %v", as, got, want)
+			}
+			if it["detail"] != "The photos show transit damage." {
+				t.Errorf("%s: the decision's rationale is %v", as, it["detail"])
+			}
+		}
+		if it := e.timelineItem(t, uBuyer, c, "escalate"); it["remedies"] != nil {
+			t.Errorf("an escalation with remedies: %v", it)
 		}
 	})
 }

@@ -146,8 +146,12 @@ func apiPostedMessage(m *dispute.Message, notice string) apigen.PostedMessage {
 }
 
 func apiTimelineItem(it dispute.TimelineItem) apigen.TimelineItem {
-	return apigen.TimelineItem{At: it.At, Kind: apigen.TimelineItemKind(it.Kind), Event: apigen.Event(it.Event),
+	out := apigen.TimelineItem{At: it.At, Kind: apigen.TimelineItemKind(it.Kind), Event: apigen.Event(it.Event),
 		State: apigen.State(it.State), By: apigen.TimelineItemBy(it.By), Summary: it.Summary, Message: it.Message, Detail: it.Detail}
+	for _, r := range it.Remedies {
+		out.Remedies = append(out.Remedies, apiRemedy(r))
+	}
+	return out
 }
 
 func apiAuditRecord(r audit.Record) apigen.AuditRecord {

@@ -3274,8 +3274,9 @@ type TimelineItem struct {
 	By TimelineItemBy `json:"by"`
 
 	// Detail What was given with the event (`kind` `event` only): the reason of an `escalate`,
-	// `withdraw` or `appeal`, the reviewer's question of a `request_info` and the
-	// party's answer of a `provide_info`. Left out when there is none.
+	// `withdraw` or `appeal`, the reviewer's question of a `request_info`, the
+	// party's answer of a `provide_info`, and the rationale of a `decide` or
+	// `decide_appeal`. Left out when there is none.
 	Detail string `json:"detail,omitempty,omitzero"`
 
 	// Event The event (`kind` `event` only).
@@ -3284,6 +3285,14 @@ type TimelineItem struct {
 
 	// Message The message text (`kind` `message` only).
 	Message string `json:"message,omitempty,omitzero"`
+
+	// Remedies What the event offered or decided (`kind` `event` only): the offer of a
+	// `seller_reply`, the remedies of a `decide`, of a `decide_appeal` that modified the
+	// decision, of an `accept_offer` (the offer accepted) and of an `accept_claim` (a
+	// full refund). A party sees the remedies that concern it, as in the dispute's
+	// `outcome` (never a referral to the authorities, nor the other party's account
+	// measures). Left out when there are none.
+	Remedies []Remedy `json:"remedies,omitempty,omitzero"`
 
 	// State The state the event led to (`kind` `event` only).
 	State State `json:"state,omitempty,omitzero"`
