@@ -4,6 +4,7 @@
 package dispute
 
 import (
+	"github.com/opendispute/disputes/pkg/locale"
 	"slices"
 	"time"
 )
@@ -196,6 +197,48 @@ type Escalation struct {
 	By     Role // buyer, seller or system
 	Reason string
 	At     time.Time
+	// Cause says, for an escalation the service made, why: Reason then
+	// holds its English text, and ReasonIn writes it in any language. A
+	// party's escalation has none: its reason is the party's own words.
+	Cause EscalationCause
+	// Due is the deadline the seller let pass (CauseSellerSilent).
+	Due *time.Time
+	// Detail is what the marketplace said of the remedy it could not carry
+	// out (CauseSettlementFailed).
+	Detail string
+}
+
+// EscalationCause is why the service itself escalated a dispute.
+type EscalationCause string
+
+const (
+	// CauseSafetyOpening: the buyer opened the dispute for a safety
+	// reason, which goes straight to Trust & Safety.
+	CauseSafetyOpening EscalationCause = "safety_opening"
+	// CauseSellerSilent: the seller did not answer by its deadline.
+	CauseSellerSilent EscalationCause = "seller_silent"
+	// CauseSettlementFailed: a remedy of a settlement could not be carried
+	// out, and the platform took the case over.
+	CauseSettlementFailed EscalationCause = "settlement_failed"
+)
+
+// ReasonIn is the escalation's reason as a reader of lang sees it: the
+// service's own reasons in that language, a party's in its own words.
+func (e Escalation) ReasonIn(lang string) string {
+	switch e.Cause {
+	case CauseSafetyOpening:
+		return locale.Text(lang, "EscalationSafetyOpening", nil)
+	case CauseSellerSilent:
+		if e.Due != nil {
+			return locale.Text(lang, "EscalationSellerSilent", locale.Args{"Due": e.Due.UTC().Format(time.RFC3339)})
+		}
+	case CauseSettlementFailed:
+		if e.Detail != "" {
+			return locale.Text(lang, "EscalationSettlementFailedDetail", locale.Args{"Detail": e.Detail})
+		}
+		return locale.Text(lang, "EscalationSettlementFailed", nil)
+	}
+	return e.Reason
 }
 
 // Withdrawal is the buyer's withdrawal of the dispute, with the reason if one

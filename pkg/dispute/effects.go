@@ -16,7 +16,7 @@ func (m *Machine) effects(s *step) {
 		if d.State == StateAwaitingSeller {
 			d.SellerResponseDueAt = ptr(now.Add(dl.SellerResponse))
 		} else {
-			d.Escalation = &Escalation{By: RoleBuyer, At: now,
+			d.Escalation = &Escalation{By: RoleBuyer, At: now, Cause: CauseSafetyOpening,
 				Reason: "Opened for a safety reason (" + string(d.Reason) + "): such cases go straight to Trust & Safety."}
 			m.enqueue(s)
 		}
@@ -41,6 +41,7 @@ func (m *Machine) effects(s *step) {
 		d.Escalation = &Escalation{By: s.role, Reason: strings.TrimSpace(cmd.Reason), At: now}
 		if cmd.Event == EventAutoEscalate {
 			d.Escalation.Reason = "The seller did not answer by the deadline (" + d.SellerResponseDueAt.UTC().Format(time.RFC3339) + ")."
+			d.Escalation.Cause, d.Escalation.Due = CauseSellerSilent, ptr(d.SellerResponseDueAt.UTC())
 		}
 		d.SellerResponseDueAt, d.BuyerResponseDueAt = nil, nil
 		m.enqueue(s)
@@ -110,7 +111,8 @@ func (m *Machine) effects(s *step) {
 		// The agreement could not be carried out: there is no outcome any
 		// more, and the platform reviews the case as if escalated.
 		d.Outcome, d.Offer, d.AppealDueAt = nil, nil, nil
-		d.Escalation = &Escalation{By: RoleSystem, Reason: settlementFailure(s.instructions), At: now}
+		d.Escalation = &Escalation{By: RoleSystem, Reason: settlementFailure(s.instructions), At: now,
+			Cause: CauseSettlementFailed, Detail: failedDetail(s.instructions)}
 		m.enqueue(s)
 	}
 }
@@ -128,6 +130,17 @@ func settlementFailure(ins []*Instruction) string {
 		}
 	}
 	return "A remedy of the settlement failed; the platform takes the case over."
+}
+
+// failedDetail is what the marketplace said of the settlement's remedy it
+// could not carry out, if anything.
+func failedDetail(ins []*Instruction) string {
+	for _, in := range ins {
+		if in.Status == InstructionFailed {
+			return in.Detail
+		}
+	}
+	return ""
 }
 
 // withdrawn returns the remedies of before that after no longer contains

@@ -110,6 +110,16 @@ func TestCaseFileInTheView(t *testing.T) {
 		if x["by"] != "system" || x["reason"] != fmt.Sprintf("The seller did not answer by the deadline (%s).", due) {
 			t.Errorf("automatic escalation %v (seller's deadline %s)", x, due)
 		}
+		// The service's own reasons are written in the reader's language.
+		de := e.must(t, http.StatusOK, uBuyer, http.MethodGet, "/v1/disputes/"+s, nil, withHeader("Accept-Language", "de"))
+		if x, _ := de.JSON["escalation"].(map[string]any); x["reason"] != fmt.Sprintf("Der Verkäufer hat nicht bis zur Frist (%s) geantwortet.", due) {
+			t.Errorf("automatic escalation in German: %v", x)
+		}
+		safety := e.openID(t, "counterfeit")
+		fr := e.must(t, http.StatusOK, uBuyer, http.MethodGet, "/v1/disputes/"+safety, nil, withHeader("Accept-Language", "fr"))
+		if x, _ := fr.JSON["escalation"].(map[string]any); x["reason"] != "Ouvert pour un motif de sécurité : ces cas vont directement à Trust & Safety." {
+			t.Errorf("safety opening in French: %v", x)
+		}
 	})
 }
 

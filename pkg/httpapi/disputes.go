@@ -28,6 +28,13 @@ func (s *Server) view(c echo.Context, d *dispute.Dispute, lang string) (apigen.D
 func (s *Server) viewWith(c echo.Context, d *dispute.Dispute, lang string, pc dispute.PartyContexts) apigen.Dispute {
 	a := actorOf(c)
 	shown := dispute.Redact(d, a)
+	if e := shown.Escalation; e != nil && e.Cause != "" {
+		// The service's own reason, in the reader's language.
+		cp, esc := *shown, *e
+		esc.Reason = e.ReasonIn(lang)
+		cp.Escalation = &esc
+		shown = &cp
+	}
 	allowed := s.disputes.AllowedActions(c.Request().Context(), a, d)
 	actions := make([]string, len(allowed))
 	for i, e := range allowed {

@@ -98,6 +98,13 @@ func TestCaseFile(t *testing.T) {
 				// The deadline is not in the chain: the text says less.
 				want.Escalation.Reason = "The seller did not answer by the deadline."
 			}
+			if want.Escalation != nil {
+				// The cause of a service's escalation came after 0010: an
+				// escalation it rebuilds keeps its English text alone.
+				esc := *want.Escalation
+				esc.Cause, esc.Due, esc.Detail = "", nil, ""
+				want.Escalation = &esc
+			}
 			if !reflect.DeepEqual(after.Escalation, want.Escalation) {
 				t.Errorf("%s: rebuilt escalation %+v, want %+v", id, after.Escalation, want.Escalation)
 			}

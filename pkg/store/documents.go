@@ -102,9 +102,12 @@ type appealDoc struct {
 }
 
 type escalationDoc struct {
-	By     string    `json:"by"`
-	Reason string    `json:"reason"`
-	At     time.Time `json:"at"`
+	By     string     `json:"by"`
+	Reason string     `json:"reason"`
+	At     time.Time  `json:"at"`
+	Cause  string     `json:"cause,omitempty"`
+	Due    *time.Time `json:"due,omitempty"`
+	Detail string     `json:"detail,omitempty"`
 }
 
 type withdrawalDoc struct {
@@ -196,11 +199,11 @@ func (d appealDoc) appeal() dispute.Appeal {
 }
 
 func toEscalationDoc(e dispute.Escalation) escalationDoc {
-	return escalationDoc{By: string(e.By), Reason: e.Reason, At: e.At}
+	return escalationDoc{By: string(e.By), Reason: e.Reason, At: e.At, Cause: string(e.Cause), Due: e.Due, Detail: e.Detail}
 }
 
 func (d escalationDoc) escalation() dispute.Escalation {
-	return dispute.Escalation{By: dispute.Role(d.By), Reason: d.Reason, At: d.At}
+	return dispute.Escalation{By: dispute.Role(d.By), Reason: d.Reason, At: d.At, Cause: dispute.EscalationCause(d.Cause), Due: d.Due, Detail: d.Detail}
 }
 
 func toWithdrawalDoc(w dispute.Withdrawal) withdrawalDoc {

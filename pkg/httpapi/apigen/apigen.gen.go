@@ -2075,8 +2075,10 @@ type Dispute struct {
 
 	// Escalation Why the case went to the platform (the latest escalation): the reason the party gave
 	// with `escalate`, or what the service saw (`auto_escalate`: the seller did not answer
-	// by its deadline; a safety reason at opening). Part of the case file; parties see it
-	// too.
+	// by its deadline; a safety reason at opening; a remedy of a settlement that the
+	// marketplace could not carry out). Part of the case file; parties see it too. A party's
+	// reason is shown in its own words; the service's own reasons are written in the
+	// reader's language (`Accept-Language`, else the dispute's).
 	Escalation Escalation `json:"escalation,omitempty,omitzero"`
 
 	// ID `dsp_...`.
@@ -2240,8 +2242,10 @@ type EscalateRequest struct {
 
 // Escalation Why the case went to the platform (the latest escalation): the reason the party gave
 // with `escalate`, or what the service saw (`auto_escalate`: the seller did not answer
-// by its deadline; a safety reason at opening). Part of the case file; parties see it
-// too.
+// by its deadline; a safety reason at opening; a remedy of a settlement that the
+// marketplace could not carry out). Part of the case file; parties see it too. A party's
+// reason is shown in its own words; the service's own reasons are written in the
+// reader's language (`Accept-Language`, else the dispute's).
 type Escalation struct {
 	// At RFC 3339, UTC.
 	//
