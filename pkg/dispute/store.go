@@ -180,6 +180,9 @@ type Page struct {
 // InstructionFilter selects remedy instructions, oldest first.
 type InstructionFilter struct {
 	DisputeID string
+	// DisputeIDs keeps the instructions of any of these disputes, for
+	// staff and the marketplace's systems.
+	DisputeIDs []string
 	Statuses  []InstructionStatus // any of them; none: every status
 	Page
 }

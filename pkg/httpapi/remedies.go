@@ -18,11 +18,21 @@ func (s *Server) listRemedies(c echo.Context) error {
 	}
 	// checkQuery has refused unknown statuses; repeated, they mean any.
 	f := dispute.InstructionFilter{Statuses: enumsOf[dispute.InstructionStatus](queryValues(c, "status")), Page: page}
-	if id := c.QueryParam("dispute_id"); id != "" {
+	// One dispute: the list of that dispute (a party's too). Several
+	// (repeated): the instructions of any of them, for staff and systems.
+	ids := queryValues(c, "dispute_id")
+	if len(ids) > 100 {
+		return dispute.Invalid(dispute.CodeInvalidFilter, "dispute_id", "may be given at most 100 times")
+	}
+	for _, id := range ids {
 		if !identPattern.MatchString(id) {
 			return dispute.Invalid(dispute.CodeInvalidFilter, "dispute_id", "is not a dispute id")
 		}
-		f.DisputeID = id
+	}
+	if len(ids) == 1 {
+		f.DisputeID = ids[0]
+	} else {
+		f.DisputeIDs = ids
 	}
 	ins, err := s.remedies.Instructions(c.Request().Context(), actorOf(c), f)
 	if err != nil {

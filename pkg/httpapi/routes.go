@@ -45,7 +45,7 @@ func (s *Server) routes() {
 	v1.POST("/disputes/:id/feedback", s.giveFeedback)
 	v1.GET("/disputes/:id/remedies", s.disputeRemedies)
 	v1.GET("/remedies", s.page(s.listRemedies), paged(filterParam("status", instructionValues),
-		queryParam{name: "dispute_id", reason: dispute.CodeInvalidFilter})...)
+		queryParam{name: "dispute_id", reason: dispute.CodeInvalidFilter, many: true})...)
 	v1.POST("/remedies/:id/executed", s.reportRemedy(dispute.InstructionExecuted))
 	v1.POST("/remedies/:id/failed", s.reportRemedy(dispute.InstructionFailed))
 	v1.GET("/feedback/figures", s.feedbackFigures)

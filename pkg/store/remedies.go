@@ -109,6 +109,9 @@ func (db *DB) Instructions(ctx context.Context, f dispute.InstructionFilter) ([]
 	if f.DisputeID != "" {
 		q = q.Where("dispute_id = ?", f.DisputeID)
 	}
+	if len(f.DisputeIDs) > 0 {
+		q = q.Where("dispute_id IN ?", f.DisputeIDs)
+	}
 	if len(f.Statuses) > 0 {
 		q = q.Where("status IN ?", f.Statuses)
 	}

@@ -4292,8 +4292,11 @@ type ClaimNextParams struct {
 // ListRemediesParams defines parameters for ListRemedies.
 type ListRemediesParams struct {
 	// Status Only instructions with this status; repeated, with any of these.
-	Status    []InstructionStatus `form:"status,omitempty" json:"status,omitempty,omitzero"`
-	DisputeID Ident               `form:"dispute_id,omitempty" json:"dispute_id,omitempty,omitzero"`
+	Status []InstructionStatus `form:"status,omitempty" json:"status,omitempty,omitzero"`
+
+	// DisputeID Only the instructions of this dispute; repeated, of any of these disputes (the
+	// `system` role and staff only: a party lists one dispute's at a time).
+	DisputeID []Ident `form:"dispute_id,omitempty" json:"dispute_id,omitempty,omitzero"`
 
 	// Limit The most items to answer (default 50).
 	Limit Limit `form:"limit,omitempty" json:"limit,omitempty,omitzero"`
