@@ -183,7 +183,7 @@ type InstructionFilter struct {
 	// DisputeIDs keeps the instructions of any of these disputes, for
 	// staff and the marketplace's systems.
 	DisputeIDs []string
-	Statuses  []InstructionStatus // any of them; none: every status
+	Statuses   []InstructionStatus // any of them; none: every status
 	Page
 }
 
