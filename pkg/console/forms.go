@@ -26,7 +26,7 @@ var consoleEvents = []dispute.Event{
 
 // commandOf reads a case page's action form. The service checks every rule
 // of the command; this only turns form fields into it.
-func commandOf(f url.Values) (dispute.Command, error) {
+func commandOf(f url.Values, now time.Time) (dispute.Command, error) {
 	e := dispute.Event(f.Get("event"))
 	if !slices.Contains(consoleEvents, e) {
 		return dispute.Command{}, formError{id: "CannotDoThat"}
@@ -42,6 +42,11 @@ func commandOf(f url.Values) (dispute.Command, error) {
 				return cmd, formError{id: "NotADate", value: v}
 			}
 			t = t.Add(24*time.Hour - time.Second)
+			// The end of the 30th day is past the longest wait allowed:
+			// the request is then due as late as it may be.
+			if latest := now.Add(dispute.MaxInfoWait); t.After(latest) && t.Sub(latest) < 24*time.Hour {
+				t = latest
+			}
 			cmd.DueAt = &t
 		}
 	case dispute.EventDecide, dispute.EventDecideAppeal:

@@ -294,7 +294,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request, s *session) {
 		c.problem(w, r, http.StatusBadRequest, "NoVersion")
 		return
 	}
-	cmd, err := commandOf(f)
+	cmd, err := commandOf(f, c.now())
 	if err != nil {
 		var fe formError
 		errors.As(err, &fe)

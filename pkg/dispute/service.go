@@ -613,9 +613,6 @@ func redactMessage(m *Message) *Message {
 // internal notes; nobody may post to a closed dispute.
 func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string, internal bool) (*Message, error) {
 	body = strings.TrimSpace(body)
-	if body == "" {
-		return nil, Invalid(CodeMessageRequired, "body", "is required")
-	}
 	var out *Message
 	err := s.tx(ctx, func(tx Tx) error {
 		d, err := tx.LockDispute(ctx, id)
@@ -639,6 +636,10 @@ func (s *Service) PostMessage(ctx context.Context, actor Actor, id, body string,
 		}
 		if d.State == StateClosed {
 			return Errorf(ECONFLICT, CodeInvalidState, "the dispute is closed")
+		}
+		// The text is judged last, as every body is.
+		if body == "" {
+			return Invalid(CodeMessageRequired, "message", "must not be empty or only white space")
 		}
 		now := s.clock()
 		out = &Message{ID: NewID("msg", now), DisputeID: d.ID, AuthorID: actor.ID, AuthorRole: role, Body: body, Internal: internal, CreatedAt: now}

@@ -814,6 +814,8 @@ func TestBadInputNeverBreaksTheServer(t *testing.T) {
 				}
 			})
 		}
+		// A coding named on a request without a body concerns nothing.
+		e.must(t, http.StatusOK, uBuyer, http.MethodGet, path, nil, withHeader("Content-Encoding", "gzip"))
 		// The dispute still works after all that.
 		checkState(t, e.act(t, uSeller, d, "seller-reply", map[string]any{"message": "Shipped."}, withIfMatch(`"1"`)), "awaiting_buyer", 2)
 	})

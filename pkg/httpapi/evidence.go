@@ -128,7 +128,7 @@ func (s *Server) postEvidence(c echo.Context) error {
 		// Each field once: with two, one of them would be dropped unseen.
 		name := part.FormName()
 		if seen[name] {
-			return dispute.Invalid(dispute.CodeValidationFailed, name, "is given more than once")
+			return s.judgedLast(ctx, actor, id, dispute.Invalid(dispute.CodeValidationFailed, name, "is given more than once"))
 		}
 		seen[name] = true
 		switch name {
@@ -138,7 +138,7 @@ func (s *Server) postEvidence(c echo.Context) error {
 				return s.uploadReadError(err, "description")
 			}
 			if !utf8.ValidString(v) {
-				return dispute.Invalid(dispute.CodeInvalidCharacter, "description", "is not valid UTF-8")
+				return s.judgedLast(ctx, actor, id, dispute.Invalid(dispute.CodeInvalidCharacter, "description", "is not valid UTF-8"))
 			}
 			in.Description = v
 		case "internal":
@@ -148,7 +148,7 @@ func (s *Server) postEvidence(c echo.Context) error {
 			}
 			b, perr := strconv.ParseBool(strings.TrimSpace(v))
 			if perr != nil {
-				return dispute.Invalid(dispute.CodeValidationFailed, "internal", "must be true or false")
+				return s.judgedLast(ctx, actor, id, dispute.Invalid(dispute.CodeValidationFailed, "internal", "must be true or false"))
 			}
 			in.Internal = b
 		case "file":
@@ -159,9 +159,16 @@ func (s *Server) postEvidence(c echo.Context) error {
 			c.Response().Header().Set(echo.HeaderLocation, "/v1/disputes/"+url.PathEscape(e.DisputeID)+"/evidence/"+url.PathEscape(e.ID))
 			return c.JSON(http.StatusCreated, apiEvidence(e))
 		default:
-			return dispute.Invalid(dispute.CodeUnknownField, part.FormName(), "is not a field of an upload (description, internal, file)")
+			return s.judgedLast(ctx, actor, id, dispute.Invalid(dispute.CodeUnknownField, part.FormName(), "is not a field of an upload (description, internal, file)"))
 		}
 	}
+}
+
+// judgedLast answers a refused form field, unless the caller may not see
+// the dispute at all: that comes first (404), whatever the body.
+func (s *Server) judgedLast(ctx context.Context, actor dispute.Actor, id string, err error) error {
+	_, refusal := s.disputes.Get(ctx, actor, id)
+	return firstOf(refusal, err)
 }
 
 // storeEvidence checks, stores and records the file of an upload.

@@ -273,6 +273,8 @@ func TestEvidenceRefusals(t *testing.T) {
 			twice := strings.Replace(string(body), "--evidence-test-boundary\r\n", "--evidence-test-boundary\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nb\r\n--evidence-test-boundary\r\n", 1)
 			r := e.problem(t, 400, "validation_failed", uBuyer, http.MethodPost, path, rawBody(twice), ct)
 			checkFields(t, r, "description")
+			// Who may not see the dispute learns only that.
+			e.problem(t, 404, "not_found", uStranger, http.MethodPost, path, rawBody(twice), ct)
 		})
 		t.Run("NotMultipart", func(t *testing.T) {
 			e.problem(t, 415, "unsupported_media_type", uBuyer, http.MethodPost, path, map[string]any{"file": "x"})

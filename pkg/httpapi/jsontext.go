@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/opendispute/disputes/pkg/dispute"
@@ -77,41 +78,57 @@ func escapedRune(b []byte, i int) (rune, bool) {
 	return rune(v), err == nil
 }
 
+// maxJSONDepth is the nesting encoding/json reads at most.
+const maxJSONDepth = 10000
+
 // repeatedMember finds a member named twice in one object of the JSON text
 // b and returns its path as problems name fields (offer.remedies[0].type).
-// Text that is not JSON reports nothing.
+// Text that is not JSON reports nothing. It keeps one frame per open object
+// or array, each knowing its parent, so its work and memory grow with the
+// body, not with the square of its nesting; the path is written only for
+// the member it reports.
 func repeatedMember(b []byte) (string, bool) {
-	// A frame is an open object or array: the names seen in an object, the
-	// index reached in an array, and the path to the frame.
 	type frame struct {
-		names   map[string]struct{}
-		object  bool
+		parent  *frame
+		names   map[string]struct{} // an object's names so far; nil for an array
 		wantKey bool
-		index   int
-		path    string
-		member  string // the path of the member whose value comes next
+		member  string // an object's member whose value comes next
+		index   int    // an array's next index
 	}
-	var stack []*frame
-	// valuePath is the path of the value the next token starts.
-	valuePath := func() string {
-		if len(stack) == 0 {
-			return ""
+	var top *frame
+	depth := 0
+	// path writes where the value now being read sits, name last.
+	path := func(name string) string {
+		var parts []string
+		if name != "" {
+			parts = append(parts, name)
 		}
-		top := stack[len(stack)-1]
-		if top.object {
-			return top.member
+		for f := top; f != nil; f = f.parent {
+			if f.parent == nil {
+				break
+			}
+			if p := f.parent; p.names != nil {
+				parts = append(parts, p.member)
+			} else {
+				parts = append(parts, fmt.Sprintf("[%d]", p.index))
+			}
 		}
-		return fmt.Sprintf("%s[%d]", top.path, top.index)
+		var w strings.Builder
+		for i := len(parts) - 1; i >= 0; i-- {
+			if w.Len() > 0 && !strings.HasPrefix(parts[i], "[") {
+				w.WriteByte('.')
+			}
+			w.WriteString(parts[i])
+		}
+		return w.String()
 	}
 	// done moves past a complete value in the enclosing frame.
 	done := func() {
-		if len(stack) == 0 {
-			return
-		}
-		top := stack[len(stack)-1]
-		if top.object {
+		switch {
+		case top == nil:
+		case top.names != nil:
 			top.wantKey = true
-		} else {
+		default:
 			top.index++
 		}
 	}
@@ -122,32 +139,34 @@ func repeatedMember(b []byte) (string, bool) {
 		if err != nil {
 			return "", false // the end, or a syntax error the decoder names
 		}
-		if len(stack) > 0 && stack[len(stack)-1].object && stack[len(stack)-1].wantKey {
-			top := stack[len(stack)-1]
+		if top != nil && top.names != nil && top.wantKey {
 			name, ok := tok.(string)
 			if !ok { // the object's closing brace
-				stack = stack[:len(stack)-1]
+				depth--
+				top = top.parent
 				done()
 				continue
 			}
-			path := name
-			if top.path != "" {
-				path = top.path + "." + name
-			}
 			if _, seen := top.names[name]; seen {
-				return path, true
+				return path(name), true
 			}
 			top.names[name] = struct{}{}
-			top.wantKey, top.member = false, path
+			top.wantKey, top.member = false, name
 			continue
 		}
 		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, &frame{names: map[string]struct{}{}, object: true, wantKey: true, path: valuePath()})
-		case json.Delim('['):
-			stack = append(stack, &frame{path: valuePath()})
+		case json.Delim('{'), json.Delim('['):
+			// Deeper than encoding/json reads: the decoder refuses it.
+			if depth++; depth > maxJSONDepth {
+				return "", false
+			}
+			top = &frame{parent: top}
+			if tok == json.Delim('{') {
+				top.names, top.wantKey = map[string]struct{}{}, true
+			}
 		case json.Delim(']'):
-			stack = stack[:len(stack)-1]
+			depth--
+			top = top.parent
 			done()
 		default:
 			done()

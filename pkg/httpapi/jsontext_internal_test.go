@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
+	"runtime"
 	"testing"
 
 	"github.com/opendispute/disputes/pkg/dispute"
@@ -56,4 +58,19 @@ func FuzzCheckJSONText(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = checkJSONText(b) // never panics, never loops
 	})
+}
+
+// TestCheckJSONTextDeepNesting: a body as deep as the body limit allows
+// costs memory in proportion to its size, not to the square of its depth.
+func TestCheckJSONTextDeepNesting(t *testing.T) {
+	for _, open := range []string{"[", `{"a":`, `[{"a":[`} {
+		body := bytes.Repeat([]byte(open), (1<<20)/len(open))
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_ = checkJSONText(body)
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; n > 32<<20 {
+			t.Errorf("%q nested 1 MiB deep: %d MiB allocated", open, n>>20)
+		}
+	}
 }

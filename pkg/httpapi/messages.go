@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,12 +18,11 @@ func messageText(b apigen.PostMessageRequest) (string, error) {
 		return "", dispute.Invalid(dispute.CodeValidationFailed, "body", `is the deprecated name of "message"; send "message" alone`)
 	case b.Body != "":
 		return b.Body, nil
-	case strings.TrimSpace(b.Message) == "":
-		if b.Message == "" {
-			return "", dispute.Invalid(dispute.CodeValidationFailed, "message", "is required")
-		}
-		return "", dispute.Invalid(dispute.CodeMessageRequired, "message", "must not be only white space")
+	case b.Message == "":
+		return "", dispute.Invalid(dispute.CodeValidationFailed, "message", "is required")
 	}
+	// Text of white space only is refused by PostMessage once the caller
+	// is known to be allowed to write here: the body is judged last.
 	return b.Message, nil
 }
 

@@ -59,6 +59,8 @@ func TestBodyJudgedLast(t *testing.T) {
 		e.problem(t, http.StatusNotFound, "not_found", uStranger, http.MethodPost, path+"/decide", empty)
 		e.problem(t, http.StatusNotFound, "not_found", uStranger, http.MethodPost, "/v1/disputes/dsp_nonexistent/decide", empty)
 		e.problem(t, http.StatusNotFound, "not_found", uStranger, http.MethodPost, path+"/messages", empty)
+		e.problem(t, http.StatusNotFound, "not_found", uStranger, http.MethodPost, path+"/messages", map[string]any{"body": "  "})
+		e.problem(t, http.StatusForbidden, "role_not_permitted", uBuyer, http.MethodPost, path+"/messages", map[string]any{"message": " ", "internal": true})
 		e.problem(t, http.StatusForbidden, "role_not_permitted", uBuyer, http.MethodPost, path+"/decide", empty)
 		e.problem(t, http.StatusConflict, "invalid_state", uReviewer, http.MethodPost, path+"/decide", empty)
 		e.problem(t, http.StatusConflict, "invalid_state", uSeller, http.MethodPost, path+"/appeal", empty)

@@ -242,7 +242,7 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		// Bodies are taken uncompressed: a compressed one is not malformed
 		// JSON but a coding the service does not take (RFC 9110, 15.5.16).
-		if ce := r.Header.Get(echo.HeaderContentEncoding); ce != "" && !strings.EqualFold(strings.TrimSpace(ce), "identity") {
+		if ce := r.Header.Get(echo.HeaderContentEncoding); ce != "" && r.ContentLength != 0 && !strings.EqualFold(strings.TrimSpace(ce), "identity") {
 			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "request bodies are taken uncompressed; Content-Encoding "+strconv.Quote(ce)+" is not supported")
 		}
 		max := s.bodyLimit
