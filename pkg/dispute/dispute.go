@@ -203,6 +203,9 @@ type Escalation struct {
 	Cause EscalationCause
 	// Due is the deadline the seller let pass (CauseSellerSilent).
 	Due *time.Time
+	// Subject is what the cause concerns: the dispute's reason of a safety
+	// opening, the remedy type a settlement could not carry out.
+	Subject string
 	// Detail is what the marketplace said of the remedy it could not carry
 	// out (CauseSettlementFailed).
 	Detail string
@@ -227,16 +230,16 @@ const (
 func (e Escalation) ReasonIn(lang string) string {
 	switch e.Cause {
 	case CauseSafetyOpening:
-		return locale.Text(lang, "EscalationSafetyOpening", nil)
+		return locale.Text(lang, "EscalationSafetyOpening", locale.Args{"Subject": e.Subject})
 	case CauseSellerSilent:
 		if e.Due != nil {
 			return locale.Text(lang, "EscalationSellerSilent", locale.Args{"Due": e.Due.UTC().Format(time.RFC3339)})
 		}
 	case CauseSettlementFailed:
 		if e.Detail != "" {
-			return locale.Text(lang, "EscalationSettlementFailedDetail", locale.Args{"Detail": e.Detail})
+			return locale.Text(lang, "EscalationSettlementFailedDetail", locale.Args{"Subject": e.Subject, "Detail": e.Detail})
 		}
-		return locale.Text(lang, "EscalationSettlementFailed", nil)
+		return locale.Text(lang, "EscalationSettlementFailed", locale.Args{"Subject": e.Subject})
 	}
 	return e.Reason
 }

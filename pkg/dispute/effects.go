@@ -16,7 +16,7 @@ func (m *Machine) effects(s *step) {
 		if d.State == StateAwaitingSeller {
 			d.SellerResponseDueAt = ptr(now.Add(dl.SellerResponse))
 		} else {
-			d.Escalation = &Escalation{By: RoleBuyer, At: now, Cause: CauseSafetyOpening,
+			d.Escalation = &Escalation{By: RoleBuyer, At: now, Cause: CauseSafetyOpening, Subject: string(d.Reason),
 				Reason: "Opened for a safety reason (" + string(d.Reason) + "): such cases go straight to Trust & Safety."}
 			m.enqueue(s)
 		}
@@ -112,7 +112,8 @@ func (m *Machine) effects(s *step) {
 		// more, and the platform reviews the case as if escalated.
 		d.Outcome, d.Offer, d.AppealDueAt = nil, nil, nil
 		d.Escalation = &Escalation{By: RoleSystem, Reason: settlementFailure(s.instructions), At: now,
-			Cause: CauseSettlementFailed, Detail: failedDetail(s.instructions)}
+			Cause: CauseSettlementFailed}
+		d.Escalation.Subject, d.Escalation.Detail = failedRemedy(s.instructions)
 		m.enqueue(s)
 	}
 }
@@ -132,15 +133,15 @@ func settlementFailure(ins []*Instruction) string {
 	return "A remedy of the settlement failed; the platform takes the case over."
 }
 
-// failedDetail is what the marketplace said of the settlement's remedy it
-// could not carry out, if anything.
-func failedDetail(ins []*Instruction) string {
+// failedRemedy is the settlement's remedy the marketplace could not carry
+// out, and what it said of it.
+func failedRemedy(ins []*Instruction) (remedy, detail string) {
 	for _, in := range ins {
 		if in.Status == InstructionFailed {
-			return in.Detail
+			return string(in.Remedy.Type), in.Detail
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // withdrawn returns the remedies of before that after no longer contains

@@ -117,7 +117,7 @@ func TestCaseFileInTheView(t *testing.T) {
 		}
 		safety := e.openID(t, "counterfeit")
 		fr := e.must(t, http.StatusOK, uBuyer, http.MethodGet, "/v1/disputes/"+safety, nil, withHeader("Accept-Language", "fr"))
-		if x, _ := fr.JSON["escalation"].(map[string]any); x["reason"] != "Ouvert pour un motif de sécurité : ces cas vont directement à Trust & Safety." {
+		if x, _ := fr.JSON["escalation"].(map[string]any); x["reason"] != "Ouvert pour un motif de sécurité (counterfeit) : ces cas vont directement à Trust & Safety." {
 			t.Errorf("safety opening in French: %v", x)
 		}
 	})

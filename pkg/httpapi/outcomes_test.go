@@ -89,6 +89,16 @@ func TestSettlementFailedGoesToThePlatform(t *testing.T) {
 		if got := e.timelineEvents(t, uBuyer, d); got[len(got)-1] != "settlement_failed" {
 			t.Errorf("timeline %v does not end with settlement_failed", got)
 		}
+		// Why, in the reader's language, with what the marketplace said.
+		for lang, want := range map[string]string{
+			"en": "The marketplace could not carry out the agreed refund_partial (card expired); the platform takes the case over.",
+			"nl": "De marktplaats kon de afgesproken maatregel refund_partial niet uitvoeren (card expired); het platform neemt de zaak over.",
+		} {
+			v := e.must(t, http.StatusOK, uBuyer, http.MethodGet, "/v1/disputes/"+d, nil, withHeader("Accept-Language", lang))
+			if x, _ := v.JSON["escalation"].(map[string]any); x["by"] != "system" || x["reason"] != want {
+				t.Errorf("%s: escalation %v", lang, x)
+			}
+		}
 		e.problem(t, http.StatusConflict, "invalid_state", uBuyer, http.MethodPost, "/v1/disputes/"+d+"/appeal", map[string]any{"reason": "x"})
 
 		e.act(t, uReviewer, d, "assign", nil)

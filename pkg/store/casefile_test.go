@@ -102,7 +102,7 @@ func TestCaseFile(t *testing.T) {
 				// The cause of a service's escalation came after 0010: an
 				// escalation it rebuilds keeps its English text alone.
 				esc := *want.Escalation
-				esc.Cause, esc.Due, esc.Detail = "", nil, ""
+				esc.Cause, esc.Due, esc.Subject, esc.Detail = "", nil, "", ""
 				want.Escalation = &esc
 			}
 			if !reflect.DeepEqual(after.Escalation, want.Escalation) {

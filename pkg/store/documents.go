@@ -102,12 +102,13 @@ type appealDoc struct {
 }
 
 type escalationDoc struct {
-	By     string     `json:"by"`
-	Reason string     `json:"reason"`
-	At     time.Time  `json:"at"`
-	Cause  string     `json:"cause,omitempty"`
-	Due    *time.Time `json:"due,omitempty"`
-	Detail string     `json:"detail,omitempty"`
+	By      string     `json:"by"`
+	Reason  string     `json:"reason"`
+	At      time.Time  `json:"at"`
+	Cause   string     `json:"cause,omitempty"`
+	Due     *time.Time `json:"due,omitempty"`
+	Subject string     `json:"subject,omitempty"`
+	Detail  string     `json:"detail,omitempty"`
 }
 
 type withdrawalDoc struct {
@@ -199,11 +200,11 @@ func (d appealDoc) appeal() dispute.Appeal {
 }
 
 func toEscalationDoc(e dispute.Escalation) escalationDoc {
-	return escalationDoc{By: string(e.By), Reason: e.Reason, At: e.At, Cause: string(e.Cause), Due: e.Due, Detail: e.Detail}
+	return escalationDoc{By: string(e.By), Reason: e.Reason, At: e.At, Cause: string(e.Cause), Due: e.Due, Subject: e.Subject, Detail: e.Detail}
 }
 
 func (d escalationDoc) escalation() dispute.Escalation {
-	return dispute.Escalation{By: dispute.Role(d.By), Reason: d.Reason, At: d.At, Cause: dispute.EscalationCause(d.Cause), Due: d.Due, Detail: d.Detail}
+	return dispute.Escalation{By: dispute.Role(d.By), Reason: d.Reason, At: d.At, Cause: dispute.EscalationCause(d.Cause), Due: d.Due, Subject: d.Subject, Detail: d.Detail}
 }
 
 func toWithdrawalDoc(w dispute.Withdrawal) withdrawalDoc {
