@@ -129,7 +129,7 @@ test('a dispute from open to closed through the generated client', async (t) => 
   assert.equal(accepted.data?.state, 'resolved', JSON.stringify(accepted.error));
 
   // The marketplace carries out the settlement; the last report closes the dispute.
-  const pending = await system.GET('/v1/remedies', { params: { query: { status: ['pending'], dispute_id: id } } });
+  const pending = await system.GET('/v1/remedies', { params: { query: { status: ['pending'], dispute_id: [id] } } });
   assert.ok(pending.data!.data.length > 0);
   for (const r of pending.data!.data) {
     const done = await system.POST('/v1/remedies/{id}/executed', { params: { path: { id: r.id } }, body: { detail: 'refund 8812 paid' } });
