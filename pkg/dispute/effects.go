@@ -1,6 +1,7 @@
 package dispute
 
 import (
+	"github.com/opendispute/disputes/pkg/locale"
 	"reflect"
 	"slices"
 	"strings"
@@ -16,8 +17,7 @@ func (m *Machine) effects(s *step) {
 		if d.State == StateAwaitingSeller {
 			d.SellerResponseDueAt = ptr(now.Add(dl.SellerResponse))
 		} else {
-			d.Escalation = &Escalation{By: RoleBuyer, At: now, Cause: CauseSafetyOpening, Subject: string(d.Reason),
-				Reason: "Opened for a safety reason (" + string(d.Reason) + "): such cases go straight to Trust & Safety."}
+			d.Escalation = caused(&Escalation{By: RoleBuyer, At: now, Cause: CauseSafetyOpening, Subject: string(d.Reason)})
 			m.enqueue(s)
 		}
 	case EventSellerReply:
@@ -40,8 +40,7 @@ func (m *Machine) effects(s *step) {
 	case EventEscalate, EventAutoEscalate:
 		d.Escalation = &Escalation{By: s.role, Reason: strings.TrimSpace(cmd.Reason), At: now}
 		if cmd.Event == EventAutoEscalate {
-			d.Escalation.Reason = "The seller did not answer by the deadline (" + d.SellerResponseDueAt.UTC().Format(time.RFC3339) + ")."
-			d.Escalation.Cause, d.Escalation.Due = CauseSellerSilent, ptr(d.SellerResponseDueAt.UTC())
+			d.Escalation = caused(&Escalation{By: s.role, At: now, Cause: CauseSellerSilent, Due: ptr(d.SellerResponseDueAt.UTC())})
 		}
 		d.SellerResponseDueAt, d.BuyerResponseDueAt = nil, nil
 		m.enqueue(s)
@@ -111,26 +110,19 @@ func (m *Machine) effects(s *step) {
 		// The agreement could not be carried out: there is no outcome any
 		// more, and the platform reviews the case as if escalated.
 		d.Outcome, d.Offer, d.AppealDueAt = nil, nil, nil
-		d.Escalation = &Escalation{By: RoleSystem, Reason: settlementFailure(s.instructions), At: now,
-			Cause: CauseSettlementFailed}
-		d.Escalation.Subject, d.Escalation.Detail = failedRemedy(s.instructions)
+		e := &Escalation{By: RoleSystem, At: now, Cause: CauseSettlementFailed}
+		e.Subject, e.Detail = failedRemedy(s.instructions)
+		d.Escalation = caused(e)
 		m.enqueue(s)
 	}
 }
 
-// settlementFailure says, for the case file, why the platform took a
-// settlement over: which agreed remedy failed, and what the marketplace said.
-func settlementFailure(ins []*Instruction) string {
-	for _, in := range ins {
-		if in.Status == InstructionFailed {
-			why := "The marketplace could not carry out the agreed " + string(in.Remedy.Type)
-			if in.Detail != "" {
-				why += " (" + in.Detail + ")"
-			}
-			return why + "; the platform takes the case over."
-		}
-	}
-	return "A remedy of the settlement failed; the platform takes the case over."
+// caused completes an escalation the service makes: its stored reason is
+// the English text of its cause (what the case file, the search index and
+// the audit keep); readers get it in their language (ReasonIn).
+func caused(e *Escalation) *Escalation {
+	e.Reason = e.ReasonIn(locale.Default)
+	return e
 }
 
 // failedRemedy is the settlement's remedy the marketplace could not carry

@@ -28,12 +28,9 @@ type TimelineItem struct {
 	Remedies []Remedy
 }
 
-// detail reads from an audit payload what a timeline shows of the event.
-func detail(e Event, version int, payload []byte) string {
-	cmd, err := DecodeCommandPayload(version, payload)
-	if err != nil {
-		return ""
-	}
+// detail is what a timeline shows of what was given with the event,
+// read from its command (decoded from the audit payload).
+func detail(e Event, cmd Command) string {
 	switch e {
 	case EventEscalate, EventWithdraw, EventAppeal:
 		return strings.TrimSpace(cmd.Reason)
@@ -47,21 +44,15 @@ func detail(e Event, version int, payload []byte) string {
 	return ""
 }
 
-// remediesOf reads from an audit payload the remedies an event offered or
-// decided. An accepted claim settles on a full refund; an accepted offer
-// on the offer, which the timeline showed with the reply that made it.
-func remediesOf(e Event, version int, payload []byte, offer []Remedy) []Remedy {
+// remediesOf is what the event offered or decided, from its command. An
+// accepted claim settles on a full refund; an accepted offer on the offer,
+// which the timeline showed with the reply that made it.
+func remediesOf(e Event, cmd Command, offer []Remedy) []Remedy {
 	switch e {
 	case EventAcceptClaim:
 		return []Remedy{{Type: RemedyRefundFull}}
 	case EventAcceptOffer:
 		return offer
-	}
-	cmd, err := DecodeCommandPayload(version, payload)
-	if err != nil {
-		return nil
-	}
-	switch e {
 	case EventSellerReply:
 		if cmd.Offer != nil {
 			return cmd.Offer.Remedies
@@ -152,11 +143,14 @@ func (s *Service) TimelineIn(ctx context.Context, actor Actor, id, lang string) 
 				summary = settlementClosed
 			}
 		}
+		// One decoding of the payload serves every part of the item; one
+		// that cannot be read (a system event's empty payload) gives none.
+		cmd, _ := DecodeCommandPayload(r.PayloadVersion, r.Payload)
 		item := TimelineItem{
 			At: r.OccurredAt, Kind: "event", Event: Event(r.Event), State: State(r.ToState),
-			By: byline(Role(r.ActorRole)), Summary: summary, Detail: detail(Event(r.Event), r.PayloadVersion, r.Payload),
+			By: byline(Role(r.ActorRole)), Summary: summary, Detail: detail(Event(r.Event), cmd),
 		}
-		remedies := remediesOf(item.Event, r.PayloadVersion, r.Payload, offer)
+		remedies := remediesOf(item.Event, cmd, offer)
 		switch item.Event {
 		case EventSellerReply:
 			offer = remedies
@@ -168,7 +162,7 @@ func (s *Service) TimelineIn(ctx context.Context, actor Actor, id, lang string) 
 		}
 		item.Remedies = remedies
 		if item.Event == EventRequestInfo {
-			if cmd, err := DecodeCommandPayload(r.PayloadVersion, r.Payload); err == nil && (cmd.Party == PartyBuyer || cmd.Party == PartySeller) {
+			if cmd.Party == PartyBuyer || cmd.Party == PartySeller {
 				item.Summary = byParty(string(cmd.Party), "TimelineRequestInfoOf")
 			}
 		}
